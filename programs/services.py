@@ -1,0 +1,629 @@
+"""Writes of the programs app.
+
+Every function is ``<noun>_<verb>(*, actor, ...)``, runs in one transaction, validates,
+and appends an AuditEvent in that same transaction. Side effects (mail) are deferred with
+``transaction.on_commit``.
+"""
+
+import hashlib
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from wsr.audit import audit_log
+from wsr.errors import DomainError, IllegalTransition, check_transition
+from wsr.roles import Role
+
+from .models import (
+    AGREEMENT_TRANSITIONS,
+    CODE_VERSION_TRANSITIONS,
+    Agreement,
+    AgreementStatus,
+    Buyer,
+    Code,
+    CodeVersion,
+    CodeVersionStatus,
+    Facility,
+    Membership,
+    Program,
+    Provision,
+    Signatory,
+    SourcingRelationship,
+    Supplier,
+)
+
+
+def _validated(obj):
+    """Run model validation (field choices, lengths, constraints) before saving."""
+    obj.full_clean()
+    return obj
+
+
+def _apply(obj, data, allowed):
+    """Copy allowed fields from ``data`` onto ``obj``; return {field: [old, new]} changed."""
+    changes = {}
+    for field, value in data.items():
+        if field not in allowed:
+            raise DomainError(f"'{field}' cannot be changed here.")
+        old = getattr(obj, field)
+        if old != value:
+            changes[field] = [
+                str(old) if old is not None else None,
+                str(value) if value is not None else None,
+            ]
+            setattr(obj, field, value)
+    return changes
+
+
+def _same_program(program, *objs):
+    for obj in objs:
+        if obj is not None and obj.program_id != program.pk:
+            raise DomainError("That record belongs to another program.")
+
+
+# ---------------------------------------------------------------- programs and members
+
+
+@transaction.atomic
+def program_create(*, actor, slug, name, worker_organization, **fields):
+    program = _validated(
+        Program(slug=slug, name=name, worker_organization=worker_organization, **fields)
+    )
+    program.save()
+    audit_log(
+        program=program,
+        actor=actor,
+        verb="program.created",
+        obj=program,
+        payload={"slug": slug, "name": name},
+    )
+    return program
+
+
+@transaction.atomic
+def membership_invite(
+    *,
+    actor,
+    program,
+    email,
+    role,
+    buyer=None,
+    first_name="",
+    last_name="",
+    send_email=True,
+    password=None,
+):
+    """Add a member (creating the user account if the e-mail is new) with a role.
+
+    A new account has no usable password unless one is given; the invitation e-mail
+    carries a password-set link, sent after commit.
+    """
+    email = (email or "").strip().lower()
+    if not email:
+        raise DomainError("An e-mail address is required.")
+    if role not in Role.values:
+        raise DomainError(f"Unknown role '{role}'.")
+    if role == Role.BUYER_OFFICER and buyer is None:
+        raise DomainError("A buyer compliance officer must be bound to a buyer.")
+    if role != Role.BUYER_OFFICER:
+        buyer = None
+    _same_program(program, buyer)
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=email).first()
+    created = user is None
+    if created:
+        user = User(username=email, email=email, first_name=first_name, last_name=last_name)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+    if Membership.objects.filter(user=user, program=program).exists():
+        raise DomainError(f"{email} is already a member of this program.")
+    membership = Membership.objects.create(
+        user=user,
+        program=program,
+        role=role,
+        buyer=buyer,
+        invited_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit_log(
+        program=program,
+        actor=actor,
+        verb="membership.invited",
+        obj=membership,
+        payload={
+            "email": email,
+            "role": role,
+            "buyer": buyer.pk if buyer else None,
+            "new_account": created,
+        },
+    )
+    if send_email:
+        transaction.on_commit(lambda: _send_invitation(user, program, role, created))
+    return membership
+
+
+def _send_invitation(user, program, role, new_account):
+    lines = [f"You have been added to {program.name} on the WSR Platform as {role}."]
+    if new_account:
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        token = default_token_generator.make_token(user)
+        lines.append(f"Set your password here: /accounts/reset/{uid}/{token}/")
+    send_mail(f"Invitation to {program.name}", "\n\n".join(lines), None, [user.email])
+
+
+@transaction.atomic
+def membership_change(*, actor, membership, role=None, is_active=None, buyer=None):
+    changes = {}
+    if role is not None and role != membership.role:
+        if role not in Role.values:
+            raise DomainError(f"Unknown role '{role}'.")
+        changes["role"] = [membership.role, role]
+        membership.role = role
+    if role == Role.BUYER_OFFICER or membership.role == Role.BUYER_OFFICER:
+        if buyer is not None:
+            _same_program(membership.program, buyer)
+            membership.buyer = buyer
+        if membership.buyer is None:
+            raise DomainError("A buyer compliance officer must be bound to a buyer.")
+    else:
+        membership.buyer = None
+    if is_active is not None and is_active != membership.is_active:
+        changes["is_active"] = [membership.is_active, is_active]
+        membership.is_active = is_active
+    membership.save()
+    audit_log(
+        program=membership.program,
+        actor=actor,
+        verb="membership.changed",
+        obj=membership,
+        payload=changes,
+    )
+    return membership
+
+
+# ---------------------------------------------------------------- parties
+
+SUPPLIER_FIELDS = {"legal_name", "country"}
+FACILITY_FIELDS = {
+    "supplier",
+    "name",
+    "address",
+    "country",
+    "latitude",
+    "longitude",
+    "worker_count",
+    "os_id",
+    "status",
+}
+BUYER_FIELDS = {"name", "headquarters_country", "website"}
+
+
+@transaction.atomic
+def supplier_create(*, actor, program, legal_name, country):
+    supplier = _validated(
+        Supplier(program=program, legal_name=legal_name.strip(), country=country.upper())
+    )
+    supplier.save()
+    audit_log(
+        program=program,
+        actor=actor,
+        verb="supplier.created",
+        obj=supplier,
+        payload={"legal_name": supplier.legal_name, "country": supplier.country},
+    )
+    return supplier
+
+
+@transaction.atomic
+def supplier_update(*, actor, supplier, **data):
+    if "country" in data:
+        data["country"] = data["country"].upper()
+    changes = _apply(supplier, data, SUPPLIER_FIELDS)
+    _validated(supplier).save()
+    audit_log(
+        program=supplier.program,
+        actor=actor,
+        verb="supplier.updated",
+        obj=supplier,
+        payload=changes,
+    )
+    return supplier
+
+
+@transaction.atomic
+def facility_create(*, actor, program, supplier, name, address, country, **fields):
+    _same_program(program, supplier)
+    unknown = set(fields) - FACILITY_FIELDS
+    if unknown:
+        raise DomainError(f"Unknown facility fields: {', '.join(sorted(unknown))}.")
+    facility = _validated(
+        Facility(
+            program=program,
+            supplier=supplier,
+            name=name.strip(),
+            address=address.strip(),
+            country=country.upper(),
+            **fields,
+        )
+    )
+    facility.save()
+    audit_log(
+        program=program,
+        actor=actor,
+        verb="facility.created",
+        obj=facility,
+        payload={
+            "name": facility.name,
+            "supplier": supplier.pk,
+            "country": facility.country,
+            "latitude": facility.latitude,
+            "longitude": facility.longitude,
+        },
+    )
+    return facility
+
+
+@transaction.atomic
+def facility_update(*, actor, facility, **data):
+    if "supplier" in data:
+        _same_program(facility.program, data["supplier"])
+    if "country" in data:
+        data["country"] = data["country"].upper()
+    changes = _apply(facility, data, FACILITY_FIELDS)
+    _validated(facility).save()
+    audit_log(
+        program=facility.program,
+        actor=actor,
+        verb="facility.updated",
+        obj=facility,
+        payload=changes,
+    )
+    return facility
+
+
+@transaction.atomic
+def buyer_create(*, actor, program, name, headquarters_country, website=""):
+    buyer = _validated(
+        Buyer(
+            program=program,
+            name=name.strip(),
+            headquarters_country=headquarters_country.upper(),
+            website=website,
+        )
+    )
+    buyer.save()
+    audit_log(
+        program=program, actor=actor, verb="buyer.created", obj=buyer, payload={"name": buyer.name}
+    )
+    return buyer
+
+
+@transaction.atomic
+def buyer_update(*, actor, buyer, **data):
+    if "headquarters_country" in data:
+        data["headquarters_country"] = data["headquarters_country"].upper()
+    changes = _apply(buyer, data, BUYER_FIELDS)
+    _validated(buyer).save()
+    audit_log(program=buyer.program, actor=actor, verb="buyer.updated", obj=buyer, payload=changes)
+    return buyer
+
+
+@transaction.atomic
+def sourcing_create(*, actor, program, buyer, supplier, since, until=None):
+    _same_program(program, buyer, supplier)
+    rel = _validated(
+        SourcingRelationship(
+            program=program, buyer=buyer, supplier=supplier, since=since, until=until
+        )
+    )
+    rel.save()
+    audit_log(
+        program=program,
+        actor=actor,
+        verb="sourcing.created",
+        obj=rel,
+        payload={"buyer": buyer.pk, "supplier": supplier.pk, "since": since, "until": until},
+    )
+    return rel
+
+
+@transaction.atomic
+def sourcing_end(*, actor, relationship, until):
+    if relationship.until is not None:
+        raise IllegalTransition("This sourcing relationship has already ended.")
+    relationship.until = until
+    _validated(relationship).save()
+    audit_log(
+        program=relationship.program,
+        actor=actor,
+        verb="sourcing.ended",
+        obj=relationship,
+        payload={"until": until},
+    )
+    return relationship
+
+
+# ---------------------------------------------------------------- agreements
+
+AGREEMENT_FIELDS = {
+    "title",
+    "signed_date",
+    "effective_from",
+    "effective_to",
+    "premium_rate",
+    "premium_currency",
+    "premium_unit",
+    "consequence_clause",
+}
+
+
+def _store_document(agreement, document):
+    if document is None:
+        return
+    head = document.read(5)
+    document.seek(0)
+    if head != b"%PDF-":
+        raise ValidationError({"document": "The signed agreement must be a PDF file."})
+    digest = hashlib.sha256()
+    for chunk in document.chunks():
+        digest.update(chunk)
+    document.seek(0)
+    agreement.document_sha256 = digest.hexdigest()
+    agreement.document.save(document.name, document, save=False)
+
+
+@transaction.atomic
+def agreement_create(*, actor, program, buyer, document=None, **fields):
+    _same_program(program, buyer)
+    unknown = set(fields) - AGREEMENT_FIELDS
+    if unknown:
+        raise DomainError(f"Unknown agreement fields: {', '.join(sorted(unknown))}.")
+    agreement = _validated(Agreement(program=program, buyer=buyer, **fields))
+    _store_document(agreement, document)
+    agreement.save()
+    audit_log(
+        program=program,
+        actor=actor,
+        verb="agreement.created",
+        obj=agreement,
+        payload={
+            "buyer": buyer.pk,
+            "title": agreement.title,
+            "document_sha256": agreement.document_sha256,
+        },
+    )
+    return agreement
+
+
+@transaction.atomic
+def agreement_update(*, actor, agreement, document=None, **data):
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    if agreement.status != AgreementStatus.DRAFT and set(data) - {"effective_to"}:
+        raise IllegalTransition(
+            "An agreement in force cannot be edited; only its end date can change."
+        )
+    changes = _apply(agreement, data, AGREEMENT_FIELDS)
+    _validated(agreement)
+    if document is not None:
+        if agreement.status != AgreementStatus.DRAFT:
+            raise IllegalTransition("The signed document of an agreement in force cannot change.")
+        _store_document(agreement, document)
+        changes["document_sha256"] = agreement.document_sha256
+    agreement.save()
+    audit_log(
+        program=agreement.program,
+        actor=actor,
+        verb="agreement.updated",
+        obj=agreement,
+        payload=changes,
+    )
+    return agreement
+
+
+@transaction.atomic
+def agreement_transition(*, actor, agreement, status, reason=""):
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    check_transition(AGREEMENT_TRANSITIONS, agreement.status, status, "agreement")
+    if status == AgreementStatus.ACTIVE and not agreement.signed_date:
+        raise DomainError("An agreement can only become active once it has a signed date.")
+    if status == AgreementStatus.TERMINATED and not reason.strip():
+        raise DomainError("Terminating an agreement requires a reason.")
+    old = agreement.status
+    agreement.status = status
+    agreement.save(update_fields=["status"])
+    audit_log(
+        program=agreement.program,
+        actor=actor,
+        verb=f"agreement.{status}",
+        obj=agreement,
+        payload={"from": old, "to": status, "reason": reason},
+    )
+    return agreement
+
+
+@transaction.atomic
+def signatory_add(*, actor, agreement, party, name, title="", signed_on=None):
+    signatory = _validated(
+        Signatory(
+            program=agreement.program,
+            agreement=agreement,
+            party=party,
+            name=name,
+            title=title,
+            signed_on=signed_on,
+        )
+    )
+    signatory.save()
+    audit_log(
+        program=agreement.program,
+        actor=actor,
+        verb="agreement.signatory_added",
+        obj=signatory,
+        payload={"agreement": agreement.pk, "party": party, "name": name},
+    )
+    return signatory
+
+
+# ---------------------------------------------------------------- the code of conduct
+
+PROVISION_FIELDS = {"number", "section", "title", "text", "category", "severity", "translations"}
+
+
+@transaction.atomic
+def code_create(*, actor, program, name, description=""):
+    code = _validated(Code(program=program, name=name, description=description))
+    code.save()
+    version = CodeVersion.objects.create(program=program, code=code, number=1)
+    audit_log(
+        program=program,
+        actor=actor,
+        verb="code.created",
+        obj=code,
+        payload={"name": name, "draft_version": version.pk},
+    )
+    return code
+
+
+@transaction.atomic
+def code_version_draft_create(*, actor, code):
+    """Start a new draft as a copy of the current ratified version's provisions."""
+    Code.objects.select_for_update().get(pk=code.pk)
+    if code.versions.filter(status=CodeVersionStatus.DRAFT).exists():
+        raise IllegalTransition("This code already has a draft version.")
+    latest = code.versions.order_by("-number").first()
+    source = code.versions.filter(status=CodeVersionStatus.RATIFIED).order_by("-number").first()
+    draft = CodeVersion.objects.create(
+        program=code.program, code=code, number=(latest.number + 1) if latest else 1
+    )
+    if source is not None:
+        Provision.objects.bulk_create(
+            Provision(
+                program=code.program,
+                version=draft,
+                number=p.number,
+                section=p.section,
+                title=p.title,
+                text=p.text,
+                category=p.category,
+                severity=p.severity,
+                translations=p.translations,
+            )
+            for p in source.provisions.all()
+        )
+    audit_log(
+        program=code.program,
+        actor=actor,
+        verb="code_version.drafted",
+        obj=draft,
+        payload={
+            "code": code.pk,
+            "number": draft.number,
+            "copied_from": source.pk if source else None,
+        },
+    )
+    return draft
+
+
+def _lock_draft(version):
+    version = CodeVersion.objects.select_for_update().get(pk=version.pk)
+    if not version.is_editable:
+        raise IllegalTransition(
+            f"Version {version.number} is {version.status} and can no longer change; "
+            "start a new draft instead."
+        )
+    return version
+
+
+@transaction.atomic
+def provision_add(*, actor, version, **fields):
+    version = _lock_draft(version)
+    unknown = set(fields) - PROVISION_FIELDS
+    if unknown:
+        raise DomainError(f"Unknown provision fields: {', '.join(sorted(unknown))}.")
+    provision = _validated(Provision(program=version.program, version=version, **fields))
+    provision.save()
+    audit_log(
+        program=version.program,
+        actor=actor,
+        verb="provision.added",
+        obj=provision,
+        payload={"version": version.pk, "number": provision.number, "severity": provision.severity},
+    )
+    return provision
+
+
+@transaction.atomic
+def provision_update(*, actor, provision, **data):
+    _lock_draft(provision.version)
+    changes = _apply(provision, data, PROVISION_FIELDS)
+    _validated(provision).save()
+    audit_log(
+        program=provision.program,
+        actor=actor,
+        verb="provision.updated",
+        obj=provision,
+        payload=changes,
+    )
+    return provision
+
+
+@transaction.atomic
+def provision_remove(*, actor, provision):
+    _lock_draft(provision.version)
+    audit_log(
+        program=provision.program,
+        actor=actor,
+        verb="provision.removed",
+        obj=provision,
+        payload={"number": provision.number, "title": provision.title},
+    )
+    provision.delete()
+
+
+@transaction.atomic
+def code_version_ratify(*, actor, version, effective_date):
+    """Ratify a draft. Only a worker-organization admin may; the previous ratified
+    version becomes superseded. Locks the code row so two ratifications cannot race."""
+    membership = Membership.objects.filter(
+        user=actor, program=version.program_id, is_active=True
+    ).first()
+    if membership is None or membership.role != Role.ADMIN:
+        raise DomainError("Only a worker-organization admin can ratify the code.", code="forbidden")
+    Code.objects.select_for_update().get(pk=version.code_id)
+    version = CodeVersion.objects.select_for_update().get(pk=version.pk)
+    check_transition(
+        CODE_VERSION_TRANSITIONS, version.status, CodeVersionStatus.RATIFIED, "code version"
+    )
+    if not version.provisions.exists():
+        raise DomainError("A code version without provisions cannot be ratified.")
+    previous = list(
+        CodeVersion.objects.filter(code_id=version.code_id, status=CodeVersionStatus.RATIFIED)
+    )
+    for old in previous:
+        old.status = CodeVersionStatus.SUPERSEDED
+        old.save(update_fields=["status"])
+    version.status = CodeVersionStatus.RATIFIED
+    version.effective_date = effective_date
+    version.ratified_by = actor
+    version.ratified_at = timezone.now()
+    version.save(update_fields=["status", "effective_date", "ratified_by", "ratified_at"])
+    audit_log(
+        program=version.program,
+        actor=actor,
+        verb="code_version.ratified",
+        obj=version,
+        payload={
+            "number": version.number,
+            "effective_date": effective_date,
+            "superseded": [v.pk for v in previous],
+        },
+    )
+    return version

@@ -1,0 +1,22 @@
+"""Helpers for tests: counting queries, checking status codes."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+
+def count_queries(func):
+    with CaptureQueriesContext(connection) as ctx:
+        result = func()
+    return len(ctx.captured_queries), result
+
+
+def assert_constant_queries(fetch, grow, *, extra_rows=29):
+    """``fetch()`` must issue the same number of queries before and after ``grow(n)`` adds
+    ``n`` more rows to what it lists (1 row → 30 rows)."""
+    before, response = count_queries(fetch)
+    assert getattr(response, "status_code", 200) == 200, response
+    grow(extra_rows)
+    after, response = count_queries(fetch)
+    assert getattr(response, "status_code", 200) == 200, response
+    assert before == after, f"query count grows with rows: {before} → {after}"
+    return after

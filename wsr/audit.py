@@ -1,0 +1,151 @@
+"""Writing and verifying the audit log's hash chain."""
+
+import datetime
+import decimal
+import hashlib
+import json
+import uuid
+
+from django.db import connection
+from django.utils import timezone
+
+from .models import AuditEvent
+
+GENESIS = "0" * 64
+# Namespace of the advisory lock that serializes appends to one program's chain.
+_LOCK_NAMESPACE = 0x5753
+
+
+def _default(value):
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return str(value)
+    raise TypeError(f"not JSON serializable in an audit payload: {type(value).__name__}")
+
+
+def canonical_json(data) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), default=_default)
+
+
+def event_digest(
+    *,
+    prev_hash,
+    program_id,
+    seq,
+    actor_id,
+    actor_label,
+    verb,
+    object_type,
+    object_id,
+    payload,
+    created_at,
+) -> str:
+    body = canonical_json(
+        {
+            "program": program_id,
+            "seq": seq,
+            "actor": actor_id,
+            "actor_label": actor_label,
+            "verb": verb,
+            "object_type": object_type,
+            "object_id": str(object_id),
+            "payload": payload,
+            "created_at": created_at.isoformat(),
+        }
+    )
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+def audit_log(*, program, actor, verb, obj=None, object_type="", object_id="", payload=None):
+    """Append one event to ``program``'s chain.
+
+    Must run inside the caller's transaction (the service's ``transaction.atomic``): the
+    event commits or rolls back with the change it records. Appends to one program are
+    serialized by a transaction-scoped advisory lock, held until that transaction ends.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_log must be called inside the service's transaction")
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    program_id = getattr(program, "pk", program)
+    actor_user = actor if getattr(actor, "is_authenticated", False) else None
+    actor_label = _actor_label(actor)
+    payload = json.loads(canonical_json(payload or {}))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, program_id or 0])
+    last = (
+        AuditEvent.objects.filter(program_id=program_id)
+        .order_by("-seq")
+        .values_list("seq", "hash")
+        .first()
+    )
+    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    created_at = timezone.now()
+    digest = event_digest(
+        prev_hash=prev_hash,
+        program_id=program_id,
+        seq=seq,
+        actor_id=actor_user.pk if actor_user else None,
+        actor_label=actor_label,
+        verb=verb,
+        object_type=object_type,
+        object_id=object_id,
+        payload=payload,
+        created_at=created_at,
+    )
+    return AuditEvent.objects.create(
+        program_id=program_id,
+        seq=seq,
+        actor=actor_user,
+        actor_label=actor_label,
+        verb=verb,
+        object_type=object_type,
+        object_id=str(object_id),
+        payload=payload,
+        created_at=created_at,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
+
+
+def _actor_label(actor) -> str:
+    if actor is None:
+        return "system"
+    if isinstance(actor, str):
+        return actor
+    if getattr(actor, "is_authenticated", False):
+        return actor.get_username()
+    return "anonymous"
+
+
+def verify_chain(program_id):
+    """Walk one program's chain; return ``None`` if intact, else the first broken event
+    and the reason."""
+    prev_hash = GENESIS
+    expected_seq = 1
+    events = AuditEvent.objects.filter(program_id=program_id).order_by("seq")
+    for event in events.iterator(chunk_size=2000):
+        if event.seq != expected_seq:
+            return event, f"sequence gap: expected {expected_seq}, found {event.seq}"
+        if event.prev_hash != prev_hash:
+            return event, "prev_hash does not match the previous event"
+        digest = event_digest(
+            prev_hash=event.prev_hash,
+            program_id=event.program_id,
+            seq=event.seq,
+            actor_id=event.actor_id,
+            actor_label=event.actor_label,
+            verb=event.verb,
+            object_type=event.object_type,
+            object_id=event.object_id,
+            payload=event.payload,
+            created_at=event.created_at,
+        )
+        if digest != event.hash:
+            return event, "hash does not match the event's content"
+        prev_hash = event.hash
+        expected_seq += 1
+    return None

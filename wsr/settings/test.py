@@ -1,0 +1,28 @@
+"""Test settings: the real PostgreSQL and the real Redis, never SQLite or mocks.
+
+Parallel test runs on one machine (several developers' helpers) keep apart by setting
+WSR_TEST_DB_NAME and WSR_TEST_REDIS_BASE (broker on that Redis db, cache on the next).
+"""
+
+from .base import *  # noqa: F403
+from .base import DATABASES, env
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DATABASES["default"]["TEST"] = {"NAME": env("WSR_TEST_DB_NAME", default="test_wsr")}
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+_redis_base = env.int("WSR_TEST_REDIS_BASE", default=14)
+CELERY_BROKER_URL = f"redis://127.0.0.1:6379/{_redis_base}"
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:6379/{_redis_base + 1}",
+        "KEY_PREFIX": env("WSR_TEST_DB_NAME", default="test_wsr"),
+    }
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = BASE_DIR / "var" / f"test-media-{env('WSR_TEST_DB_NAME', default='test_wsr')}"  # noqa: F405
+AXES_FAILURE_LIMIT = 5
+ALLOWED_HOSTS = ["*"]
