@@ -1,5 +1,7 @@
 """Staff workspace pages of the programs app (/p/<program>/...)."""
 
+import importlib
+
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -11,6 +13,27 @@ from wsr.tenancy import ProgramViewMixin
 
 from . import selectors, services
 from .forms import FacilityForm, SupplierForm
+
+PANEL_APPS = ["complaints", "audits", "enforcement"]
+
+
+def collect_panels(*, program, membership):
+    """Dashboard panels contributed by other apps.
+
+    An app contributes by defining ``<app>/dashboard.py`` with
+    ``panels(*, program, membership) -> list[dict]``; each dict has a ``template`` key and
+    whatever that template needs. Apps stay decoupled from this view.
+    """
+    panels = []
+    for label in PANEL_APPS:
+        try:
+            module = importlib.import_module(f"{label}.dashboard")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{label}.dashboard":
+                raise
+            continue
+        panels.extend(module.panels(program=program, membership=membership))
+    return panels
 
 
 class DashboardView(ProgramViewMixin, TemplateView):
@@ -26,8 +49,7 @@ class DashboardView(ProgramViewMixin, TemplateView):
             "agreements": selectors.agreement_list(program=p, status="active").count(),
         }
         context["ratified"] = selectors.current_ratified_version(program=p)
-        # Apps add their panels (overdue cases, open obligations...) through this hook.
-        context["panels"] = []
+        context["panels"] = collect_panels(program=p, membership=self.membership)
         return context
 
 

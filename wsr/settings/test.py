@@ -14,11 +14,12 @@ DATABASES["default"]["TEST"] = {"NAME": env("WSR_TEST_DB_NAME", default="test_ws
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 _redis_base = env.int("WSR_TEST_REDIS_BASE", default=14)
-CELERY_BROKER_URL = f"redis://127.0.0.1:6379/{_redis_base}"
+_redis_port = env.int("WSR_TEST_REDIS_PORT", default=6379)
+CELERY_BROKER_URL = f"redis://127.0.0.1:{_redis_port}/{_redis_base}"
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": f"redis://127.0.0.1:6379/{_redis_base + 1}",
+        "LOCATION": f"redis://127.0.0.1:{_redis_port}/{_redis_base + 1}",
         "KEY_PREFIX": env("WSR_TEST_DB_NAME", default="test_wsr"),
     }
 }
