@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from wsr.roles import Role
 
-APPS = ["programs", "complaints", "audits", "enforcement", "disclosure", "wsr"]
+APPS = ["programs", "complaints", "audits", "enforcement", "disclosure", "wsr", "buyer"]
 
 # Open to everyone by design (DESIGN.md §7): the public side and logging in.
 PUBLIC_NAMESPACES = {"disclosure", "disclosure-api", "complaints-public", "complaints-public-api"}

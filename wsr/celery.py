@@ -14,18 +14,28 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wsr.settings.dev")
 app = Celery("wsr")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The buyer portal keeps its jobs beside enforcement's, in a module of its own.
+app.autodiscover_tasks(["enforcement"], related_name="portal_tasks")
 
-BEAT_APPS = ["wsr", "programs", "complaints", "audits", "enforcement", "disclosure"]
+BEAT_MODULES = [
+    "wsr.tasks",
+    "programs.tasks",
+    "complaints.tasks",
+    "audits.tasks",
+    "enforcement.tasks",
+    "enforcement.portal_tasks",
+    "disclosure.tasks",
+]
 
 
 @app.on_after_finalize.connect
 def _collect_beat_schedule(sender, **kwargs):
     schedule = dict(sender.conf.beat_schedule or {})
-    for label in BEAT_APPS:
+    for name in BEAT_MODULES:
         try:
-            module = importlib.import_module(f"{label}.tasks")
+            module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != f"{label}.tasks":
+            if exc.name != name:
                 raise
             continue
         schedule.update(getattr(module, "BEAT_SCHEDULE", {}))
