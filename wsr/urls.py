@@ -19,6 +19,7 @@ public_api = "api/v1/public/<slug:program>/"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("healthz/", views.healthz, name="healthz"),
     path("p/", views.home, name="home"),
     path("p/<slug:program>/", include("programs.urls")),
     path("p/<slug:program>/complaints/", include("complaints.urls")),

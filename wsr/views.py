@@ -1,5 +1,7 @@
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 
 from programs.selectors import memberships_for_user
 
@@ -14,3 +16,10 @@ def home(request):
     if memberships and not internal:
         return redirect("buyer:portal")
     return render(request, "home.html", {"memberships": memberships})
+
+
+@never_cache
+def healthz(request):
+    """Liveness for load balancers and docker-compose; also the benchmark's baseline:
+    the cheapest request the same gunicorn can serve (no database, no template)."""
+    return HttpResponse("ok", content_type="text/plain")
