@@ -1,7 +1,7 @@
 """Production: everything from the environment, secure by default (passes check --deploy)."""
 
 from .base import *  # noqa: F403
-from .base import env, env_secret
+from .base import SMTP_BACKEND, env, env_secret, mailers
 
 DEBUG = False
 SECRET_KEY = env_secret("DJANGO_SECRET_KEY")
@@ -21,3 +21,4 @@ STORAGES = {
 }
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
 RECEIPT_CODE_HMAC_KEY = env_secret("RECEIPT_CODE_HMAC_KEY")
+MAILERS = mailers(SMTP_BACKEND)

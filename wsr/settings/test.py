@@ -23,7 +23,9 @@ CACHES = {
         "KEY_PREFIX": env("WSR_TEST_DB_NAME", default="test_wsr"),
     }
 }
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 MEDIA_ROOT = BASE_DIR / "var" / f"test-media-{env('WSR_TEST_DB_NAME', default='test_wsr')}"  # noqa: F405
 AXES_FAILURE_LIMIT = 5
 ALLOWED_HOSTS = ["*"]
+# Never let a developer's MIGRATION_DATABASE_URL point the test run's migrate elsewhere.
+MIGRATION_DATABASE_URL = ""
