@@ -1,0 +1,225 @@
+"""Buyer obligations: acknowledgement, attestation, waiver, overdue and breach."""
+
+import datetime
+import hashlib
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from programs.models import Membership
+from wsr.audit import audit_log
+from wsr.errors import DomainError, check_transition
+from wsr.roles import Role
+
+from ..models import (
+    OBLIGATION_TRANSITIONS,
+    BuyerBreach,
+    BuyerObligation,
+    ObligationState,
+)
+from ._common import today, user_or_none
+from .policy import require_role, settings_for
+
+# Evidence of fulfilment: PDFs, images, office documents and CSV exports of purchase orders.
+EVIDENCE_SIGNATURES = [
+    (b"%PDF-", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpg"),
+    (b"PK\x03\x04", "zip/office"),
+]
+
+
+def _require_officer(actor, obligation):
+    """The actor must hold an active buyer_officer membership of the obligation's buyer in
+    the obligation's program."""
+    ok = Membership.objects.filter(
+        user=user_or_none(actor),
+        program_id=obligation.program_id,
+        role=Role.BUYER_OFFICER,
+        buyer_id=obligation.buyer_id,
+        is_active=True,
+    ).exists()
+    if not ok:
+        raise DomainError(
+            "Only a compliance officer of this buyer can act on its obligations.",
+            code="forbidden",
+        )
+
+
+def _locked(obligation):
+    return BuyerObligation.objects.select_for_update().get(pk=obligation.pk)
+
+
+def _check_evidence(evidence):
+    if evidence.size > settings.MAX_UPLOAD_BYTES:
+        raise DomainError("The evidence file is too large.")
+    head = evidence.read(16)
+    evidence.seek(0)
+    if any(head.startswith(sig) for sig, _ in EVIDENCE_SIGNATURES):
+        return
+    # Plain-text evidence (CSV of held purchase orders): must decode as UTF-8 text.
+    sample = head + evidence.read(4096)
+    evidence.seek(0)
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DomainError("Evidence must be a PDF, an image, an office document or text.")
+    if b"\x00" in sample:
+        raise DomainError("Evidence must be a PDF, an image, an office document or text.")
+
+
+@transaction.atomic
+def obligation_acknowledge(*, actor, obligation):
+    """The buyer's officer acknowledges the obligation. Locks the obligation row."""
+    _require_officer(actor, obligation)
+    obligation = _locked(obligation)
+    check_transition(
+        OBLIGATION_TRANSITIONS, obligation.state, ObligationState.ACKNOWLEDGED, "obligation"
+    )
+    obligation.state = ObligationState.ACKNOWLEDGED
+    obligation.acknowledged_by = user_or_none(actor)
+    obligation.acknowledged_at = timezone.now()
+    obligation.save(update_fields=["state", "acknowledged_by", "acknowledged_at"])
+    audit_log(
+        program=obligation.program_id,
+        actor=actor,
+        verb="obligation.acknowledged",
+        obj=obligation,
+        payload={"buyer": obligation.buyer_id},
+    )
+    return obligation
+
+
+@transaction.atomic
+def obligation_attest(*, actor, obligation, note, evidence=None):
+    """The buyer's officer attests fulfilment with a note and optional evidence file
+    (type checked by content, size limited). Allowed from pending, acknowledged and
+    overdue (late fulfilment counts until the breach). Locks the obligation row."""
+    _require_officer(actor, obligation)
+    note = (note or "").strip()
+    if not note:
+        raise DomainError("Say how the obligation was fulfilled.")
+    obligation = _locked(obligation)
+    check_transition(
+        OBLIGATION_TRANSITIONS, obligation.state, ObligationState.FULFILLED, "obligation"
+    )
+    digest = ""
+    if evidence is not None:
+        _check_evidence(evidence)
+        sha = hashlib.sha256()
+        for chunk in evidence.chunks():
+            sha.update(chunk)
+        digest = sha.hexdigest()
+        evidence.seek(0)
+        name = evidence.name.rsplit("/", 1)[-1][:200]
+        obligation.evidence.save(name, evidence, save=False)
+        obligation.evidence_name = name
+        obligation.evidence_sha256 = digest
+    if obligation.acknowledged_at is None:
+        obligation.acknowledged_by = user_or_none(actor)
+        obligation.acknowledged_at = timezone.now()
+    obligation.state = ObligationState.FULFILLED
+    obligation.attested_by = user_or_none(actor)
+    obligation.attested_at = timezone.now()
+    obligation.attestation_note = note
+    obligation.save()
+    audit_log(
+        program=obligation.program_id,
+        actor=actor,
+        verb="obligation.attested",
+        obj=obligation,
+        payload={"buyer": obligation.buyer_id, "note": note, "evidence_sha256": digest},
+    )
+    return obligation
+
+
+@transaction.atomic
+def obligation_waive(*, actor, obligation, reason):
+    """Only a program admin may waive an obligation, and only with a reason."""
+    require_role(actor, obligation.program, {Role.ADMIN}, "waive obligations")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("A waiver needs a reason.")
+    obligation = _locked(obligation)
+    check_transition(OBLIGATION_TRANSITIONS, obligation.state, ObligationState.WAIVED, "obligation")
+    obligation.state = ObligationState.WAIVED
+    obligation.waived_by = user_or_none(actor)
+    obligation.waived_at = timezone.now()
+    obligation.waiver_reason = reason
+    obligation.save(update_fields=["state", "waived_by", "waived_at", "waiver_reason"])
+    audit_log(
+        program=obligation.program_id,
+        actor=actor,
+        verb="obligation.waived",
+        obj=obligation,
+        payload={"buyer": obligation.buyer_id, "reason": reason},
+    )
+    return obligation
+
+
+@transaction.atomic
+def obligation_mark_overdue(*, obligation_id):
+    """Pending/acknowledged past its due date → overdue. A conditional claim (row lock on
+    a row still open and past due), so concurrent beat runs mark it once."""
+    obligation = (
+        BuyerObligation.objects.select_for_update()
+        .filter(
+            pk=obligation_id,
+            state__in=[ObligationState.PENDING, ObligationState.ACKNOWLEDGED],
+            due_date__lt=today(),
+        )
+        .first()
+    )
+    if obligation is None:
+        return None
+    obligation.state = ObligationState.OVERDUE
+    obligation.overdue_at = timezone.now()
+    obligation.save(update_fields=["state", "overdue_at"])
+    audit_log(
+        program=obligation.program_id,
+        actor="enforcement",
+        verb="obligation.overdue",
+        obj=obligation,
+        payload={"buyer": obligation.buyer_id, "due_date": obligation.due_date},
+    )
+    return obligation
+
+
+@transaction.atomic
+def obligation_mark_breached(*, obligation_id):
+    """Overdue longer than the program's grace period → breach of agreement, recorded
+    against the buyer (BuyerBreach, unique per obligation)."""
+    obligation = (
+        BuyerObligation.objects.select_for_update()
+        .select_related("program", "buyer", "supplier")
+        .filter(pk=obligation_id, state=ObligationState.OVERDUE)
+        .first()
+    )
+    if obligation is None:
+        return None
+    grace = settings_for(obligation.program).breach_grace_days
+    if obligation.due_date + datetime.timedelta(days=grace) >= today():
+        return None
+    obligation.state = ObligationState.BREACHED
+    obligation.breached_at = timezone.now()
+    obligation.save(update_fields=["state", "breached_at"])
+    breach = BuyerBreach.objects.create(
+        program_id=obligation.program_id,
+        buyer_id=obligation.buyer_id,
+        obligation=obligation,
+        agreement_id=obligation.agreement_id,
+        description=(
+            f"{obligation.buyer.name} did not {obligation.get_kind_display().lower()} "
+            f"({obligation.supplier.legal_name}) by {obligation.due_date:%Y-%m-%d}, nor within "
+            f"the {grace}-day grace period."
+        ),
+    )
+    audit_log(
+        program=obligation.program_id,
+        actor="enforcement",
+        verb="obligation.breached",
+        obj=obligation,
+        payload={"buyer": obligation.buyer_id, "breach": breach.pk, "grace_days": grace},
+    )
+    return breach

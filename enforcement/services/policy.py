@@ -1,0 +1,332 @@
+"""The program's enforcement settings and its versioned consequence ladder."""
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from programs.models import Agreement, Membership, Severity
+from wsr.audit import audit_log
+from wsr.errors import DomainError, IllegalTransition, check_transition
+from wsr.roles import Role
+
+from ..models import (
+    POLICY_TRANSITIONS,
+    AgreementPolicy,
+    BuyerObligationKind,
+    ConsequencePolicy,
+    ConsequenceRule,
+    EnforcementSettings,
+    PolicyStatus,
+    SupplierAction,
+)
+from ._common import same_program, user_or_none
+
+# The default ladder, drawn from real programs (DESIGN.md §8): the Fair Food Program's
+# zero tolerance (buyers suspend purchases for at least 90 days), CAP + probation for
+# major findings, suspension on a third major within a year, and the Accord's three
+# escalation stages (1 notice, 2 warning, 3 termination).
+DEFAULT_RULES = [
+    dict(
+        severity=Severity.ZERO_TOLERANCE,
+        repeat_count=1,
+        window_days=730,
+        supplier_action=SupplierAction.SUSPENSION,
+        suspension_days=90,
+        escalation_stage=2,
+        buyer_obligation=BuyerObligationKind.SUSPEND_PURCHASES,
+        obligation_days=7,
+    ),
+    dict(
+        severity=Severity.ZERO_TOLERANCE,
+        repeat_count=2,
+        window_days=730,
+        supplier_action=SupplierAction.TERMINATION,
+        escalation_stage=3,
+        buyer_obligation=BuyerObligationKind.END_RELATIONSHIP,
+        obligation_days=30,
+    ),
+    dict(
+        severity=Severity.MAJOR,
+        repeat_count=1,
+        window_days=365,
+        supplier_action=SupplierAction.PROBATION,
+        escalation_stage=1,
+        buyer_obligation=BuyerObligationKind.NOTIFY,
+        obligation_days=14,
+    ),
+    dict(
+        severity=Severity.MAJOR,
+        repeat_count=2,
+        window_days=365,
+        supplier_action=SupplierAction.PROBATION,
+        escalation_stage=2,
+        buyer_obligation=BuyerObligationKind.NOTIFY,
+        obligation_days=14,
+    ),
+    dict(
+        severity=Severity.MAJOR,
+        repeat_count=3,
+        window_days=365,
+        supplier_action=SupplierAction.SUSPENSION,
+        suspension_days=90,
+        escalation_stage=2,
+        buyer_obligation=BuyerObligationKind.SUSPEND_PURCHASES,
+        obligation_days=14,
+    ),
+    dict(
+        severity=Severity.MINOR,
+        repeat_count=1,
+        window_days=365,
+        supplier_action=SupplierAction.CAP_REQUIRED,
+        escalation_stage=0,
+        buyer_obligation=BuyerObligationKind.NONE,
+    ),
+    dict(
+        severity=Severity.MINOR,
+        repeat_count=3,
+        window_days=365,
+        supplier_action=SupplierAction.PROBATION,
+        escalation_stage=1,
+        buyer_obligation=BuyerObligationKind.NOTIFY,
+        obligation_days=14,
+    ),
+]
+
+RULE_FIELDS = {
+    "severity",
+    "repeat_count",
+    "window_days",
+    "supplier_action",
+    "cap_required",
+    "suspension_days",
+    "escalation_stage",
+    "buyer_obligation",
+    "obligation_days",
+}
+SETTINGS_FIELDS = {
+    "confirm_roles",
+    "premium_tolerance_percent",
+    "premium_tolerance_amount",
+    "breach_grace_days",
+}
+
+
+def require_role(actor, program, roles, what="do this"):
+    """The actor's active membership role must be in ``roles`` (else DomainError
+    'forbidden'). Returns the membership. "system" actors (str) pass: tasks, seeding."""
+    if isinstance(actor, str):
+        return None
+    membership = Membership.objects.filter(
+        user=user_or_none(actor), program_id=program.pk, is_active=True
+    ).first()
+    if membership is None or membership.role not in roles:
+        raise DomainError(f"You are not allowed to {what} in this program.", code="forbidden")
+    return membership
+
+
+def settings_for(program):
+    """The program's EnforcementSettings, created with defaults on first use."""
+    obj = EnforcementSettings.objects.filter(program_id=program.pk).first()
+    if obj is not None:
+        return obj
+    try:
+        with transaction.atomic():
+            return EnforcementSettings.objects.create(program_id=program.pk, confirm_roles=[])
+    except IntegrityError:
+        return EnforcementSettings.objects.get(program_id=program.pk)
+
+
+@transaction.atomic
+def enforcement_settings_update(*, actor, program, **data):
+    require_role(actor, program, {Role.ADMIN}, "change enforcement settings")
+    obj = settings_for(program)
+    changes = {}
+    for field, value in data.items():
+        if field not in SETTINGS_FIELDS:
+            raise DomainError(f"'{field}' cannot be changed here.")
+        if field == "confirm_roles":
+            unknown = set(value) - set(Role.values)
+            if unknown or Role.BUYER_OFFICER in value:
+                raise DomainError("Only program roles (not buyer officers) may confirm.")
+        if field in ("premium_tolerance_percent", "premium_tolerance_amount"):
+            value = Decimal(value)
+            if value < 0:
+                raise DomainError("A tolerance cannot be negative.")
+        old = getattr(obj, field)
+        if old != value:
+            changes[field] = [str(old), str(value)]
+            setattr(obj, field, value)
+    obj.full_clean()
+    obj.save()
+    audit_log(
+        program=program,
+        actor=actor,
+        verb="enforcement_settings.updated",
+        obj=obj,
+        payload=changes,
+    )
+    return obj
+
+
+def current_policy(program):
+    return ConsequencePolicy.objects.filter(
+        program_id=program.pk, status=PolicyStatus.RATIFIED
+    ).first()
+
+
+@transaction.atomic
+def policy_ensure_default(*, actor, program):
+    """Return the program's ratified policy, creating and ratifying the default ladder
+    when the program has none. Serialized per program by a row lock on the program, so
+    two concurrent callers cannot both create version 1."""
+    from programs.models import Program
+
+    Program.objects.select_for_update().filter(pk=program.pk).first()
+    policy = current_policy(program)
+    if policy is not None:
+        return policy
+    number = ConsequencePolicy.objects.filter(program_id=program.pk).order_by("-number").first()
+    policy = ConsequencePolicy.objects.create(
+        program_id=program.pk,
+        number=(number.number + 1) if number else 1,
+        title="Default consequence ladder",
+        status=PolicyStatus.RATIFIED,
+        effective_date=timezone.localdate(),
+        ratified_at=timezone.now(),
+        notes=(
+            "Created automatically from real programs' practice: zero tolerance → "
+            "suspension of at least 90 days; major → corrective action plan and probation; "
+            "a third major within a year → suspension; escalation stages 1 notice, "
+            "2 warning, 3 termination."
+        ),
+    )
+    ConsequenceRule.objects.bulk_create(
+        ConsequenceRule(program_id=program.pk, policy=policy, **rule) for rule in DEFAULT_RULES
+    )
+    audit_log(
+        program=program,
+        actor=actor,
+        verb="consequence_policy.default_created",
+        obj=policy,
+        payload={"number": policy.number, "rules": len(DEFAULT_RULES)},
+    )
+    return policy
+
+
+@transaction.atomic
+def policy_draft_create(*, actor, program):
+    """Start a draft as a copy of the ratified version's rules (one draft at a time)."""
+    require_role(actor, program, {Role.ADMIN}, "edit the consequence policy")
+    from programs.models import Program
+
+    Program.objects.select_for_update().filter(pk=program.pk).first()
+    if ConsequencePolicy.objects.filter(program_id=program.pk, status="draft").exists():
+        raise IllegalTransition("This program already has a draft consequence policy.")
+    source = current_policy(program)
+    latest = ConsequencePolicy.objects.filter(program_id=program.pk).order_by("-number").first()
+    draft = ConsequencePolicy.objects.create(
+        program_id=program.pk,
+        number=(latest.number + 1) if latest else 1,
+        title=source.title if source else "Consequence ladder",
+    )
+    if source is not None:
+        ConsequenceRule.objects.bulk_create(
+            ConsequenceRule(
+                program_id=program.pk,
+                policy=draft,
+                **{f: getattr(rule, f) for f in RULE_FIELDS},
+            )
+            for rule in source.rules.all()
+        )
+    audit_log(
+        program=program,
+        actor=actor,
+        verb="consequence_policy.draft_created",
+        obj=draft,
+        payload={"number": draft.number, "from": source.number if source else None},
+    )
+    return draft
+
+
+def _validate_rule(rule):
+    if rule.supplier_action == SupplierAction.SUSPENSION and rule.suspension_days < 1:
+        raise DomainError("A suspension needs a number of days.")
+    if rule.escalation_stage > 3:
+        raise DomainError("Escalation stages run from 0 to 3.")
+    rule.full_clean(exclude=["policy", "program"])
+
+
+@transaction.atomic
+def policy_rule_set(*, actor, policy, **fields):
+    """Add or replace the rule for (severity, repeat_count) in a draft policy."""
+    require_role(actor, policy.program, {Role.ADMIN}, "edit the consequence policy")
+    policy = ConsequencePolicy.objects.select_for_update().get(pk=policy.pk)
+    if policy.status != PolicyStatus.DRAFT:
+        raise IllegalTransition("Only a draft consequence policy can be edited.")
+    unknown = set(fields) - RULE_FIELDS
+    if unknown:
+        raise DomainError(f"Unknown rule fields: {', '.join(sorted(unknown))}.")
+    rule = ConsequenceRule.objects.filter(
+        policy=policy, severity=fields.get("severity"), repeat_count=fields.get("repeat_count", 1)
+    ).first() or ConsequenceRule(program_id=policy.program_id, policy=policy)
+    for field, value in fields.items():
+        setattr(rule, field, value)
+    _validate_rule(rule)
+    rule.save()
+    audit_log(
+        program=policy.program,
+        actor=actor,
+        verb="consequence_policy.rule_set",
+        obj=policy,
+        payload={f: str(getattr(rule, f)) for f in RULE_FIELDS},
+    )
+    return rule
+
+
+@transaction.atomic
+def policy_ratify(*, actor, policy, effective_date=None):
+    """Ratify a draft; the previously ratified version is superseded."""
+    require_role(actor, policy.program, {Role.ADMIN}, "ratify the consequence policy")
+    policy = ConsequencePolicy.objects.select_for_update().get(pk=policy.pk)
+    check_transition(POLICY_TRANSITIONS, policy.status, PolicyStatus.RATIFIED, "policy")
+    if not policy.rules.exists():
+        raise DomainError("A consequence policy needs at least one rule.")
+    previous = current_policy(policy.program)
+    if previous is not None:
+        previous.status = PolicyStatus.SUPERSEDED
+        previous.save(update_fields=["status"])
+    policy.status = PolicyStatus.RATIFIED
+    policy.ratified_by = user_or_none(actor)
+    policy.ratified_at = timezone.now()
+    policy.effective_date = effective_date or timezone.localdate()
+    policy.save()
+    audit_log(
+        program=policy.program,
+        actor=actor,
+        verb="consequence_policy.ratified",
+        obj=policy,
+        payload={"number": policy.number, "superseded": previous.number if previous else None},
+    )
+    return policy
+
+
+@transaction.atomic
+def agreement_policy_bind(*, actor, agreement, policy):
+    """Record which ratified policy version an agreement's consequence clause refers to."""
+    require_role(actor, agreement.program, {Role.ADMIN, Role.STAFF}, "bind agreements")
+    same_program(agreement.program_id, policy)
+    if policy.status == PolicyStatus.DRAFT:
+        raise DomainError("An agreement can only refer to a ratified policy version.")
+    agreement = Agreement.objects.get(pk=agreement.pk)
+    link, created = AgreementPolicy.objects.update_or_create(
+        agreement=agreement, defaults={"program_id": agreement.program_id, "policy": policy}
+    )
+    audit_log(
+        program=agreement.program,
+        actor=actor,
+        verb="agreement_policy.bound",
+        obj=link,
+        payload={"agreement": agreement.pk, "policy": policy.pk, "number": policy.number},
+    )
+    return link

@@ -1,0 +1,722 @@
+"""Violations, the consequence ladder and supplier standing."""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from programs.models import (
+    Agreement,
+    AgreementStatus,
+    Buyer,
+    Membership,
+    SourcingRelationship,
+)
+from wsr.audit import audit_log
+from wsr.errors import DomainError, IllegalTransition, check_transition
+from wsr.roles import Role
+
+from ..models import (
+    STANDING_RANK,
+    VIOLATION_TRANSITIONS,
+    BuyerObligation,
+    BuyerObligationKind,
+    ConsequenceApplication,
+    OutboxState,
+    Sanction,
+    SourceKind,
+    Standing,
+    StandingEvent,
+    StandingEventKind,
+    SupplierAction,
+    SupplierStanding,
+    Violation,
+    ViolationState,
+)
+from ._common import actor_label, same_program, today, user_or_none
+from .policy import policy_ensure_default, require_role, settings_for
+
+log = logging.getLogger(__name__)
+
+COUNTED_STATES = (
+    ViolationState.CONFIRMED,
+    ViolationState.CONSEQUENCES_APPLIED,
+    ViolationState.REMEDIATED,
+)
+
+
+# ---------------------------------------------------------------- proposing and confirming
+
+
+@transaction.atomic
+def violation_propose(
+    *,
+    actor,
+    program,
+    provision,
+    facility,
+    severity=None,
+    source_kind,
+    source_ref,
+    summary,
+    supplier=None,
+):
+    """Record a finding as a proposed violation (nothing happens until it is confirmed).
+
+    ``facility`` may be None for supplier-wide findings (premium shortfalls); then
+    ``supplier`` is required. Unique per (program, source_kind, source_ref): proposing the
+    same finding twice raises DomainError code 'duplicate' without touching the caller's
+    transaction (the insert runs in a savepoint).
+    """
+    if source_kind not in SourceKind.values:
+        raise DomainError(f"Unknown source kind '{source_kind}'.")
+    source_ref = str(source_ref or "").strip()
+    if not source_ref:
+        raise DomainError("A violation needs the id of the finding it comes from.")
+    if facility is not None:
+        supplier = facility.supplier
+    if supplier is None:
+        raise DomainError("A violation needs a facility or a supplier.")
+    same_program(program, provision, facility, supplier)
+    severity = severity or provision.severity
+    if not (summary or "").strip():
+        raise DomainError("A violation needs a summary.")
+    violation = Violation(
+        program_id=program.pk,
+        supplier=supplier,
+        facility=facility,
+        provision=provision,
+        severity=severity,
+        source_kind=source_kind,
+        source_ref=source_ref,
+        summary=summary.strip(),
+        proposed_by_label=actor_label(actor),
+    )
+    violation.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            violation.save()
+    except IntegrityError as exc:
+        raise DomainError(
+            f"This finding ({source_kind} {source_ref}) has already been proposed as a violation.",
+            code="duplicate",
+        ) from exc
+    audit_log(
+        program=program,
+        actor=actor,
+        verb="violation.proposed",
+        obj=violation,
+        payload={
+            "supplier": supplier.pk,
+            "facility": facility.pk if facility else None,
+            "provision": provision.pk,
+            "severity": severity,
+            "source_kind": source_kind,
+            "source_ref": source_ref,
+        },
+    )
+    return violation
+
+
+def _enqueue_apply(violation_id, program_id):
+    from ..tasks import apply_consequences
+
+    apply_consequences.delay(violation_id, program_id)
+
+
+@transaction.atomic
+def violation_confirm(*, actor, violation):
+    """Confirm a proposed violation: commits the state change and the outbox row
+    (ConsequenceApplication, pending) together; the apply task is published after commit.
+    If the process dies between commit and publish, the sweeper re-enqueues it.
+
+    Only admins, or roles named in the program's enforcement settings, may confirm.
+    """
+    program = violation.program
+    allowed = settings_for(program).allowed_confirm_roles()
+    require_role(actor, program, allowed, "confirm violations")
+    violation = Violation.objects.select_for_update().get(pk=violation.pk)
+    check_transition(VIOLATION_TRANSITIONS, violation.state, ViolationState.CONFIRMED, "violation")
+    violation.state = ViolationState.CONFIRMED
+    violation.confirmed_by = user_or_none(actor)
+    violation.confirmed_at = timezone.now()
+    violation.save(update_fields=["state", "confirmed_by", "confirmed_at"])
+    ConsequenceApplication.objects.create(program_id=violation.program_id, violation=violation)
+    audit_log(
+        program=program,
+        actor=actor,
+        verb="violation.confirmed",
+        obj=violation,
+        payload={"severity": violation.severity, "supplier": violation.supplier_id},
+    )
+    vid, pid = violation.pk, violation.program_id
+    transaction.on_commit(lambda: _enqueue_apply(vid, pid))
+    return violation
+
+
+@transaction.atomic
+def violation_dismiss(*, actor, violation, reason):
+    require_role(
+        actor,
+        violation.program,
+        settings_for(violation.program).allowed_confirm_roles() | {Role.STAFF},
+        "dismiss violations",
+    )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("A dismissal needs a reason.")
+    violation = Violation.objects.select_for_update().get(pk=violation.pk)
+    check_transition(VIOLATION_TRANSITIONS, violation.state, ViolationState.DISMISSED, "violation")
+    violation.state = ViolationState.DISMISSED
+    violation.dismissed_by = user_or_none(actor)
+    violation.dismissed_at = timezone.now()
+    violation.dismissal_reason = reason
+    violation.save(update_fields=["state", "dismissed_by", "dismissed_at", "dismissal_reason"])
+    audit_log(
+        program=violation.program,
+        actor=actor,
+        verb="violation.dismissed",
+        obj=violation,
+        payload={"reason": reason},
+    )
+    return violation
+
+
+@transaction.atomic
+def violation_remediate(*, actor, violation, note):
+    """Mark a sanctioned violation remediated (the corrective action was verified). The
+    supplier's standing is not restored here: reinstatement is its own decision."""
+    require_role(actor, violation.program, {Role.ADMIN, Role.STAFF}, "record remediation")
+    note = (note or "").strip()
+    if not note:
+        raise DomainError("Say how the violation was remediated.")
+    violation = Violation.objects.select_for_update().get(pk=violation.pk)
+    check_transition(VIOLATION_TRANSITIONS, violation.state, ViolationState.REMEDIATED, "violation")
+    violation.state = ViolationState.REMEDIATED
+    violation.remediated_at = timezone.now()
+    violation.remediation_note = note
+    violation.save(update_fields=["state", "remediated_at", "remediation_note"])
+    audit_log(
+        program=violation.program,
+        actor=actor,
+        verb="violation.remediated",
+        obj=violation,
+        payload={"note": note},
+    )
+    return violation
+
+
+# ---------------------------------------------------------------- the ladder
+
+
+def repeat_count(violation, window_days):
+    """Confirmed violations of the same severity at the same supplier within
+    ``window_days`` before this one (itself included)."""
+    at = violation.confirmed_at or timezone.now()
+    since = at - datetime.timedelta(days=window_days)
+    return (
+        Violation.objects.filter(
+            program_id=violation.program_id,
+            supplier_id=violation.supplier_id,
+            severity=violation.severity,
+            state__in=COUNTED_STATES,
+            confirmed_at__gt=since,
+            confirmed_at__lte=at,
+        )
+        .exclude(pk=violation.pk)
+        .count()
+        + 1
+    )
+
+
+def select_rule(policy, violation):
+    """The rule with the highest repeat count the violation reaches, and that count."""
+    best, best_count = None, 1
+    for rule in policy.rules.filter(severity=violation.severity).order_by("repeat_count"):
+        count = repeat_count(violation, rule.window_days)
+        if count >= rule.repeat_count:
+            best, best_count = rule, count
+    return best, best_count
+
+
+def _rule_snapshot(rule):
+    if rule is None:
+        return {}
+    return {
+        "id": rule.pk,
+        "severity": rule.severity,
+        "repeat_count": rule.repeat_count,
+        "window_days": rule.window_days,
+        "supplier_action": rule.supplier_action,
+        "cap_required": rule.cap_required,
+        "suspension_days": rule.suspension_days,
+        "escalation_stage": rule.escalation_stage,
+        "buyer_obligation": rule.buyer_obligation,
+        "obligation_days": rule.obligation_days,
+    }
+
+
+def _locked_standing(program_id, supplier_id):
+    """The supplier's standing row, created if missing, locked FOR UPDATE."""
+    standing = (
+        SupplierStanding.objects.select_for_update()
+        .filter(program_id=program_id, supplier_id=supplier_id)
+        .first()
+    )
+    if standing is None:
+        try:
+            with transaction.atomic():
+                SupplierStanding.objects.create(program_id=program_id, supplier_id=supplier_id)
+        except IntegrityError:
+            pass
+        standing = SupplierStanding.objects.select_for_update().get(
+            program_id=program_id, supplier_id=supplier_id
+        )
+    return standing
+
+
+def _change_standing(standing, *, kind, to_standing, to_stage, actor, reason, **extra):
+    """Apply a standing change and append it to the history (returns the event)."""
+    event = StandingEvent(
+        program_id=standing.program_id,
+        supplier_id=standing.supplier_id,
+        kind=kind,
+        from_standing=standing.standing,
+        from_stage=standing.stage,
+        to_standing=to_standing,
+        to_stage=to_stage,
+        reason=reason,
+        actor_label=actor_label(actor),
+        source_kind=extra.pop("source_kind", ""),
+        source_ref=extra.pop("source_ref", ""),
+    )
+    standing.standing = to_standing
+    standing.stage = to_stage
+    for field, value in extra.items():
+        setattr(standing, field, value)
+    event.suspended_until = standing.suspended_until
+    standing.save()
+    event.save()
+    return event
+
+
+def _graver(current, proposed):
+    return proposed if STANDING_RANK[proposed] > STANDING_RANK[current] else current
+
+
+def _apply_rule_to_standing(standing, rule, on):
+    """The standing a rule leads to: never lighter than the current one; suspensions
+    extend (never shorten) an existing suspension."""
+    target = standing.standing
+    extra = {}
+    stage = max(standing.stage, rule.escalation_stage if rule else 0)
+    action = rule.supplier_action if rule else SupplierAction.CAP_REQUIRED
+    if action == SupplierAction.PROBATION:
+        target = _graver(target, Standing.PROBATION)
+    elif action == SupplierAction.SUSPENSION:
+        until = on + datetime.timedelta(days=rule.suspension_days)
+        if standing.standing != Standing.TERMINATED:
+            target = Standing.SUSPENDED
+            if standing.standing != Standing.SUSPENDED or standing.suspended_since is None:
+                extra["suspended_since"] = on
+            extra["suspended_until"] = max(until, standing.suspended_until or until)
+    elif action == SupplierAction.TERMINATION:
+        target = Standing.TERMINATED
+        stage = 3
+        extra["terminated_on"] = standing.terminated_on or on
+    return target, stage, extra
+
+
+def _obligation_text(kind, supplier, due, sanction):
+    if kind == BuyerObligationKind.SUSPEND_PURCHASES:
+        until = f" until at least {sanction.ends_on:%Y-%m-%d}" if sanction.ends_on else ""
+        return (
+            f"Suspend all purchases from {supplier.legal_name} by {due:%Y-%m-%d}{until}, "
+            "and confirm that open purchase orders are on hold."
+        )
+    if kind == BuyerObligationKind.END_RELATIONSHIP:
+        return (
+            f"End the business relationship with {supplier.legal_name} by {due:%Y-%m-%d} "
+            "(no new orders; wind down open orders)."
+        )
+    return (
+        f"Acknowledge that {supplier.legal_name} has been sanctioned "
+        f"({sanction.get_action_display().lower()}) and review your sourcing by "
+        f"{due:%Y-%m-%d}."
+    )
+
+
+def obligated_buyers(*, program_id, supplier_id, on):
+    """Buyers with an ACTIVE agreement covering ``on`` and an active sourcing relationship
+    with the supplier on that day, each with its agreement (one query)."""
+    active_agreements = Agreement.objects.filter(
+        program_id=program_id,
+        status=AgreementStatus.ACTIVE,
+        effective_from__lte=on,
+    ).filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+    sourcing = SourcingRelationship.objects.filter(
+        program_id=program_id, supplier_id=supplier_id, since__lte=on
+    ).filter(Q(until__isnull=True) | Q(until__gte=on))
+    buyers = Buyer.objects.filter(
+        program_id=program_id,
+        pk__in=sourcing.values("buyer_id"),
+    ).filter(pk__in=active_agreements.values("buyer_id"))
+    agreements = {}
+    for agreement in active_agreements.filter(buyer__in=buyers).order_by("-effective_from"):
+        agreements.setdefault(agreement.buyer_id, agreement)
+    return [(b, agreements.get(b.pk)) for b in buyers.order_by("name")]
+
+
+@transaction.atomic
+def consequences_apply(*, violation):
+    """Apply the ladder to a confirmed violation, exactly once.
+
+    Claims the outbox row with SELECT ... FOR UPDATE WHERE state='pending': a concurrent
+    caller blocks on the lock and then finds no pending row (PostgreSQL re-checks the
+    WHERE clause on the committed row), so it returns None and does nothing. Unique
+    constraints (one Sanction per violation, one obligation per (violation, buyer)) are
+    the backstop. Mail goes out after commit. Returns the Sanction, or None if there was
+    nothing to apply.
+    """
+    application = (
+        ConsequenceApplication.objects.select_for_update()
+        .filter(violation_id=violation.pk, state=OutboxState.PENDING)
+        .first()
+    )
+    if application is None:
+        return None
+    violation = (
+        Violation.objects.select_for_update()
+        .select_related("program", "supplier", "provision")
+        .get(pk=violation.pk)
+    )
+    if violation.state != ViolationState.CONFIRMED:
+        raise IllegalTransition(f"Violation {violation.pk} is {violation.state}, not confirmed.")
+    program = violation.program
+    system = "enforcement"
+    on = today()
+    policy = policy_ensure_default(actor=system, program=program)
+    rule, count = select_rule(policy, violation)
+
+    standing = _locked_standing(program.pk, violation.supplier_id)
+    target, stage, extra = _apply_rule_to_standing(standing, rule, on)
+    action = rule.supplier_action if rule else SupplierAction.CAP_REQUIRED
+    sanction = Sanction.objects.create(
+        program_id=program.pk,
+        violation=violation,
+        supplier_id=violation.supplier_id,
+        policy=policy,
+        rule=rule,
+        rule_snapshot=_rule_snapshot(rule),
+        action=action,
+        cap_required=bool(rule and rule.cap_required) or action == SupplierAction.CAP_REQUIRED,
+        repeat_count=count,
+        starts_on=on,
+        ends_on=(
+            on + datetime.timedelta(days=rule.suspension_days)
+            if action == SupplierAction.SUSPENSION
+            else None
+        ),
+        description=rule.describe() if rule else "Corrective action plan required",
+    )
+    before = (standing.standing, standing.stage)
+    event = _change_standing(
+        standing,
+        kind=StandingEventKind.SANCTION,
+        to_standing=target,
+        to_stage=stage,
+        actor=system,
+        reason=f"Violation #{violation.pk}: {violation.provision} ({sanction.description})",
+        source_kind="violation",
+        source_ref=str(violation.pk),
+        **extra,
+    )
+
+    obligations = []
+    kind = rule.buyer_obligation if rule else BuyerObligationKind.NONE
+    if kind != BuyerObligationKind.NONE:
+        due = on + datetime.timedelta(days=rule.obligation_days)
+        for buyer, agreement in obligated_buyers(
+            program_id=program.pk, supplier_id=violation.supplier_id, on=on
+        ):
+            obligations.append(
+                BuyerObligation(
+                    program_id=program.pk,
+                    buyer=buyer,
+                    violation=violation,
+                    sanction=sanction,
+                    supplier_id=violation.supplier_id,
+                    agreement=agreement,
+                    kind=kind,
+                    required=_obligation_text(kind, violation.supplier, due, sanction),
+                    due_date=due,
+                )
+            )
+        obligations = BuyerObligation.objects.bulk_create(obligations)
+
+    now = timezone.now()
+    violation.state = ViolationState.CONSEQUENCES_APPLIED
+    violation.applied_at = now
+    violation.save(update_fields=["state", "applied_at"])
+    application.state = OutboxState.APPLIED
+    application.applied_at = now
+    application.save(update_fields=["state", "applied_at"])
+
+    audit_log(
+        program=program,
+        actor=system,
+        verb="sanction.created",
+        obj=sanction,
+        payload={
+            "violation": violation.pk,
+            "policy": policy.number,
+            "rule": _rule_snapshot(rule),
+            "repeat_count": count,
+        },
+    )
+    audit_log(
+        program=program,
+        actor=system,
+        verb="standing.changed",
+        obj=event,
+        payload={
+            "supplier": violation.supplier_id,
+            "from": list(before),
+            "to": [target, stage],
+            "suspended_until": standing.suspended_until,
+        },
+    )
+    for obligation in obligations:
+        audit_log(
+            program=program,
+            actor=system,
+            verb="obligation.created",
+            obj=obligation,
+            payload={
+                "buyer": obligation.buyer_id,
+                "kind": obligation.kind,
+                "due_date": obligation.due_date,
+                "violation": violation.pk,
+            },
+        )
+    audit_log(
+        program=program,
+        actor=system,
+        verb="violation.consequences_applied",
+        obj=violation,
+        payload={"sanction": sanction.pk, "obligations": [o.pk for o in obligations]},
+    )
+    obligation_ids = [o.pk for o in obligations]
+    transaction.on_commit(lambda: notify_consequences(sanction.pk, obligation_ids))
+    return sanction
+
+
+def notify_consequences(sanction_id, obligation_ids):
+    """E-mail each obligated buyer's officers and the program's admins and staff.
+    Runs after commit; a mail failure is logged and does not undo the sanction."""
+    sanction = Sanction.objects.select_related("program", "supplier", "violation__provision").get(
+        pk=sanction_id
+    )
+    program = sanction.program
+    obligations = list(
+        BuyerObligation.objects.filter(pk__in=obligation_ids).select_related("buyer")
+    )
+    officers = Membership.objects.filter(
+        program=program,
+        role=Role.BUYER_OFFICER,
+        is_active=True,
+        buyer_id__in=[o.buyer_id for o in obligations],
+    ).select_related("user")
+    by_buyer = {}
+    for m in officers:
+        if m.user.email:
+            by_buyer.setdefault(m.buyer_id, []).append(m.user.email)
+    subject_base = (
+        f"[{program.name}] {sanction.supplier.legal_name}: {sanction.get_action_display()}"
+    )
+    try:
+        for obligation in obligations:
+            recipients = by_buyer.get(obligation.buyer_id)
+            if not recipients:
+                continue
+            send_mail(
+                f"{subject_base} — action required by {obligation.due_date:%Y-%m-%d}",
+                (
+                    f"A violation of the {program.name} code has been confirmed at "
+                    f"{sanction.supplier.legal_name} "
+                    f"(provision category: {sanction.violation.provision.get_category_display()}).\n\n"
+                    f"Consequence: {sanction.description}.\n\n"
+                    f"Your agreement requires: {obligation.required}\n\n"
+                    "Acknowledge and attest fulfilment in the buyer portal: /buyer/\n"
+                ),
+                settings.DEFAULT_FROM_EMAIL,
+                recipients,
+            )
+        staff = list(
+            Membership.objects.filter(
+                program=program, role__in=[Role.ADMIN, Role.STAFF], is_active=True
+            )
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+        if staff:
+            send_mail(
+                f"{subject_base} (violation #{sanction.violation_id})",
+                (
+                    f"Consequences applied for violation #{sanction.violation_id}: "
+                    f"{sanction.description}.\n"
+                    f"Buyer obligations created: {len(obligations)}.\n"
+                ),
+                settings.DEFAULT_FROM_EMAIL,
+                staff,
+            )
+    except Exception:  # noqa: BLE001 - the sanction stands; the mail failure is logged
+        log.exception("consequence notification failed for sanction %s", sanction_id)
+
+
+def violations_pending_application(*, older_than):
+    """Outbox rows still pending and created before ``older_than`` (for the sweeper)."""
+    return ConsequenceApplication.objects.filter(
+        state=OutboxState.PENDING, created_at__lt=older_than
+    ).values_list("violation_id", "program_id")
+
+
+def application_mark_enqueued(*, violation_id):
+    # A counter only (not domain state): how often the sweeper had to re-publish.
+    from django.db.models import F
+
+    ConsequenceApplication.objects.filter(violation_id=violation_id).update(
+        enqueue_count=F("enqueue_count") + 1
+    )
+
+
+# ---------------------------------------------------------------- standing
+
+
+@transaction.atomic
+def escalation_advance(*, actor, program, supplier, facility=None, reason, source_kind, source_ref):
+    """Raise the supplier's escalation stage by one (0 none → 1 notice → 2 warning →
+    3 termination; stage 3 terminates). Idempotent per (source_kind, source_ref): the
+    escalation history row is unique on it, so a second call for the same source returns
+    the standing unchanged. Locks the standing row."""
+    same_program(program, supplier, facility)
+    source_ref = str(source_ref or "").strip()
+    if not source_kind or not source_ref:
+        raise DomainError("An escalation needs the source that caused it.")
+    standing = _locked_standing(program.pk, supplier.pk)
+    if StandingEvent.objects.filter(
+        program_id=program.pk,
+        kind=StandingEventKind.ESCALATION,
+        source_kind=source_kind,
+        source_ref=source_ref,
+    ).exists():
+        return standing
+    to_stage = min(standing.stage + 1, 3)
+    to_standing = standing.standing
+    extra = {}
+    if to_stage == 3:
+        to_standing = Standing.TERMINATED
+        extra["terminated_on"] = standing.terminated_on or today()
+    elif to_stage == 2:
+        to_standing = _graver(standing.standing, Standing.PROBATION)
+    where = f" (facility: {facility.name})" if facility else ""
+    try:
+        with transaction.atomic():
+            event = _change_standing(
+                standing,
+                kind=StandingEventKind.ESCALATION,
+                to_standing=to_standing,
+                to_stage=to_stage,
+                actor=actor,
+                reason=f"{reason}{where}",
+                source_kind=source_kind,
+                source_ref=source_ref,
+                **extra,
+            )
+    except IntegrityError:
+        standing.refresh_from_db()
+        return standing
+    audit_log(
+        program=program,
+        actor=actor,
+        verb="standing.escalated",
+        obj=event,
+        payload={
+            "supplier": supplier.pk,
+            "from_stage": event.from_stage,
+            "to_stage": to_stage,
+            "source_kind": source_kind,
+            "source_ref": source_ref,
+            "reason": reason,
+        },
+    )
+    return standing
+
+
+@transaction.atomic
+def suspension_expire(*, standing_id):
+    """A suspension whose end date has passed goes to reinstatement review (a person
+    decides on reinstatement). Conditional on the row still being suspended and past due."""
+    on = today()
+    standing = (
+        SupplierStanding.objects.select_for_update()
+        .filter(pk=standing_id, standing=Standing.SUSPENDED, suspended_until__lt=on)
+        .first()
+    )
+    if standing is None:
+        return None
+    event = _change_standing(
+        standing,
+        kind=StandingEventKind.SUSPENSION_ENDED,
+        to_standing=Standing.REINSTATEMENT_REVIEW,
+        to_stage=standing.stage,
+        actor="enforcement",
+        reason=f"Suspension ended on {standing.suspended_until:%Y-%m-%d}; review reinstatement.",
+    )
+    audit_log(
+        program=standing.program_id,
+        actor="enforcement",
+        verb="standing.suspension_ended",
+        obj=event,
+        payload={"supplier": standing.supplier_id, "suspended_until": standing.suspended_until},
+    )
+    return standing
+
+
+@transaction.atomic
+def standing_reinstate(*, actor, program, supplier, reason, to_standing=Standing.GOOD):
+    """A program admin ends a reinstatement review: good standing or probation."""
+    require_role(actor, program, {Role.ADMIN}, "reinstate suppliers")
+    same_program(program, supplier)
+    if to_standing not in (Standing.GOOD, Standing.PROBATION):
+        raise DomainError("Reinstatement is to good standing or probation.")
+    if not (reason or "").strip():
+        raise DomainError("A reinstatement needs a reason.")
+    standing = _locked_standing(program.pk, supplier.pk)
+    if standing.standing != Standing.REINSTATEMENT_REVIEW:
+        raise IllegalTransition(
+            f"Only a supplier in reinstatement review can be reinstated (this one is "
+            f"{standing.get_standing_display().lower()})."
+        )
+    event = _change_standing(
+        standing,
+        kind=StandingEventKind.REINSTATED,
+        to_standing=to_standing,
+        to_stage=standing.stage,
+        actor=actor,
+        reason=reason.strip(),
+        suspended_since=None,
+        suspended_until=None,
+    )
+    audit_log(
+        program=program,
+        actor=actor,
+        verb="standing.reinstated",
+        obj=event,
+        payload={"supplier": supplier.pk, "to": to_standing, "reason": reason.strip()},
+    )
+    return standing

@@ -1,0 +1,87 @@
+"""Celery tasks of the enforcement app: thin, idempotent, load by id and call a service."""
+
+import datetime
+
+from celery import shared_task
+from celery.schedules import crontab
+from django.utils import timezone
+
+from . import services
+from .models import BuyerObligation, ObligationState, Standing, SupplierStanding, Violation
+
+# A confirmed violation whose outbox row is still pending after this long was probably
+# never published (process died between commit and publish): the sweeper re-enqueues it.
+SWEEP_AFTER = datetime.timedelta(minutes=1)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def apply_consequences(violation_id, program_id):
+    """Apply the ladder to one confirmed violation. Safe to run any number of times:
+    ``consequences_apply`` claims the outbox row under a lock and applies at most once."""
+    violation = Violation.objects.filter(pk=violation_id, program_id=program_id).first()
+    if violation is None:
+        return None
+    sanction = services.consequences_apply(violation=violation)
+    return sanction.pk if sanction else None
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def sweep_unapplied_consequences():
+    """Re-enqueue confirmed violations whose consequences are not applied yet."""
+    from .services.violations import application_mark_enqueued, violations_pending_application
+
+    stale = list(violations_pending_application(older_than=timezone.now() - SWEEP_AFTER))
+    for violation_id, program_id in stale:
+        application_mark_enqueued(violation_id=violation_id)
+        apply_consequences.delay(violation_id, program_id)
+    return len(stale)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def mark_overdue_obligations():
+    """Obligations past their due date → overdue; overdue past the grace period → breach."""
+    today = timezone.localdate()
+    overdue = list(
+        BuyerObligation.objects.filter(
+            state__in=[ObligationState.PENDING, ObligationState.ACKNOWLEDGED],
+            due_date__lt=today,
+        ).values_list("pk", flat=True)
+    )
+    for pk in overdue:
+        services.obligation_mark_overdue(obligation_id=pk)
+    breached = 0
+    for pk in BuyerObligation.objects.filter(state=ObligationState.OVERDUE).values_list(
+        "pk", flat=True
+    ):
+        if services.obligation_mark_breached(obligation_id=pk) is not None:
+            breached += 1
+    return {"overdue": len(overdue), "breached": breached}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def expire_suspensions():
+    """Suspensions whose end date has passed → reinstatement review."""
+    ids = list(
+        SupplierStanding.objects.filter(
+            standing=Standing.SUSPENDED, suspended_until__lt=timezone.localdate()
+        ).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        services.suspension_expire(standing_id=pk)
+    return len(ids)
+
+
+BEAT_SCHEDULE = {
+    "enforcement-sweep-unapplied": {
+        "task": "enforcement.tasks.sweep_unapplied_consequences",
+        "schedule": 60.0,
+    },
+    "enforcement-obligations-overdue": {
+        "task": "enforcement.tasks.mark_overdue_obligations",
+        "schedule": crontab(minute=5),
+    },
+    "enforcement-expire-suspensions": {
+        "task": "enforcement.tasks.expire_suspensions",
+        "schedule": crontab(minute=15, hour=0),
+    },
+}
