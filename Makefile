@@ -3,23 +3,57 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
 # Django 6 needs Python >= 3.12: take the first one found on PATH or under pyenv.
 PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3 /root/.pyenv/versions/3.13*/bin/python3 /root/.pyenv/versions/3.12*/bin/python3 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
+# Front-end libraries (Leaflet, Chart.js) come from npm when the project declares them.
+NPM_STAMP := $(if $(wildcard package.json),node_modules/.installed)
+# Translations: compiled whenever a .po file is newer than its .mo.
+PO_FILES := $(shell find . -path ./$(VENV) -prune -o -path ./node_modules -prune -o -name '*.po' -print 2>/dev/null)
+MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test lint format venv install install-dev
+.PHONY: run test lint format install services migrate demo static backup restore bench clean-venv
 
 $(VENV)/.installed: pyproject.toml
-	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (Django 6)."; exit 1; }
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (Django 6). Install it, or run: make PYTHON=/path/to/python3.12"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e ".[dev]"
 	@touch $@
 
-install: $(VENV)/.installed
+node_modules/.installed: package.json $(wildcard package-lock.json)
+	@command -v npm >/dev/null || { echo "npm is required for the front-end libraries (apt-get install npm)."; exit 1; }
+	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+	@touch $@
+
+%.mo: %.po
+	@command -v msgfmt >/dev/null || { echo "msgfmt is required to compile translations (apt-get install gettext)."; exit 1; }
+	msgfmt --check-format -o $@ $<
+
+install: $(VENV)/.installed $(NPM_STAMP) $(MO_FILES)
+
+# Say which of PostgreSQL / Redis is missing and how to start it; create the database.
+services: install
+	@$(PY) manage.py check_services --create-db
+
+migrate: services
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+static: install
+	$(PY) manage.py collectstatic --noinput -v 0
+
+# From a fresh clone: venv, install, database, migrations, demo data, static files, then
+# the web server, a Celery worker and Celery beat until Ctrl-C.
+run: demo static
+	@PY=$(PY) VENV=$(VENV) HOST=$(HOST) PORT=$(PORT) scripts/run.sh
 
 test: install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -28,3 +62,16 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# pg_dump (custom format) into var/backups/; `make restore FILE=var/backups/x.dump
+# [DB=new_db_name]` restores into a new database (or, with CLEAN=1, over the current one)
+# and verifies the audit chain there.
+backup: install
+	$(PY) manage.py db_backup
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/<name>.dump [DB=<new database>] [CLEAN=1]"; exit 1; }
+	$(PY) manage.py db_restore "$(FILE)" $(if $(DB),--database "$(DB)" --create) $(if $(CLEAN),--clean)
+
+bench: install
+	@if [ -x bench/run.sh ]; then bench/run.sh; else echo "bench/run.sh is not there yet."; fi
