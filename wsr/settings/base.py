@@ -301,3 +301,13 @@ LOGGING = {
 # Axes warns that locking by username alone lets an attacker rotate clients; we accept
 # that on purpose: storing the address of someone who files a complaint is the worse risk.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# --- disclosure ---
+# The public map loads tiles from MAP_TILE_URL's origin: the one third-party image
+# source the CSP allows ("{s}." subdomain templates become a "*." wildcard).
+_tile = MAP_TILE_URL.split("/")
+if len(_tile) > 2 and _tile[0] in ("https:", "http:"):
+    _tile_origin = f"{_tile[0]}//{_tile[2].replace('{s}.', '*.')}"
+    if _tile_origin not in SECURE_CSP["img-src"]:
+        SECURE_CSP["img-src"].append(_tile_origin)
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
