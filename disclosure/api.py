@@ -1,2 +1,271 @@
+"""Read-only public API (/api/v1/public/<program>/...): the open data as paginated JSON.
+
+No authentication (no session, so no CSRF cookie and no tracking), GET only. Every
+object is built by the masking policy; the serializers below only declare the shape
+for the OpenAPI schema. Responses carry ETag/Last-Modified from the data version and
+answer If-None-Match with 304.
+"""
+
+from django.http import Http404
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors
+from .http import make_etag, not_modified, set_validators
+from .policy import POLICY
+
 app_name = "disclosure-api"
-urlpatterns = []
+
+
+# ---------------------------------------------------------------- shapes (schema only)
+
+
+class PublicFacilitySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    address = serializers.CharField()
+    country = serializers.CharField()
+    latitude = serializers.FloatField(allow_null=True)
+    longitude = serializers.FloatField(allow_null=True)
+    worker_count = serializers.IntegerField()
+    os_id = serializers.CharField(help_text="Open Supply Hub ID, empty when not known")
+    status = serializers.CharField()
+    cap_progress = serializers.FloatField(allow_null=True)
+
+
+class PublicSupplierSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    country = serializers.CharField()
+    standing = serializers.CharField(allow_null=True)
+    escalation_stage = serializers.IntegerField(allow_null=True)
+    suspended_until = serializers.DateField(allow_null=True)
+    buyer_count = serializers.IntegerField()
+    facilities = PublicFacilitySerializer(many=True)
+
+
+class PublicFacilityRowSerializer(serializers.Serializer):
+    supplier_id = serializers.IntegerField()
+    supplier_name = serializers.CharField()
+    supplier_country = serializers.CharField()
+    standing = serializers.CharField(allow_null=True)
+    escalation_stage = serializers.IntegerField(allow_null=True)
+    suspended_until = serializers.DateField(allow_null=True)
+    buyer_count = serializers.IntegerField()
+    facility_id = serializers.IntegerField()
+    facility_name = serializers.CharField()
+    address = serializers.CharField()
+    country = serializers.CharField()
+    latitude = serializers.FloatField(allow_null=True)
+    longitude = serializers.FloatField(allow_null=True)
+    worker_count = serializers.IntegerField()
+    os_id = serializers.CharField()
+    facility_status = serializers.CharField()
+    cap_progress = serializers.FloatField(allow_null=True)
+
+
+class PublicBuyerSerializer(serializers.Serializer):
+    buyer_id = serializers.IntegerField()
+    name = serializers.CharField()
+    headquarters_country = serializers.CharField()
+    website = serializers.CharField()
+    agreement_since = serializers.DateField(allow_null=True)
+    agreement_status = serializers.CharField(allow_null=True)
+
+
+class MonthlySerializer(serializers.Serializer):
+    month = serializers.CharField()
+    received = serializers.IntegerField()
+    resolved = serializers.IntegerField()
+
+
+class ComplaintStatsSerializer(serializers.Serializer):
+    monthly = MonthlySerializer(many=True)
+    median_days_to_resolution = serializers.FloatField(allow_null=True)
+    share_resolved_within_deadline = serializers.FloatField(allow_null=True)
+    total_received = serializers.IntegerField(allow_null=True)
+    total_resolved = serializers.IntegerField(allow_null=True)
+    open_cases = serializers.IntegerField(allow_null=True)
+
+
+class CategoryCountSerializer(serializers.Serializer):
+    category = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class EnforcementStatsSerializer(serializers.Serializer):
+    violations_by_category = CategoryCountSerializer(many=True)
+    confirmed_violations = serializers.IntegerField(allow_null=True)
+    premium_paid_to_workers = serializers.FloatField(allow_null=True)
+    premium_currency = serializers.CharField()
+
+
+class CapPointSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    rate = serializers.FloatField()
+
+
+class EducationSerializer(serializers.Serializer):
+    season = serializers.CharField()
+    workers_reached = serializers.IntegerField()
+    workforce = serializers.IntegerField(allow_null=True)
+    share = serializers.FloatField(allow_null=True)
+
+
+class ComplaintLogEntrySerializer(serializers.Serializer):
+    reference = serializers.CharField(allow_null=True)
+    received = serializers.CharField(allow_null=True)
+    category = serializers.CharField(allow_null=True)
+    category_label = serializers.CharField(allow_null=True)
+    status = serializers.CharField(allow_null=True)
+    status_label = serializers.CharField(allow_null=True)
+    facility = serializers.CharField(allow_null=True, help_text="only once the case is resolved")
+    outcome = serializers.CharField(allow_null=True, help_text="only once the case is resolved")
+    outcome_label = serializers.CharField(allow_null=True)
+
+
+class CountsSerializer(serializers.Serializer):
+    buyers = serializers.IntegerField()
+    suppliers = serializers.IntegerField()
+    facilities = serializers.IntegerField()
+    workers = serializers.IntegerField()
+
+
+class PublicStatsSerializer(serializers.Serializer):
+    """Null sections are not yet published by the app that owns them."""
+
+    counts = CountsSerializer()
+    complaints = ComplaintStatsSerializer(allow_null=True)
+    enforcement = EnforcementStatsSerializer(allow_null=True)
+    cap_series = CapPointSerializer(many=True, allow_null=True)
+    education = EducationSerializer(many=True, allow_null=True)
+    complaint_log = ComplaintLogEntrySerializer(many=True, allow_null=True)
+    generated_at = serializers.DateTimeField()
+    data_version = serializers.IntegerField()
+    licence = serializers.CharField()
+
+
+# ---------------------------------------------------------------- views
+
+
+class PublicPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("search", OpenApiTypes.STR, description="name, address or OS ID"),
+    OpenApiParameter("country", OpenApiTypes.STR, description="ISO 3166-1 alpha-2"),
+]
+
+
+class PublicAPIMixin:
+    """No authentication, read-only, the program from the URL (public ones only)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    filter_backends = []
+    http_method_names = ["get", "head", "options"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        try:
+            self.program = selectors.public_program(self.kwargs["program"])
+        except Http404 as exc:
+            raise NotFound() from exc
+        self.version = selectors.data_version(self.program)
+        self.etag = make_etag(self.version, request.path, request.GET.urlencode())
+
+    def get(self, request, *args, **kwargs):
+        if not_modified(request, self.etag):
+            response = Response(status=304)
+        else:
+            response = self.respond(request)
+        return set_validators(response, self.etag, self.version)
+
+
+class PublicListView(PublicAPIMixin, generics.GenericAPIView):
+    pagination_class = PublicPagination
+
+    def records(self, items):
+        raise NotImplementedError
+
+    def respond(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(list(self.records(page)))
+
+
+class SupplierListView(PublicListView):
+    """Participating suppliers with their facilities, standing and CAP progress."""
+
+    serializer_class = PublicSupplierSerializer
+
+    def get_queryset(self):
+        self.standings = selectors.supplier_standings(program=self.program)
+        self.caps = selectors.cap_by_facility(program=self.program)
+        return selectors.public_suppliers(
+            program=self.program,
+            standings=self.standings,
+            search=self.request.GET.get("search", "").strip(),
+            country=self.request.GET.get("country", "").strip(),
+        )
+
+    def records(self, items):
+        for supplier in items:
+            yield selectors.supplier_record(supplier, standings=self.standings, caps=self.caps)
+
+    @extend_schema(parameters=FILTER_PARAMETERS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class FacilityListView(SupplierListView):
+    """One row per facility (as in suppliers.csv), paginated by supplier."""
+
+    serializer_class = PublicFacilityRowSerializer
+
+    def records(self, items):
+        for record in super().records(items):
+            yield from POLICY.facility_rows(record)
+
+
+class BuyerListView(PublicListView):
+    """Participating buyers (those with a signed agreement)."""
+
+    serializer_class = PublicBuyerSerializer
+
+    def get_queryset(self):
+        return selectors.public_buyers(program=self.program)
+
+    def records(self, items):
+        for buyer in items:
+            yield selectors.buyer_record(buyer)
+
+
+class StatsView(PublicAPIMixin, APIView):
+    """The program's public statistics (the figures and chart data of its page)."""
+
+    @extend_schema(responses=PublicStatsSerializer)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def respond(self, request):
+        stats = selectors.public_statistics(program=self.program, version=self.version)
+        return Response({**stats, "data_version": self.version.seq, "licence": POLICY.licence})
+
+
+urlpatterns = [
+    path("suppliers/", SupplierListView.as_view(), name="supplier-list"),
+    path("facilities/", FacilityListView.as_view(), name="facility-list"),
+    path("buyers/", BuyerListView.as_view(), name="buyer-list"),
+    path("stats/", StatsView.as_view(), name="stats"),
+]

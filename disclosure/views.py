@@ -1,8 +1,357 @@
+"""Public pages and open-data files (no login).
+
+Every figure and field shown here comes from ``disclosure.selectors``, which builds it
+through the masking policy. Open data is streamed: rows are read with ``iterator()`` and
+written as they come, so memory stays flat however many suppliers a program has.
+"""
+
+import csv
+import json
+
+from django import forms
+from django.conf import settings
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from programs.selectors import program_public_list
+from wsr.pagination import paginate, querystring_without_page
+
+from . import reports, selectors
+from .http import make_etag, not_modified, not_modified_response, set_validators
+from .policy import POLICY, STAGE_LABELS, STANDING_LABELS
+
+PAGE_SIZE = 25
+STREAM_CHUNK = 500
 
 
+@require_safe
 def program_index(request):
     """The front page: every program with a public page."""
     return render(request, "disclosure/index.html", {"programs": program_public_list()})
+
+
+class SupplierFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    standing = forms.ChoiceField(label=_("Standing"), required=False)
+    stage = forms.ChoiceField(label=_("Escalation stage"), required=False)
+
+    def __init__(self, *args, countries=(), standings=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        anything = [("", _("Any"))]
+        self.fields["country"].choices = anything + [(c, c) for c in countries]
+        self.fields["standing"].choices = anything + [
+            (s, STANDING_LABELS.get(s, s)) for s in standings
+        ]
+        self.fields["stage"].choices = anything + [
+            (str(k), f"{k} · {v}") for k, v in STAGE_LABELS.items()
+        ]
+
+    def filters(self):
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "search": data["q"].strip(),
+            "country": data["country"],
+            "standing": data["standing"],
+            "stage": data["stage"],
+        }
+
+
+def page_language(request, program):
+    """?lang= if it names a language the platform speaks, else the active language."""
+    known = dict(settings.LANGUAGES)
+    lang = request.GET.get("lang", "")
+    if lang in known:
+        return lang
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def complaint_form_url(program):
+    # The complaint form is the complaints app's route; its path is fixed by the public
+    # contract (DESIGN §7), so the link works whatever that app names the route.
+    return f"/public/{program.slug}/complaints/new/"
+
+
+def _decorate(record):
+    record["standing_label"] = (
+        STANDING_LABELS.get(record["standing"], record["standing"]) if record["standing"] else None
+    )
+    stage = record["escalation_stage"]
+    record["stage_label"] = STAGE_LABELS.get(stage) if stage is not None else None
+    for facility in record["facilities"]:
+        rate = facility["cap_progress"]
+        facility["cap_percent"] = round(rate * 100) if rate is not None else None
+    return record
+
+
+@require_safe
+def program_page(request, program):
+    program = selectors.public_program(program)
+    lang = page_language(request, program)
+    with translation.override(lang):
+        return _render_program_page(request, program, lang)
+
+
+def _render_program_page(request, program, lang):
+    version = selectors.data_version(program)
+    standings = selectors.supplier_standings(program=program)
+    caps = selectors.cap_by_facility(program=program)
+    countries = selectors.cached(
+        program, version, "countries", lambda: selectors.country_choices(program=program)
+    )
+    form = SupplierFilterForm(
+        request.GET or None,
+        countries=countries,
+        standings=selectors.standing_choices(standings=standings),
+    )
+    filters = form.filters() if form.is_bound else {}
+    suppliers = selectors.public_suppliers(program=program, standings=standings, **filters)
+    page = paginate(request, suppliers, per_page=PAGE_SIZE)
+    rows = [_decorate(selectors.supplier_record(s, standings=standings, caps=caps)) for s in page]
+    stats = selectors.public_statistics(program=program, version=version)
+    buyers = selectors.cached(
+        program, version, "buyers", lambda: list(selectors.buyer_records(program=program))
+    )
+    code = selectors.cached(
+        program,
+        version,
+        f"code:{lang}",
+        lambda: selectors.public_code(program=program, language=lang),
+    )
+    languages = [(code_, dict(settings.LANGUAGES).get(code_, code_)) for code_ in program.languages]
+    context = {
+        "program": program,
+        "public": POLICY.program(program),
+        "version": version,
+        "lang": lang,
+        "languages": languages,
+        "code": code,
+        "buyers": buyers,
+        "form": form,
+        "page_obj": page,
+        "rows": rows,
+        "filtered": any(filters.values()) if filters else False,
+        "querystring": querystring_without_page(request),
+        "stats": stats,
+        "charts": selectors.chart_data(stats),
+        "standing_published": standings is not selectors.UNPUBLISHED,
+        "cap_published": caps is not selectors.UNPUBLISHED,
+        "complaint_form_url": complaint_form_url(program),
+        "map_tile_url": settings.MAP_TILE_URL,
+        "map_attribution": getattr(
+            settings, "MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors"
+        ),
+    }
+    return render(request, "disclosure/program.html", context)
+
+
+@require_safe
+def data_page(request, program):
+    """The open data's documented schema and licence."""
+    program = selectors.public_program(program)
+    files = [
+        {
+            "name": "suppliers.csv",
+            "url": reverse("disclosure:suppliers_csv", kwargs={"program": program.slug}),
+            "about": _("One row per facility, with its supplier's standing."),
+            "fields": POLICY.facility_row_fields,
+        },
+        {
+            "name": "suppliers.json",
+            "url": reverse("disclosure:suppliers_json", kwargs={"program": program.slug}),
+            "about": _("One object per supplier, its facilities nested."),
+            "fields": POLICY.supplier_fields + POLICY.facility_fields,
+        },
+        {
+            "name": "suppliers.geojson",
+            "url": reverse("disclosure:suppliers_geojson", kwargs={"program": program.slug}),
+            "about": _(
+                "A FeatureCollection: one Point per facility, coordinates [longitude, "
+                "latitude] (WGS 84), null geometry when unknown; properties as in "
+                "suppliers.csv."
+            ),
+            "fields": (),
+        },
+        {
+            "name": "buyers.csv",
+            "url": reverse("disclosure:buyers_csv", kwargs={"program": program.slug}),
+            "about": _("Participating buyers with a signed agreement."),
+            "fields": POLICY.buyer_fields,
+        },
+    ]
+    return render(
+        request,
+        "disclosure/data.html",
+        {
+            "program": program,
+            "files": files,
+            "licence": POLICY.licence,
+            "licence_url": POLICY.licence_url,
+            "api_url": f"/api/v1/public/{program.slug}/",
+        },
+    )
+
+
+# ---------------------------------------------------------------- open data files
+
+
+class _Echo:
+    """csv.writer target that hands each line back instead of buffering it."""
+
+    def write(self, value):
+        return value
+
+
+def _csv_value(value):
+    return "" if value is None else value
+
+
+def _stream(request, program, kind, content_type, filename, body):
+    """A streamed download with validators; 304 when the client has this version."""
+    version = selectors.data_version(program)
+    etag = make_etag(version, kind)
+    if not_modified(request, etag):
+        return not_modified_response(etag, version)
+    response = StreamingHttpResponse(body(version), content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{program.slug}-{filename}"'
+    data_url = reverse("disclosure:data", kwargs={"program": program.slug})
+    response["Link"] = f'<{data_url}>; rel="describedby", <{POLICY.licence_url}>; rel="license"'
+    return set_validators(response, etag, version)
+
+
+@require_safe
+def suppliers_csv(request, program):
+    program = selectors.public_program(program)
+    names = [f.name for f in POLICY.facility_row_fields]
+
+    def body(version):
+        writer = csv.writer(_Echo())
+        yield writer.writerow(names)
+        for row in selectors.facility_records(program=program, chunk_size=STREAM_CHUNK):
+            yield writer.writerow([_csv_value(row[name]) for name in names])
+
+    return _stream(
+        request, program, "suppliers.csv", "text/csv; charset=utf-8", "suppliers.csv", body
+    )
+
+
+@require_safe
+def buyers_csv(request, program):
+    program = selectors.public_program(program)
+    names = [f.name for f in POLICY.buyer_fields]
+
+    def body(version):
+        writer = csv.writer(_Echo())
+        yield writer.writerow(names)
+        for row in selectors.buyer_records(program=program):
+            yield writer.writerow([_csv_value(row[name]) for name in names])
+
+    return _stream(request, program, "buyers.csv", "text/csv; charset=utf-8", "buyers.csv", body)
+
+
+def _dumps(value):
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _header(program, version, request):
+    return {
+        "program": POLICY.program(program),
+        "licence": POLICY.licence,
+        "licence_url": POLICY.licence_url,
+        "schema": request.build_absolute_uri(
+            reverse("disclosure:data", kwargs={"program": program.slug})
+        ),
+        "data_version": version.seq,
+    }
+
+
+@require_safe
+def suppliers_json(request, program):
+    program = selectors.public_program(program)
+
+    def body(version):
+        header = _dumps(_header(program, version, request))
+        yield header[:-1] + ',"suppliers":['
+        first = True
+        for record in selectors.supplier_records(program=program, chunk_size=STREAM_CHUNK):
+            yield ("" if first else ",") + _dumps(record)
+            first = False
+        yield "]}\n"
+
+    return _stream(request, program, "suppliers.json", "application/json", "suppliers.json", body)
+
+
+def _feature(row):
+    lon, lat = row["longitude"], row["latitude"]
+    geometry = (
+        {"type": "Point", "coordinates": [lon, lat]}
+        if lon is not None and lat is not None
+        else None
+    )
+    properties = {k: v for k, v in row.items() if k not in ("latitude", "longitude")}
+    return {
+        "type": "Feature",
+        "id": row["facility_id"],
+        "geometry": geometry,
+        "properties": properties,
+    }
+
+
+@require_safe
+def suppliers_geojson(request, program):
+    program = selectors.public_program(program)
+
+    def body(version):
+        header = _dumps({"type": "FeatureCollection", **_header(program, version, request)})
+        yield header[:-1] + ',"features":['
+        first = True
+        for row in selectors.facility_records(program=program, chunk_size=STREAM_CHUNK):
+            if row["facility_id"] is None:
+                continue  # a supplier without a facility has no place on a map
+            yield ("" if first else ",") + _dumps(_feature(row))
+            first = False
+        yield "]}\n"
+
+    return _stream(
+        request,
+        program,
+        "suppliers.geojson",
+        "application/geo+json",
+        "suppliers.geojson",
+        body,
+    )
+
+
+# ---------------------------------------------------------------- report
+
+
+@require_safe
+def report_pdf(request, program):
+    """The printable report of the current data, rendered by a Celery job.
+
+    Current version stored: the PDF. Otherwise a render is enqueued (once per version)
+    and the visitor gets the previous report if there is one, else a page saying it is
+    being prepared that reloads itself.
+    """
+    program = selectors.public_program(program)
+    version = selectors.data_version(program)
+    seq, pdf = reports.stored_report(program)
+    if seq != version.seq:
+        reports.request_render(program, version)
+    if pdf is None:
+        response = render(
+            request, "disclosure/report_pending.html", {"program": program}, status=202
+        )
+        response["Retry-After"] = "5"
+        return response
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{program.slug}-report.pdf"'
+    response["X-Report-Version"] = str(seq)
+    response["X-Report-Current"] = "true" if seq == version.seq else "false"
+    return response

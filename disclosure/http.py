@@ -1,0 +1,42 @@
+"""HTTP validators for public data: ETag and Last-Modified from the data version.
+
+The validator is the program's latest audit-event seq (plus what the response varies
+on), so a client re-fetching unchanged data gets a 304 after one cheap query.
+"""
+
+import hashlib
+
+from django.http import HttpResponseNotModified
+from django.utils.cache import patch_cache_control
+from django.utils.http import http_date, parse_etags, quote_etag
+
+MAX_AGE = 60
+
+
+def make_etag(version, *parts):
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:16]
+    return quote_etag(f"{version.etag_base}-{digest}")
+
+
+def not_modified(request, etag):
+    """True if the request's If-None-Match already names ``etag`` (weak comparison)."""
+    header = request.META.get("HTTP_IF_NONE_MATCH")
+    if not header:
+        return False
+    tags = parse_etags(header)
+    return "*" in tags or etag.strip('"') in {t.removeprefix("W/").strip('"') for t in tags}
+
+
+def not_modified_response(etag, version):
+    response = HttpResponseNotModified()
+    set_validators(response, etag, version)
+    return response
+
+
+def set_validators(response, etag, version):
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(version.at.timestamp())
+    # Public data: any cache may keep it briefly, and must revalidate with the ETag.
+    patch_cache_control(response, public=True, max_age=MAX_AGE, must_revalidate=True)
+    response["Vary"] = "Accept, Accept-Language"
+    return response

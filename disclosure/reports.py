@@ -1,0 +1,81 @@
+"""The public program report (PDF): rendered by a Celery job, kept until the data changes.
+
+The PDF of a data version is stored in the cache (Redis) under that version's key, and
+the latest rendering is kept under a second key so a visitor gets the previous report
+while the new one renders. A render is enqueued at most once per version (``cache.add``
+is atomic in Redis); the task itself is idempotent: it does nothing if the version it
+would produce is already stored.
+"""
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from . import selectors
+
+REPORT_TIMEOUT = 30 * 24 * 3600
+# How long a claimed render blocks another enqueue of the same version (a lost task is
+# retried by the next visitor after this).
+RENDER_CLAIM_SECONDS = 300
+
+
+def _key(program_id, suffix):
+    return f"disclosure:report:{program_id}:{suffix}"
+
+
+def stored_report(program):
+    """(seq, pdf bytes) of the latest rendered report, or (None, None)."""
+    latest = cache.get(_key(program.pk, "latest"))
+    if not latest:
+        return None, None
+    return latest["seq"], latest["pdf"]
+
+
+def request_render(program, version):
+    """Enqueue the render of ``version`` unless one is already claimed. Returns True if
+    this call enqueued it."""
+    if not cache.add(_key(program.pk, f"claim:{version.seq}"), 1, RENDER_CLAIM_SECONDS):
+        return False
+    from .tasks import render_report
+
+    render_report.apply_async(args=[program.pk, version.seq], queue="reports")
+    return True
+
+
+def report_context(program, version):
+    from .policy import POLICY
+
+    stats = selectors.public_statistics(program=program, version=version)
+    return {
+        "program": POLICY.program(program),
+        "version": version,
+        "stats": stats,
+        "code": selectors.public_code(program=program, language="en"),
+        "buyers": list(selectors.buyer_records(program=program)),
+        "suppliers": list(selectors.supplier_records(program=program)),
+        "generated_at": timezone.now(),
+        "licence": POLICY.licence,
+    }
+
+
+def render_report_pdf(program, version):
+    from wsr.pdf import render_pdf
+
+    return render_pdf("disclosure/report_pdf.html", report_context(program, version))
+
+
+def build_report(program):
+    """Render the current version unless it is stored already; return its seq.
+
+    Called by the task. Renders whatever the data version is *now* (newer than the one
+    requested if data changed in between), so a late task never stores stale data as new.
+    """
+    version = selectors.data_version(program)
+    seq, _pdf = stored_report(program)
+    if seq == version.seq:
+        return seq
+    pdf = render_report_pdf(program, version)
+    # Only move "latest" forward: a slow render of an older version must not overwrite.
+    seq_now, _ = stored_report(program)
+    if seq_now is None or seq_now < version.seq:
+        cache.set(_key(program.pk, "latest"), {"seq": version.seq, "pdf": pdf}, REPORT_TIMEOUT)
+    return version.seq

@@ -1,0 +1,372 @@
+"""Reads of the public side. Everything returned here has passed through the masking
+policy (``disclosure.policy.POLICY``) or is a queryset whose rows the views hand to it.
+
+Other apps publish their figures through selectors of their own; they are imported
+inside functions so that this page keeps working (showing "not yet published") while an
+app, or one of its functions, does not exist.
+"""
+
+import importlib
+import inspect
+
+from django.core.cache import cache
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from programs import selectors as program_selectors
+from programs.models import Agreement, SourcingRelationship
+from wsr.models import AuditEvent
+
+from .policy import POLICY, PUBLIC_AGREEMENT_STATUSES, UNPUBLISHED
+
+# Cached entries are keyed by the data version, so they never need deleting; the
+# timeout only bounds how long unused versions linger in Redis.
+CACHE_TIMEOUT = 6 * 3600
+
+
+def source(module_name, func_name):
+    """Another app's public function, or None while it does not exist."""
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        return None
+    return getattr(module, func_name, None)
+
+
+def _published(module_name, func_name, **kwargs):
+    func = source(module_name, func_name)
+    return UNPUBLISHED if func is None else func(**kwargs)
+
+
+# ---------------------------------------------------------------- program and version
+
+
+def public_program(slug):
+    """The program with this slug if its pages are public; 404 otherwise."""
+    program = program_selectors.program_public_list().filter(slug=slug).first()
+    if program is None:
+        raise Http404
+    return program
+
+
+class DataVersion:
+    """Identifies the state of a program's data: the seq of its latest audit event.
+
+    Every write in the platform goes through a service that appends an AuditEvent in the
+    same transaction, so the seq changes exactly when public data may have changed. One
+    indexed query (program, seq), whatever the size of the program.
+    """
+
+    def __init__(self, seq, at):
+        self.seq = seq
+        self.at = at
+
+    def __str__(self):
+        return str(self.seq)
+
+    @property
+    def etag_base(self):
+        return f"v{self.seq}"
+
+
+def data_version(program):
+    row = (
+        AuditEvent.objects.filter(program=program)
+        .order_by("-seq")
+        .values_list("seq", "created_at")
+        .first()
+    )
+    if row is None:
+        return DataVersion(0, program.created_at)
+    return DataVersion(*row)
+
+
+def cache_key(program, version, *parts):
+    return ":".join(["disclosure", str(program.pk), str(version), *map(str, parts)])
+
+
+def cached(program, version, name, compute):
+    key = cache_key(program, version, name)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_TIMEOUT)
+    return value
+
+
+# ---------------------------------------------------------------- code
+
+
+def public_code(*, program, language):
+    """The ratified code's provisions in ``language`` (English where not translated)."""
+    version = program_selectors.current_ratified_version(program=program)
+    if version is None:
+        return None
+    provisions = program_selectors.provision_list(program=program, version=version)
+    sections = []
+    for provision in provisions:
+        record = POLICY.provision(provision, language)
+        if not sections or sections[-1]["section"] != record["section"]:
+            sections.append({"section": record["section"], "provisions": []})
+        sections[-1]["provisions"].append(record)
+    return {
+        "number": version.number,
+        "effective_date": version.effective_date,
+        "sections": sections,
+    }
+
+
+# ---------------------------------------------------------------- parties
+
+
+def _today():
+    return timezone.localdate()
+
+
+def public_buyers(*, program):
+    """Buyers with a signed (non-draft) agreement, with the start of their first one."""
+    agreements = program_selectors.agreement_list(program=program).filter(
+        buyer=OuterRef("pk"), status__in=PUBLIC_AGREEMENT_STATUSES
+    )
+    first_start = (
+        agreements.order_by().values("buyer").annotate(start=Min("effective_from")).values("start")
+    )
+    return (
+        program_selectors.buyer_list(program=program)
+        .annotate(
+            agreement_since=Subquery(first_start),
+            has_active=Exists(agreements.filter(status="active")),
+            latest_status=Subquery(
+                agreements.order_by("-effective_from", "-pk").values("status")[:1]
+            ),
+        )
+        .filter(agreement_since__isnull=False)
+        .order_by("name", "pk")
+    )
+
+
+def buyer_record(buyer):
+    """A row of ``public_buyers`` as a public record."""
+    buyer.agreement_status = "active" if buyer.has_active else buyer.latest_status
+    return POLICY.buyer(buyer)
+
+
+def buyer_records(*, program):
+    for buyer in public_buyers(program=program).iterator(chunk_size=500):
+        yield buyer_record(buyer)
+
+
+def _active_buyer_count():
+    today = _today()
+    active = (
+        SourcingRelationship.objects.filter(
+            program=OuterRef("program"), supplier=OuterRef("pk"), since__lte=today
+        )
+        .filter(Q(until__isnull=True) | Q(until__gte=today))
+        .filter(
+            Exists(
+                Agreement.objects.filter(
+                    program=OuterRef("program"), buyer=OuterRef("buyer"), status="active"
+                )
+            )
+        )
+        .order_by()
+        .values("supplier")
+        .annotate(n=Count("buyer", distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(active), 0)
+
+
+def supplier_standings(*, program):
+    """{supplier_id: raw standing} from enforcement, or UNPUBLISHED."""
+    return _published("enforcement.selectors", "supplier_standings", program=program)
+
+
+def cap_by_facility(*, program):
+    """{facility_id: rate} from audits, or UNPUBLISHED."""
+    return _published("audits.selectors", "cap_progress_by_facility", program=program)
+
+
+def standing_choices(*, standings):
+    if standings is UNPUBLISHED:
+        return []
+    return sorted({POLICY.standing(raw)["standing"] for raw in standings.values()})
+
+
+def public_suppliers(
+    *, program, search=None, country=None, standing=None, stage=None, standings=None
+):
+    """Suppliers with their facilities prefetched and the count of buyers sourcing from
+    them, filtered like the public page's form. ``standings`` comes from
+    ``supplier_standings`` (passed in so the caller fetches it once)."""
+    facilities = program_selectors.facility_list(program=program).order_by("name", "pk")
+    qs = (
+        program_selectors.supplier_list(program=program)
+        .annotate(buyer_count=_active_buyer_count())
+        .prefetch_related(Prefetch("facilities", queryset=facilities))
+    )
+    if search:
+        match = program_selectors.facility_list(program=program, search=search)
+        qs = qs.filter(Q(legal_name__icontains=search) | Q(pk__in=match.values("supplier_id")))
+    if country:
+        country = country.upper()
+        in_country = program_selectors.facility_list(program=program, country=country)
+        qs = qs.filter(Q(country=country) | Q(pk__in=in_country.values("supplier_id")))
+    if standings is not UNPUBLISHED and (standing or stage not in (None, "")):
+        standings = standings or {}
+        wanted = {
+            sid
+            for sid, raw in standings.items()
+            if (not standing or POLICY.standing(raw)["standing"] == standing)
+            and (stage in (None, "") or str(POLICY.standing(raw)["escalation_stage"]) == stage)
+        }
+        # Suppliers enforcement has no entry for are in good standing at stage 0.
+        default = POLICY.standing(None)
+        if (not standing or standing == default["standing"]) and (
+            stage in (None, "") or stage == str(default["escalation_stage"])
+        ):
+            qs = qs.filter(Q(pk__in=wanted) | ~Q(pk__in=list(standings)))
+        else:
+            qs = qs.filter(pk__in=wanted)
+    return qs.order_by("legal_name", "pk")
+
+
+def supplier_record(supplier, *, standings, caps):
+    standing = UNPUBLISHED if standings is UNPUBLISHED else standings.get(supplier.pk)
+    return POLICY.supplier(
+        supplier,
+        standing=standing,
+        caps=None if caps is UNPUBLISHED else caps,
+        facilities=supplier.facilities.all(),
+    )
+
+
+def supplier_records(*, program, chunk_size=500, **filters):
+    """Every supplier as a public record, streamed (memory stays flat in the rows)."""
+    standings = supplier_standings(program=program)
+    caps = cap_by_facility(program=program)
+    qs = public_suppliers(program=program, standings=standings, **filters)
+    for supplier in qs.iterator(chunk_size=chunk_size):
+        yield supplier_record(supplier, standings=standings, caps=caps)
+
+
+def facility_records(*, program, chunk_size=500, **filters):
+    for record in supplier_records(program=program, chunk_size=chunk_size, **filters):
+        yield from POLICY.facility_rows(record)
+
+
+def country_choices(*, program):
+    countries = set(
+        program_selectors.facility_list(program=program)
+        .order_by()
+        .values_list("country", flat=True)
+        .distinct()
+    )
+    countries |= set(
+        program_selectors.supplier_list(program=program)
+        .order_by()
+        .values_list("country", flat=True)
+        .distinct()
+    )
+    return sorted(c for c in countries if c)
+
+
+# ---------------------------------------------------------------- statistics
+
+
+def _counts(program):
+    facilities = program_selectors.facility_list(program=program).aggregate(
+        n=Count("pk"), workers=Coalesce(Sum("worker_count"), 0)
+    )
+    return {
+        "buyers": public_buyers(program=program).count(),
+        "suppliers": program_selectors.supplier_list(program=program).count(),
+        "facilities": facilities["n"],
+        "workers": facilities["workers"],
+    }
+
+
+def _or_none(value):
+    return None if value is UNPUBLISHED else value
+
+
+def _compute_statistics(program):
+    complaints = _published("complaints.selectors", "public_complaint_stats", program=program)
+    enforcement = _published("enforcement.selectors", "public_enforcement_stats", program=program)
+    cap = _published("audits.selectors", "cap_progress_series", program=program, points=12)
+    education = _published("audits.selectors", "education_reach", program=program)
+    log = _complaint_log(program, limit=COMPLAINT_LOG_LIMIT)
+    return {
+        "counts": _counts(program),
+        "complaints": POLICY.complaint_stats(_or_none(complaints)),
+        "enforcement": POLICY.enforcement_stats(_or_none(enforcement)),
+        "cap_series": POLICY.cap_series(_or_none(cap)),
+        "education": POLICY.education(_or_none(education)),
+        "complaint_log": POLICY.complaint_log(_or_none(log)),
+        "generated_at": timezone.now().isoformat(),
+    }
+
+
+COMPLAINT_LOG_LIMIT = 50
+
+
+def _complaint_log(program, *, limit):
+    """The newest ``limit`` entries of the public complaint log (asking the complaints
+    app to limit the query when its selector accepts ``limit``)."""
+    func = source("complaints.selectors", "public_complaint_log")
+    if func is None:
+        return UNPUBLISHED
+    if "limit" in inspect.signature(func).parameters:
+        return list(func(program=program, limit=limit))
+    return list(func(program=program))[:limit]
+
+
+def public_statistics(*, program, version=None):
+    """Every public figure of the program, computed once per data version."""
+    version = version or data_version(program)
+    return cached(program, version, "stats", lambda: _compute_statistics(program))
+
+
+def chart_data(stats):
+    """What the charts draw (the same numbers as the tables beside them)."""
+    data = {}
+    complaints = stats.get("complaints")
+    if complaints and complaints["monthly"]:
+        data["complaints"] = {
+            "labels": [row["month"] for row in complaints["monthly"]],
+            "series": [
+                {"label": "Received", "data": [r["received"] for r in complaints["monthly"]]},
+                {"label": "Resolved", "data": [r["resolved"] for r in complaints["monthly"]]},
+            ],
+            "type": "bar",
+        }
+    enforcement = stats.get("enforcement")
+    if enforcement and enforcement["violations_by_category"]:
+        rows = enforcement["violations_by_category"]
+        data["violations"] = {
+            "labels": [r["label"] for r in rows],
+            "series": [{"label": "Confirmed violations", "data": [r["count"] for r in rows]}],
+            "type": "bar",
+        }
+    if stats.get("cap_series"):
+        rows = stats["cap_series"]
+        data["cap"] = {
+            "labels": [r["date"] for r in rows],
+            "series": [
+                {"label": "Corrective actions fixed (%)", "data": [r["rate"] * 100 for r in rows]}
+            ],
+            "type": "line",
+        }
+    if stats.get("education"):
+        rows = stats["education"]
+        data["education"] = {
+            "labels": [r["season"] for r in rows],
+            "series": [{"label": "Workers reached", "data": [r["workers_reached"] for r in rows]}],
+            "type": "bar",
+        }
+    return data

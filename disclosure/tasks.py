@@ -1,0 +1,19 @@
+"""Celery jobs of the disclosure app (queue "reports")."""
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, queue="reports")
+def render_report(program_id, seq):
+    """Render the public report of a program. Idempotent: a redelivered or duplicate task
+    finds the current version stored and does nothing. ``seq`` is the version the visitor
+    saw; the task renders the current one."""
+    from programs.selectors import program_public_list
+
+    from . import reports
+
+    # Re-check scope: a program made private since the request gets no report.
+    program = program_public_list().filter(pk=program_id).first()
+    if program is None:
+        return None
+    return reports.build_report(program)
