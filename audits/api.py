@@ -1,2 +1,235 @@
+"""REST API of the audits app (/api/v1/programs/<program>/audits/, caps/, ...)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+
+from wsr.roles import INTERNAL_ROLES
+from wsr.tenancy import ProgramViewSet
+
+from . import selectors, services
+from .models import Audit, CAPItem, CorrectiveActionPlan, EducationSession, Finding, Report
+from .selectors import AUDIT_WRITE_ROLES, CAP_WRITE_ROLES
+from .serializers import (
+    AuditSerializer,
+    AuditTransitionSerializer,
+    CAPItemSerializer,
+    CAPItemTransitionSerializer,
+    CAPSerializer,
+    EducationSessionSerializer,
+    FindingSerializer,
+    ReportSerializer,
+)
+
 app_name = "audits-api"
-urlpatterns = []
+
+
+class AuditsViewSet(ProgramViewSet):
+    read_roles = INTERNAL_ROLES
+    write_roles = AUDIT_WRITE_ROLES
+
+    def visible_audits(self):
+        return selectors.audit_list(
+            program=self.program, user=self.request.user, membership=self.membership
+        )
+
+    def visible_findings(self):
+        return selectors.findings_visible(
+            program=self.program, user=self.request.user, membership=self.membership
+        )
+
+    def require_edit(self, audit):
+        if not selectors.audit_can_edit(
+            audit=audit, user=self.request.user, membership=self.membership
+        ):
+            raise PermissionDenied()
+
+
+class AuditViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    AuditsViewSet,
+):
+    serializer_class = AuditSerializer
+    queryset = Audit.objects.all()
+    filterset_fields = ["status", "audit_type", "facility"]
+    search_fields = ["facility__name"]
+    ordering_fields = ["scheduled_date", "created_at"]
+
+    def get_scoped_queryset(self):
+        return self.visible_audits()
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        if data.get("lead_auditor") is None and self.membership.role == "auditor":
+            data["lead_auditor"] = self.request.user
+        serializer.instance = services.audit_create(
+            actor=self.request.user, program=self.program, **data
+        )
+
+    def perform_update(self, serializer):
+        self.require_edit(serializer.instance)
+        data = {
+            k: v
+            for k, v in serializer.validated_data.items()
+            if k not in ("facility", "lead_auditor")
+        }
+        serializer.instance = services.audit_update(
+            actor=self.request.user, audit=serializer.instance, **data
+        )
+
+    @extend_schema(request=AuditTransitionSerializer, responses=AuditSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, *args, **kwargs):
+        audit = self.get_object()
+        self.require_edit(audit)
+        data = AuditTransitionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.audit_transition(actor=request.user, audit=audit, **data.validated_data)
+        return Response(AuditSerializer(self.get_object(), context={"view": self}).data)
+
+
+class FindingViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, AuditsViewSet
+):
+    serializer_class = FindingSerializer
+    queryset = Finding.objects.all()
+    filterset_fields = ["audit", "facility", "severity", "violation_candidate"]
+
+    def get_scoped_queryset(self):
+        return self.visible_findings()
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        self.require_edit(data["audit"])
+        data["severity"] = data.get("severity") or None
+        serializer.instance = services.finding_create(actor=self.request.user, **data)
+
+    @extend_schema(request=None, responses=FindingSerializer)
+    @action(detail=True, methods=["post"])
+    def refer(self, request, *args, **kwargs):
+        if self.membership.role not in selectors.AUDIT_MANAGE_ROLES:
+            raise PermissionDenied()
+        finding = self.get_object()
+        services.audit_finding_refer(actor=request.user, finding=finding)
+        return Response(FindingSerializer(self.get_object(), context={"view": self}).data)
+
+
+class CAPViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditsViewSet):
+    serializer_class = CAPSerializer
+    queryset = CorrectiveActionPlan.objects.all()
+
+    def get_scoped_queryset(self):
+        return selectors.cap_list(program=self.program)
+
+    @extend_schema(responses={200: dict})
+    @action(detail=False, methods=["get"])
+    def progress(self, request, *args, **kwargs):
+        as_of = request.query_params.get("as_of") or None
+        rates = selectors.cap_progress_by_facility(
+            program=self.program, as_of=as_of and _date(as_of)
+        )
+        return Response(
+            {
+                "program": selectors.cap_progress_program(program=self.program),
+                "facilities": {str(k): v for k, v in rates.items()},
+                "series": selectors.cap_progress_series(program=self.program),
+            }
+        )
+
+
+def _date(value):
+    import datetime
+
+    from rest_framework.exceptions import ValidationError
+
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationError({"as_of": "Use YYYY-MM-DD."}) from exc
+
+
+class CAPItemViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    AuditsViewSet,
+):
+    serializer_class = CAPItemSerializer
+    queryset = CAPItem.objects.all()
+    write_roles = CAP_WRITE_ROLES
+    filterset_fields = ["status", "facility", "cap"]
+
+    def get_scoped_queryset(self):
+        return selectors.cap_item_list(program=self.program)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.cap_item_create(
+            actor=self.request.user, program=self.program, **serializer.validated_data
+        )
+
+    @extend_schema(request=CAPItemTransitionSerializer, responses=CAPItemSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, *args, **kwargs):
+        item = self.get_object()
+        data = CAPItemTransitionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.cap_item_transition(actor=request.user, item=item, **data.validated_data)
+        return Response(CAPItemSerializer(self.get_object(), context={"view": self}).data)
+
+
+class EducationSessionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, AuditsViewSet
+):
+    serializer_class = EducationSessionSerializer
+    queryset = EducationSession.objects.all()
+    filterset_fields = ["facility", "language"]
+
+    def get_scoped_queryset(self):
+        return selectors.education_list(program=self.program)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.education_session_record(
+            actor=self.request.user, program=self.program, **serializer.validated_data
+        )
+
+    @extend_schema(responses={200: dict})
+    @action(detail=False, methods=["get"])
+    def reach(self, request, *args, **kwargs):
+        return Response(selectors.education_reach(program=self.program))
+
+
+class ReportViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, AuditsViewSet
+):
+    serializer_class = ReportSerializer
+    queryset = Report.objects.all()
+    write_roles = INTERNAL_ROLES
+
+    def get_scoped_queryset(self):
+        qs = selectors.report_list(program=self.program)
+        if self.membership.role not in selectors.AUDIT_FULL_VIEW_ROLES:
+            qs = qs.filter(audit__in=self.visible_audits().values("pk")) | qs.filter(
+                audit__isnull=True
+            )
+        return qs
+
+    def perform_create(self, serializer):
+        serializer.instance = services.report_request(
+            actor=self.request.user, program=self.program, **serializer.validated_data
+        )
+
+
+router = SimpleRouter()
+router.register("audits", AuditViewSet, basename="audit")
+router.register("audit-findings", FindingViewSet, basename="finding")
+router.register("caps", CAPViewSet, basename="cap")
+router.register("cap-items", CAPItemViewSet, basename="cap-item")
+router.register("education-sessions", EducationSessionViewSet, basename="education-session")
+router.register("audit-reports", ReportViewSet, basename="report")
+urlpatterns = router.urls

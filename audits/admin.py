@@ -1,0 +1,68 @@
+from django.contrib import admin
+
+from .models import (
+    Audit,
+    AuditPolicy,
+    CAPItem,
+    CAPItemStatusChange,
+    CorrectiveActionPlan,
+    EducationSession,
+    Finding,
+    Report,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Read-only: every change goes through the services (audit log, transitions)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditPolicy)
+class AuditPolicyAdmin(ReadOnlyAdmin):
+    list_display = ["program", "min_interview_coverage", "season_start_month"]
+
+
+@admin.register(Audit)
+class AuditAdmin(ReadOnlyAdmin):
+    list_display = ["facility", "audit_type", "status", "scheduled_date", "program"]
+    list_filter = ["program", "status", "audit_type"]
+
+
+@admin.register(Finding)
+class FindingAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "audit", "provision", "severity", "violation_candidate"]
+    list_filter = ["program", "severity"]
+
+
+@admin.register(CorrectiveActionPlan)
+class CAPAdmin(ReadOnlyAdmin):
+    list_display = ["facility", "program", "created_at"]
+
+
+@admin.register(CAPItem)
+class CAPItemAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "facility", "status", "deadline", "program"]
+    list_filter = ["program", "status"]
+
+
+@admin.register(CAPItemStatusChange)
+class CAPItemStatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ["item", "from_status", "to_status", "at"]
+
+
+@admin.register(EducationSession)
+class EducationSessionAdmin(ReadOnlyAdmin):
+    list_display = ["facility", "date", "attendance_count", "program"]
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "kind", "status", "program", "created_at"]

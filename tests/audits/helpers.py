@@ -1,0 +1,44 @@
+"""Building audits, findings and CAP items through the services."""
+
+import datetime
+
+from audits import services
+from wsr.roles import Role
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def make_audit(world, *, facility=None, lead_role=Role.AUDITOR, **fields):
+    fields.setdefault("audit_type", "periodic")
+    fields.setdefault("scheduled_date", datetime.date(2026, 3, 2))
+    return services.audit_create(
+        actor=world.user(Role.STAFF),
+        program=world.program,
+        facility=facility or world.facility,
+        lead_auditor=world.user(lead_role) if lead_role else None,
+        **fields,
+    )
+
+
+def make_finding(world, audit, *, provision=None, **fields):
+    fields.setdefault("facts", "Three workers report unpaid hours at the packing shed.")
+    return services.finding_create(
+        actor=world.user(Role.AUDITOR),
+        audit=audit,
+        provision=provision or world.provision,
+        **fields,
+    )
+
+
+def make_cap_item(world, *, finding=None, deadline=None, **fields):
+    fields.setdefault("observation", "No shade at field 4.")
+    fields.setdefault("recommendation", "Install shade structures and water stations.")
+    fields.setdefault("responsible_party", "Farm manager")
+    return services.cap_item_create(
+        actor=world.user(Role.AUDITOR),
+        program=world.program,
+        facility=None if finding else world.facility,
+        finding=finding,
+        deadline=deadline or datetime.date(2026, 4, 1),
+        **fields,
+    )
