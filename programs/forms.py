@@ -1,6 +1,24 @@
-from django import forms
+"""Forms of the staff workspace. They validate input; the services do the writing."""
 
-from .models import Facility, Supplier
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from wsr.roles import Role
+
+from .models import (
+    Agreement,
+    Buyer,
+    Code,
+    Facility,
+    Membership,
+    Provision,
+    Signatory,
+    SourcingRelationship,
+    Supplier,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class SupplierForm(forms.ModelForm):
@@ -28,3 +46,153 @@ class FacilityForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Only this program's suppliers can be chosen.
         self.fields["supplier"].queryset = Supplier.objects.filter(program=program)
+
+
+class BuyerForm(forms.ModelForm):
+    class Meta:
+        model = Buyer
+        fields = ["name", "headquarters_country", "website"]
+
+
+class SourcingForm(forms.ModelForm):
+    class Meta:
+        model = SourcingRelationship
+        fields = ["buyer", "supplier", "since", "until"]
+        widgets = {"since": DATE, "until": DATE}
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["buyer"].queryset = Buyer.objects.filter(program=program)
+        self.fields["supplier"].queryset = Supplier.objects.filter(program=program)
+
+
+class SourcingEndForm(forms.Form):
+    until = forms.DateField(widget=DATE, help_text="the last day the buyer sourced")
+
+
+def _check_pdf_size(document):
+    if document and document.size > settings.MAX_UPLOAD_BYTES:
+        limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise forms.ValidationError(f"The file is too large (limit {limit} MB).")
+    return document
+
+
+class AgreementForm(forms.ModelForm):
+    # Not the model field: the service checks the file (PDF magic bytes, size) and stores it.
+    document = forms.FileField(
+        required=False,
+        label="Signed agreement (PDF)",
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+    )
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "buyer",
+            "title",
+            "signed_date",
+            "effective_from",
+            "effective_to",
+            "premium_rate",
+            "premium_currency",
+            "premium_unit",
+            "consequence_clause",
+        ]
+        widgets = {"signed_date": DATE, "effective_from": DATE, "effective_to": DATE}
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["buyer"].queryset = Buyer.objects.filter(program=program)
+        if self.instance.pk:
+            # The buyer of an existing agreement is part of its identity.
+            self.fields["buyer"].disabled = True
+
+    def clean_document(self):
+        return _check_pdf_size(self.cleaned_data.get("document"))
+
+
+class AgreementActivateForm(forms.Form):
+    """Empty on purpose: a confirmation step before an agreement becomes binding."""
+
+
+class AgreementTerminateForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea, help_text="recorded in the audit log and shown on the agreement"
+    )
+
+
+class SignatoryForm(forms.ModelForm):
+    class Meta:
+        model = Signatory
+        fields = ["party", "name", "title", "signed_on"]
+        widgets = {"signed_on": DATE}
+
+
+class ShareForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=get_user_model().objects.none(), label="Member")
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = get_user_model().objects.filter(
+            pk__in=candidates.values("user_id")
+        )
+        labels = {
+            m.user_id: f"{m.user.get_username()} ({m.get_role_display()})" for m in candidates
+        }
+        self.fields["user"].label_from_instance = lambda u: labels.get(u.pk, u.get_username())
+
+
+class CodeForm(forms.ModelForm):
+    class Meta:
+        model = Code
+        fields = ["name", "description"]
+
+
+class ProvisionForm(forms.ModelForm):
+    class Meta:
+        model = Provision
+        fields = ["number", "section", "title", "text", "category", "severity", "translations"]
+        help_texts = {
+            "translations": 'JSON, e.g. {"es": {"title": "...", "text": "..."}}',
+        }
+
+
+class RatifyForm(forms.Form):
+    effective_date = forms.DateField(widget=DATE)
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField()
+    first_name = forms.CharField(required=False)
+    last_name = forms.CharField(required=False)
+    role = forms.ChoiceField(choices=Role.choices)
+    buyer = forms.ModelChoiceField(
+        queryset=Buyer.objects.none(),
+        required=False,
+        help_text="required for a buyer compliance officer, ignored otherwise",
+    )
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["buyer"].queryset = Buyer.objects.filter(program=program)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("role") == Role.BUYER_OFFICER and not data.get("buyer"):
+            self.add_error("buyer", "Choose the buyer this officer works for.")
+        return data
+
+
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["role", "buyer", "is_active"]
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["buyer"].queryset = Buyer.objects.filter(program=program)
+
+    def _post_clean(self):
+        # The service validates role/buyer consistency (and keeps the last admin); the
+        # model's check constraint would otherwise fire here on the unsaved instance.
+        pass

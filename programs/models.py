@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from wsr.models import ProgramOwned
 from wsr.roles import Role
@@ -347,3 +348,17 @@ class Signatory(ProgramOwned):
 
     def __str__(self):
         return f"{self.name} ({self.party})"
+
+
+# ---------------------------------------------------------------- per-object grants
+# django-guardian with direct foreign keys (one join, a real FK constraint, and rows that
+# disappear with the agreement). The first grant: sharing an agreement — typically a
+# draft under negotiation — with a member whose role would not otherwise show it.
+
+
+class AgreementUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Agreement, on_delete=models.CASCADE)
+
+
+class AgreementGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Agreement, on_delete=models.CASCADE)

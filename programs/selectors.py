@@ -3,9 +3,15 @@ visibility depends on who asks) and returns only that program's rows."""
 
 from django.db.models import Count, Q
 from django.http import Http404
+from guardian.shortcuts import get_objects_for_user
+
+from wsr.models import AuditEvent
+from wsr.roles import Role
 
 from .models import (
     Agreement,
+    AgreementStatus,
+    AgreementUserObjectPermission,
     Buyer,
     Code,
     CodeVersion,
@@ -14,6 +20,7 @@ from .models import (
     Membership,
     Program,
     Provision,
+    Signatory,
     SourcingRelationship,
     Supplier,
 )
@@ -39,8 +46,31 @@ def program_public_list():
     return Program.objects.filter(is_public=True).order_by("name")
 
 
-def member_list(*, program):
-    return Membership.objects.filter(program=program).select_related("user", "buyer")
+def member_list(*, program, search=None, role=None, active=None):
+    qs = Membership.objects.filter(program=program).select_related("user", "buyer")
+    if search:
+        qs = qs.filter(
+            Q(user__email__icontains=search)
+            | Q(user__username__icontains=search)
+            | Q(user__first_name__icontains=search)
+            | Q(user__last_name__icontains=search)
+        )
+    if role:
+        qs = qs.filter(role=role)
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    return qs.order_by("user__username")
+
+
+def recent_audit_events(*, program, limit=10):
+    return AuditEvent.objects.filter(program=program).order_by("-seq")[:limit]
+
+
+def object_history(*, program, obj, limit=50):
+    """The audit events about one record of ``program``, newest first."""
+    return AuditEvent.objects.filter(
+        program=program, object_type=obj._meta.label_lower, object_id=str(obj.pk)
+    ).order_by("-seq")[:limit]
 
 
 def supplier_list(*, program, search=None, country=None):
@@ -70,15 +100,27 @@ def facility_list(*, program, search=None, supplier=None, country=None, status=N
     return qs.order_by("name")
 
 
-def buyer_list(*, program, search=None):
-    qs = Buyer.objects.filter(program=program)
+def buyer_list(*, program, search=None, country=None):
+    qs = Buyer.objects.filter(program=program).annotate(
+        active_agreement_count=Count(
+            "agreements",
+            filter=Q(agreements__status=AgreementStatus.ACTIVE),
+            distinct=True,
+        )
+    )
     if search:
         qs = qs.filter(name__icontains=search)
+    if country:
+        qs = qs.filter(headquarters_country=country.upper())
     return qs.order_by("name")
 
 
-def sourcing_list(*, program, buyer=None, supplier=None, active_on=None):
+def sourcing_list(*, program, buyer=None, supplier=None, active_on=None, search=None, ongoing=None):
     qs = SourcingRelationship.objects.filter(program=program).select_related("buyer", "supplier")
+    if search:
+        qs = qs.filter(Q(buyer__name__icontains=search) | Q(supplier__legal_name__icontains=search))
+    if ongoing is not None:
+        qs = qs.filter(until__isnull=ongoing)
     if buyer:
         qs = qs.filter(buyer_id=buyer)
     if supplier:
@@ -88,17 +130,94 @@ def sourcing_list(*, program, buyer=None, supplier=None, active_on=None):
     return qs
 
 
-def agreement_list(*, program, buyer=None, status=None):
+def agreement_list(*, program, buyer=None, status=None, search=None):
     qs = Agreement.objects.filter(program=program).select_related("buyer")
     if buyer:
         qs = qs.filter(buyer_id=buyer)
     if status:
         qs = qs.filter(status=status)
+    if search:
+        qs = qs.filter(Q(title__icontains=search) | Q(buyer__name__icontains=search))
     return qs.prefetch_related("signatories")
 
 
-def code_list(*, program):
-    return Code.objects.filter(program=program).order_by("name")
+# Who sees which agreements by default (the role alone):
+# - admin, staff, viewer: every agreement of the program, drafts included. They run or
+#   oversee the negotiation.
+# - investigator, auditor: agreements that exist in the world (active, expired,
+#   terminated): they need to know which buyers are bound and to what consequences, but
+#   a draft under negotiation is none of their business.
+# - buyer_officer: their own buyer's agreements, except drafts.
+# Anything more is a per-object grant (agreement_share), read here through guardian.
+AGREEMENT_FULL_VIEW_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.VIEWER})
+AGREEMENT_READ_ROLES = frozenset(Role.values)
+
+
+def agreements_visible(*, program, user, membership, **filters):
+    """``agreement_list`` narrowed to what ``membership`` may see, plus what was shared
+    with ``user``. One SQL query (guardian's grant lookup becomes a subquery)."""
+    qs = agreement_list(program=program, **filters)
+    if membership is None or membership.program_id != program.pk or not membership.is_active:
+        return qs.none()
+    if membership.role in AGREEMENT_FULL_VIEW_ROLES:
+        return qs
+    by_role = Q(pk__in=[])
+    if membership.role in (Role.INVESTIGATOR, Role.AUDITOR):
+        by_role = ~Q(status=AgreementStatus.DRAFT)
+    elif membership.role == Role.BUYER_OFFICER:
+        by_role = Q(buyer_id=membership.buyer_id) & ~Q(status=AgreementStatus.DRAFT)
+    shared = get_objects_for_user(
+        user,
+        "programs.view_agreement",
+        # Always a program-filtered queryset: a grant can never reach another program.
+        klass=Agreement.objects.filter(program=program),
+        with_superuser=False,
+        accept_global_perms=False,
+    )
+    return qs.filter(by_role | Q(pk__in=shared.values("pk")))
+
+
+def agreement_shares(*, agreement):
+    """Members an agreement has been shared with (guardian rows, program-checked)."""
+    return (
+        AgreementUserObjectPermission.objects.filter(
+            content_object=agreement,
+            content_object__program_id=agreement.program_id,
+            permission__codename="view_agreement",
+        )
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
+def share_candidates(*, program, agreement):
+    """Active members whose role does not already show them ``agreement``: those the
+    share control offers. Buyer officers only of the agreement's own buyer."""
+    already = agreement_shares(agreement=agreement).values("user_id")
+    return (
+        Membership.objects.filter(program=program, is_active=True)
+        .exclude(role__in=AGREEMENT_FULL_VIEW_ROLES)
+        .exclude(Q(role=Role.BUYER_OFFICER) & ~Q(buyer_id=agreement.buyer_id))
+        .exclude(user_id__in=already)
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
+def signatory_list(*, program, agreement=None):
+    qs = Signatory.objects.filter(program=program).select_related("agreement")
+    if agreement is not None:
+        qs = qs.filter(agreement=agreement)
+    return qs
+
+
+def code_list(*, program, search=None):
+    qs = Code.objects.filter(program=program).annotate(
+        version_count=Count("versions", distinct=True)
+    )
+    if search:
+        qs = qs.filter(name__icontains=search)
+    return qs.order_by("name")
 
 
 def code_version_list(*, program, code=None):
@@ -115,10 +234,18 @@ def current_ratified_version(*, program, code=None):
     return qs.order_by("-number").first()
 
 
-def provision_list(*, program, version=None):
+def provision_list(*, program, version=None, search=None, severity=None, category=None):
     qs = Provision.objects.filter(program=program).select_related("version")
     if version is not None:
         qs = qs.filter(version=version)
+    if search:
+        qs = qs.filter(
+            Q(title__icontains=search) | Q(text__icontains=search) | Q(number__startswith=search)
+        )
+    if severity:
+        qs = qs.filter(severity=severity)
+    if category:
+        qs = qs.filter(category=category)
     return qs.order_by("version_id", "number")
 
 

@@ -7,24 +7,29 @@ and appends an AuditEvent in that same transaction. Side effects (mail) are defe
 
 import hashlib
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from guardian.shortcuts import assign_perm
 
 from wsr.audit import audit_log
 from wsr.errors import DomainError, IllegalTransition, check_transition
 from wsr.roles import Role
 
+from . import selectors
 from .models import (
     AGREEMENT_TRANSITIONS,
     CODE_VERSION_TRANSITIONS,
     Agreement,
     AgreementStatus,
+    AgreementUserObjectPermission,
     Buyer,
     Code,
     CodeVersion,
@@ -155,7 +160,8 @@ def _send_invitation(user, program, role, new_account):
     if new_account:
         uid = urlsafe_base64_encode(force_bytes(user.pk))
         token = default_token_generator.make_token(user)
-        lines.append(f"Set your password here: /accounts/reset/{uid}/{token}/")
+        path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+        lines.append(f"Set your password here: {path}")
     send_mail(f"Invitation to {program.name}", "\n\n".join(lines), None, [user.email])
 
 
@@ -178,6 +184,8 @@ def membership_change(*, actor, membership, role=None, is_active=None, buyer=Non
     if is_active is not None and is_active != membership.is_active:
         changes["is_active"] = [membership.is_active, is_active]
         membership.is_active = is_active
+    if "role" in changes or "is_active" in changes:
+        _keep_an_admin(membership)
     membership.save()
     audit_log(
         program=membership.program,
@@ -187,6 +195,44 @@ def membership_change(*, actor, membership, role=None, is_active=None, buyer=Non
         payload=changes,
     )
     return membership
+
+
+def _keep_an_admin(membership):
+    """A program must keep at least one active admin: only admins ratify the code and
+    manage members, so losing the last one would lock the worker organization out."""
+    was_admin = (
+        Membership.objects.filter(pk=membership.pk, role=Role.ADMIN, is_active=True).exists()
+        if membership.pk
+        else False
+    )
+    still_admin = membership.role == Role.ADMIN and membership.is_active
+    if was_admin and not still_admin:
+        # Lock the program's admin rows so two demotions cannot both pass the check.
+        others = (
+            Membership.objects.select_for_update()
+            .filter(program_id=membership.program_id, role=Role.ADMIN, is_active=True)
+            .exclude(pk=membership.pk)
+        )
+        if not list(others):
+            raise DomainError("A program must keep at least one active admin.")
+
+
+@transaction.atomic
+def program_update(*, actor, program, **data):
+    allowed = {
+        "name",
+        "worker_organization",
+        "description",
+        "sector",
+        "country",
+        "languages",
+        "hotline",
+        "is_public",
+    }
+    changes = _apply(program, data, allowed)
+    _validated(program).save()
+    audit_log(program=program, actor=actor, verb="program.updated", obj=program, payload=changes)
+    return program
 
 
 # ---------------------------------------------------------------- parties
@@ -366,8 +412,14 @@ AGREEMENT_FIELDS = {
 
 
 def _store_document(agreement, document):
+    """Check an uploaded signed agreement by content (PDF magic bytes) and size, record
+    its SHA-256 (the audit event carries it, so a swapped file is detectable) and store it
+    in private storage."""
     if document is None:
         return
+    if document.size > settings.MAX_UPLOAD_BYTES:
+        limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise ValidationError({"document": f"The file is too large (limit {limit} MB)."})
     head = document.read(5)
     document.seek(0)
     if head != b"%PDF-":
@@ -470,6 +522,74 @@ def signatory_add(*, actor, agreement, party, name, title="", signed_on=None):
         payload={"agreement": agreement.pk, "party": party, "name": name},
     )
     return signatory
+
+
+@transaction.atomic
+def signatory_remove(*, actor, signatory):
+    agreement = Agreement.objects.select_for_update().get(pk=signatory.agreement_id)
+    if agreement.status != AgreementStatus.DRAFT:
+        raise IllegalTransition("The signatories of an agreement in force cannot change.")
+    audit_log(
+        program=agreement.program,
+        actor=actor,
+        verb="agreement.signatory_removed",
+        obj=signatory,
+        payload={"agreement": agreement.pk, "party": signatory.party, "name": signatory.name},
+    )
+    signatory.delete()
+
+
+VIEW_AGREEMENT = "programs.view_agreement"
+
+
+def _share_target(agreement, user):
+    membership = Membership.objects.filter(
+        user=user, program_id=agreement.program_id, is_active=True
+    ).first()
+    if membership is None:
+        raise DomainError("Agreements can only be shared with active members of this program.")
+    if membership.role == Role.BUYER_OFFICER and membership.buyer_id != agreement.buyer_id:
+        # Another buyer's officer must never see this buyer's negotiation.
+        raise DomainError("A buyer officer can only be given agreements of their own buyer.")
+    return membership
+
+
+@transaction.atomic
+def agreement_share(*, actor, agreement, user):
+    """Grant ``user`` (an active member of the agreement's program) a per-object view
+    permission (django-guardian, direct-FK table). Idempotent: sharing twice is refused
+    with a clear message rather than writing a second grant."""
+    membership = _share_target(agreement, user)
+    if membership.role in selectors.AGREEMENT_FULL_VIEW_ROLES:
+        raise DomainError(f"{user.get_username()} already sees every agreement of the program.")
+    if AgreementUserObjectPermission.objects.filter(
+        content_object=agreement, user=user, permission__codename="view_agreement"
+    ).exists():
+        raise DomainError(f"This agreement is already shared with {user.get_username()}.")
+    assign_perm(VIEW_AGREEMENT, user, agreement)
+    audit_log(
+        program=agreement.program,
+        actor=actor,
+        verb="agreement.shared",
+        obj=agreement,
+        payload={"user": user.pk, "username": user.get_username(), "role": membership.role},
+    )
+
+
+@transaction.atomic
+def agreement_unshare(*, actor, agreement, user):
+    deleted, _ = AgreementUserObjectPermission.objects.filter(
+        content_object=agreement, user=user, permission__codename="view_agreement"
+    ).delete()
+    if not deleted:
+        raise DomainError("This agreement is not shared with that member.")
+    audit_log(
+        program=agreement.program,
+        actor=actor,
+        verb="agreement.unshared",
+        obj=agreement,
+        payload={"user": user.pk, "username": user.get_username()},
+    )
 
 
 # ---------------------------------------------------------------- the code of conduct
