@@ -1,0 +1,487 @@
+"""The buyer compliance officer's portal (/buyer/): across every program where the user
+holds an active buyer_officer membership, their buyer's obligations, agreements, the
+do-not-source list and premium figures.
+
+``PortalMixin`` resolves the memberships once per request; every read goes through
+``portal_selectors`` with them, so nothing outside the (program, buyer) pairs can be
+reached, whatever id is put in the URL (404, like a missing record). Writes call
+enforcement's services, which check the officer again.
+"""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from wsr.errors import DomainError
+from wsr.forms import run_service
+from wsr.pagination import PAGE_SIZE, querystring_without_page
+
+from . import portal_notifications, portal_selectors, portal_services
+from . import services as enforcement_services
+from .models import ObligationState
+from .portal_forms import AttestForm, NotificationsForm
+
+
+class PortalMixin(LoginRequiredMixin):
+    """Resolves ``self.memberships`` (all the user's active officer memberships) and
+    ``self.scope`` (those narrowed by ``?program=<slug>``). Users without an officer
+    membership get 403: the portal is not theirs, and it names no program."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.memberships = portal_selectors.officer_memberships(user=request.user)
+        if not self.memberships:
+            raise PermissionDenied("The buyer portal is for buyer compliance officers.")
+        slug = request.GET.get("program", "").strip()
+        self.program_filter = slug
+        self.scope = (
+            [m for m in self.memberships if m.program.slug == slug] if slug else self.memberships
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def param(self, name):
+        return self.request.GET.get(name, "").strip()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["memberships"] = self.memberships
+        context["program_filter"] = self.program_filter
+        context["querystring"] = querystring_without_page(self.request)
+        return context
+
+
+def _no_store(response):
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------- overview
+
+
+class PortalHomeView(PortalMixin, TemplateView):
+    template_name = "buyer/portal.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        scope = self.scope
+        open_qs = portal_selectors.obligation_list(memberships=scope, status="open")
+        context["counts"] = portal_selectors.obligation_counts(memberships=scope)
+        context["open_obligations"] = list(open_qs[:10])
+        context["recent_fulfilled"] = list(
+            portal_selectors.obligation_list(memberships=scope, status="closed")[:5]
+        )
+        context["do_not_source"] = portal_selectors.do_not_source_list(memberships=scope)
+        context["agreements"] = list(
+            portal_selectors.agreement_list(user=self.request.user, memberships=scope)[:10]
+        )
+        periods = portal_selectors.premium_periods(memberships=scope)
+        context["premium_periods"] = periods[:6]
+        context["premium_totals"] = portal_selectors.premium_totals(periods)
+        return context
+
+
+# ---------------------------------------------------------------- obligations
+
+
+class ObligationListView(PortalMixin, ListView):
+    template_name = "buyer/obligation_list.html"
+    context_object_name = "obligations"
+    paginate_by = PAGE_SIZE
+    STATUSES = [("open", "Open"), ("closed", "History"), ("all", "All")]
+
+    def status(self):
+        status = self.param("status") or "open"
+        return status if status in dict(self.STATUSES) else "open"
+
+    def get_queryset(self):
+        status = self.status()
+        state = self.param("state")
+        return portal_selectors.obligation_list(
+            memberships=self.scope,
+            status=None if status == "all" else status,
+            state=state if state in ObligationState.values else None,
+            search=self.param("q") or None,
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["status"] = self.status()
+        context["statuses"] = self.STATUSES
+        context["states"] = ObligationState.choices
+        context["counts"] = portal_selectors.obligation_counts(memberships=self.scope)
+        return context
+
+
+class ObligationObjectMixin(PortalMixin):
+    def get_obligation(self):
+        # The whole membership list, not ?program=: an id is reachable iff it is ours.
+        return portal_selectors.obligation_get(memberships=self.memberships, pk=self.kwargs["pk"])
+
+    def detail_url(self, obligation):
+        return reverse("buyer:obligation_detail", kwargs={"pk": obligation.pk})
+
+
+class ObligationDetailView(ObligationObjectMixin, TemplateView):
+    template_name = "buyer/obligation_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        obligation = self.get_obligation()
+        context["obligation"] = obligation
+        context["category"] = obligation.violation.provision.get_category_display()
+        context["can_acknowledge"] = obligation.state == ObligationState.PENDING
+        context["can_attest"] = obligation.state in (
+            ObligationState.PENDING,
+            ObligationState.ACKNOWLEDGED,
+            ObligationState.OVERDUE,
+        )
+        context.setdefault("form", AttestForm())
+        return context
+
+
+class ObligationAcknowledgeView(ObligationObjectMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        obligation = self.get_obligation()
+        try:
+            enforcement_services.obligation_acknowledge(actor=request.user, obligation=obligation)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Obligation acknowledged. The program staff can see it.")
+        return redirect(self.detail_url(obligation))
+
+
+class ObligationAttestView(ObligationObjectMixin, FormView):
+    """Attest fulfilment with a note and an evidence file. A refusal (wrong state, bad
+    file) re-renders the form with the message and the note kept."""
+
+    template_name = "buyer/obligation_attest.html"
+    form_class = AttestForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        obligation = getattr(self, "obligation", None) or self.get_obligation()
+        context["obligation"] = obligation
+        context["category"] = obligation.violation.provision.get_category_display()
+        return context
+
+    def get(self, request, *args, **kwargs):
+        self.obligation = self.get_obligation()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.obligation = self.get_obligation()
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+    def form_valid(self, form):
+        result = run_service(
+            form,
+            enforcement_services.obligation_attest,
+            actor=self.request.user,
+            obligation=self.obligation,
+            note=form.cleaned_data["note"],
+            evidence=form.cleaned_data.get("evidence") or None,
+        )
+        if result is None:
+            return self.form_invalid(form)
+        messages.success(
+            self.request, "Fulfilment attested. The program staff see it on their board now."
+        )
+        return redirect(self.detail_url(result))
+
+
+class ObligationEvidenceView(ObligationObjectMixin, View):
+    """The evidence the officer's buyer attached, only to that buyer's officers."""
+
+    def get(self, request, *args, **kwargs):
+        obligation = self.get_obligation()
+        if not obligation.evidence:
+            raise Http404
+        response = FileResponse(
+            obligation.evidence.open("rb"),
+            as_attachment=True,
+            filename=obligation.evidence_name or f"evidence-{obligation.pk}",
+            content_type="application/octet-stream",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return _no_store(response)
+
+
+# ---------------------------------------------------------------- exports
+
+
+def _csv_cell(value):
+    """Neutralise spreadsheet formulas (CSV injection): supplier names and notes come
+    from other people."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def _csv_response(filename, header, rows):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_csv_cell(v) for v in row])
+    return _no_store(response)
+
+
+OBLIGATION_CSV_HEADER = [
+    "id",
+    "program",
+    "buyer",
+    "supplier",
+    "provision_category",
+    "kind",
+    "required",
+    "due_date",
+    "state",
+    "overdue",
+    "acknowledged_at",
+    "attested_at",
+    "attestation_note",
+    "evidence_sha256",
+]
+
+
+def obligation_csv_row(o):
+    return [
+        o.pk,
+        o.program.name,
+        o.buyer.name,
+        o.supplier.legal_name,
+        o.violation.provision.get_category_display(),
+        o.get_kind_display(),
+        o.required,
+        o.due_date.isoformat(),
+        o.get_state_display(),
+        "yes" if o.is_overdue else "no",
+        o.acknowledged_at.isoformat() if o.acknowledged_at else "",
+        o.attested_at.isoformat() if o.attested_at else "",
+        o.attestation_note,
+        o.evidence_sha256,
+    ]
+
+
+class ObligationsCSVView(PortalMixin, View):
+    def get(self, request, *args, **kwargs):
+        status = request.GET.get("status", "all")
+        qs = portal_selectors.obligation_list(
+            memberships=self.scope, status=status if status in ("open", "closed") else None
+        )
+        return _csv_response(
+            f"obligations-{timezone.localdate():%Y%m%d}.csv",
+            OBLIGATION_CSV_HEADER,
+            (obligation_csv_row(o) for o in qs.iterator(chunk_size=500)),
+        )
+
+
+class ObligationsPDFView(PortalMixin, View):
+    """An obligations statement for the buyer's own records."""
+
+    def get(self, request, *args, **kwargs):
+        from wsr.pdf import render_pdf
+
+        scope = self.scope
+        today = timezone.localdate()
+        context = {
+            "user": request.user,
+            "memberships": scope,
+            "generated_at": timezone.now(),
+            "counts": portal_selectors.obligation_counts(memberships=scope, today=today),
+            "open_obligations": list(
+                portal_selectors.obligation_list(memberships=scope, status="open", today=today)
+            ),
+            "closed_obligations": list(
+                portal_selectors.obligation_list(memberships=scope, status="closed", today=today)
+            ),
+        }
+        pdf = render_pdf("buyer/statement_pdf.html", context)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="obligations-statement-{today:%Y%m%d}.pdf"'
+        )
+        return _no_store(response)
+
+
+# ---------------------------------------------------------------- agreements
+
+
+class AgreementListView(PortalMixin, TemplateView):
+    template_name = "buyer/agreement_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["agreements"] = portal_selectors.agreement_list(
+            user=self.request.user, memberships=self.scope
+        ).prefetch_related("signatories")
+        return context
+
+
+class AgreementObjectMixin(PortalMixin):
+    def get_agreement(self):
+        return portal_selectors.agreement_get(
+            user=self.request.user, memberships=self.memberships, pk=self.kwargs["pk"]
+        )
+
+
+class AgreementDetailView(AgreementObjectMixin, TemplateView):
+    template_name = "buyer/agreement_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        agreement = self.get_agreement()
+        context["agreement"] = agreement
+        context["signatories"] = list(agreement.signatories.all())
+        # The ladder the consequence clause refers to (enforcement binds it), if bound.
+        try:
+            policy = agreement.enforcement_policy.policy
+        except ObjectDoesNotExist:
+            policy = None
+        context["policy"] = policy
+        context["rules"] = list(policy.rules.all()) if policy else []
+        return context
+
+
+class AgreementDocumentView(AgreementObjectMixin, View):
+    """The signed PDF, only to officers of the agreement's own buyer (or with whom it was
+    shared). No public media URL exists."""
+
+    def get(self, request, *args, **kwargs):
+        agreement = self.get_agreement()
+        if not agreement.document:
+            raise Http404
+        response = FileResponse(
+            agreement.document.open("rb"),
+            as_attachment=True,
+            filename=f"agreement-{agreement.pk}.pdf",
+            content_type="application/pdf",
+        )
+        return _no_store(response)
+
+
+# ---------------------------------------------------------------- do-not-source, premium
+
+
+class DoNotSourceView(PortalMixin, TemplateView):
+    template_name = "buyer/do_not_source.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows"] = portal_selectors.do_not_source_list(memberships=self.scope)
+        return context
+
+
+DO_NOT_SOURCE_CSV_HEADER = [
+    "program",
+    "supplier_id",
+    "supplier",
+    "country",
+    "standing",
+    "suspended_since",
+    "suspended_until",
+    "terminated_on",
+    "escalation_stage",
+    "sourced_by_you",
+]
+
+
+def do_not_source_csv_row(row):
+    return [
+        row.program.slug,
+        row.supplier_id,
+        row.supplier.legal_name,
+        row.supplier.country,
+        row.standing,
+        row.suspended_since.isoformat() if row.suspended_since else "",
+        row.suspended_until.isoformat() if row.suspended_until else "",
+        row.terminated_on.isoformat() if row.terminated_on else "",
+        row.stage,
+        "yes" if row.sourced_by_you else "no",
+    ]
+
+
+class DoNotSourceCSVView(PortalMixin, View):
+    def get(self, request, *args, **kwargs):
+        rows = portal_selectors.do_not_source_list(memberships=self.scope)
+        return _csv_response(
+            f"do-not-source-{timezone.localdate():%Y%m%d}.csv",
+            DO_NOT_SOURCE_CSV_HEADER,
+            (do_not_source_csv_row(r) for r in rows),
+        )
+
+
+class PremiumView(PortalMixin, TemplateView):
+    template_name = "buyer/premium.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        periods = portal_selectors.premium_periods(memberships=self.scope)
+        context["periods"] = periods
+        context["totals"] = portal_selectors.premium_totals(periods)
+        return context
+
+
+# ---------------------------------------------------------------- settings
+
+
+class NotificationsView(PortalMixin, FormView):
+    template_name = "buyer/notifications.html"
+    form_class = NotificationsForm
+
+    def get_initial(self):
+        return {"delivery": portal_notifications.officer_delivery(user=self.request.user)}
+
+    def form_valid(self, form):
+        result = run_service(
+            form,
+            portal_notifications.portal_notifications_set,
+            actor=self.request.user,
+            delivery=form.cleaned_data["delivery"],
+        )
+        if result is None:
+            return self.form_invalid(form)
+        messages.success(self.request, "Notification preference saved.")
+        return redirect("buyer:notifications")
+
+
+class ApiAccessView(PortalMixin, TemplateView):
+    """Create, rotate or revoke the officer's API token for /api/v1/buyer/."""
+
+    template_name = "buyer/api_access.html"
+
+    def get_context_data(self, **kwargs):
+        from rest_framework.authtoken.models import Token
+
+        context = super().get_context_data(**kwargs)
+        context["has_token"] = Token.objects.filter(user=self.request.user).exists()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("action") == "revoke":
+            portal_services.portal_api_token_revoke(actor=request.user)
+            messages.success(request, "API token revoked.")
+            return redirect("buyer:api_access")
+        token = portal_services.portal_api_token_rotate(actor=request.user)
+        # Shown once, in this response only; never put in a message or the session.
+        response = self.render_to_response(self.get_context_data(new_token=token.key))
+        return _no_store(response)
