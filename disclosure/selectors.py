@@ -19,7 +19,7 @@ from programs import selectors as program_selectors
 from programs.models import Agreement, SourcingRelationship
 from wsr.models import AuditEvent
 
-from .policy import POLICY, PUBLIC_AGREEMENT_STATUSES, UNPUBLISHED
+from .policy import POLICY, PUBLIC_AGREEMENT_STATUSES, STANDING_LABELS, UNPUBLISHED
 
 # Cached entries are keyed by the data version, so they never need deleting; the
 # timeout only bounds how long unused versions linger in Redis.
@@ -193,9 +193,11 @@ def cap_by_facility(*, program):
 
 
 def standing_choices(*, standings):
+    """Every standing of the vocabulary, then any other one enforcement reports."""
     if standings is UNPUBLISHED:
         return []
-    return sorted({POLICY.standing(raw)["standing"] for raw in standings.values()})
+    present = {POLICY.standing(raw)["standing"] for raw in standings.values()}
+    return list(STANDING_LABELS) + sorted(present - set(STANDING_LABELS))
 
 
 def public_suppliers(
