@@ -1,1 +1,317 @@
-"""Models of the complaints app."""
+"""Complaints: intake (public and hotline), receipt codes, the case file, SLA clocks.
+
+Complainants risk retaliation. What identifies them (name, contact) is encrypted at rest
+(``identity_ciphertext``, see complaints/crypto.py) and purged after the retention
+period; the receipt code is never stored, only its HMAC; nothing here holds an address.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from programs.models import Category, Severity
+from wsr.models import ProgramOwned
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web form")
+    HOTLINE = "hotline", _("Hotline")
+    IN_PERSON = "in_person", _("In person")
+    SMS = "sms", _("SMS")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+
+
+STAFF_CHANNELS = [c for c in Channel if c != Channel.WEB]
+
+
+class CaseStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    TRIAGED = "triaged", _("Triaged")
+    INVESTIGATING = "investigating", _("Investigating")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = (CaseStatus.RECEIVED, CaseStatus.TRIAGED, CaseStatus.INVESTIGATING)
+
+# Legal status changes; services refuse anything else with IllegalTransition (409).
+# received/triaged → resolved exists for withdrawn or referred complaints only (checked
+# by the service); resolved/closed → investigating is a reopen and needs a reason.
+CASE_TRANSITIONS = {
+    CaseStatus.RECEIVED: {CaseStatus.TRIAGED, CaseStatus.RESOLVED},
+    CaseStatus.TRIAGED: {CaseStatus.INVESTIGATING, CaseStatus.RESOLVED},
+    CaseStatus.INVESTIGATING: {CaseStatus.RESOLVED},
+    CaseStatus.RESOLVED: {CaseStatus.CLOSED, CaseStatus.INVESTIGATING},
+    CaseStatus.CLOSED: {CaseStatus.INVESTIGATING},
+}
+
+
+class Outcome(models.TextChoices):
+    SUBSTANTIATED = "substantiated", _("Substantiated")
+    NOT_SUBSTANTIATED = "not_substantiated", _("Not substantiated")
+    REFERRED = "referred", _("Referred")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# Outcomes that may end a case before any investigation started.
+EARLY_OUTCOMES = {Outcome.REFERRED, Outcome.WITHDRAWN}
+
+
+class Priority(models.TextChoices):
+    URGENT = "urgent", _("Urgent")
+    HIGH = "high", _("High")
+    NORMAL = "normal", _("Normal")
+
+
+# Clock defaults (hours to acknowledge, hours to triage, days to resolve) per priority;
+# a program overrides them in its ComplaintPolicy.
+DEFAULT_CLOCKS = {
+    Priority.URGENT: {"ack_hours": 24, "triage_hours": 48, "resolution_days": 14},
+    Priority.HIGH: {"ack_hours": 48, "triage_hours": 120, "resolution_days": 30},
+    Priority.NORMAL: {"ack_hours": 72, "triage_hours": 168, "resolution_days": 60},
+}
+DEFAULT_IDENTITY_RETENTION_DAYS = 180
+
+# Categories whose allegations are zero tolerance: they make a case urgent on intake.
+URGENT_CATEGORIES = {
+    Category.FORCED_LABOR,
+    Category.CHILD_LABOR,
+    Category.VIOLENCE,
+    Category.SEXUAL_HARASSMENT,
+    Category.RETALIATION,
+}
+
+
+class ComplaintPolicy(ProgramOwned):
+    """A program's clocks and identity retention (one row per program, optional)."""
+
+    clocks = models.JSONField(default=dict, blank=True)
+    identity_retention_days = models.PositiveIntegerField(default=DEFAULT_IDENTITY_RETENTION_DAYS)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "complaint policies"
+        constraints = [
+            models.UniqueConstraint(fields=["program"], name="complaintpolicy_one_per_program")
+        ]
+
+    def clock_for(self, priority):
+        clock = dict(DEFAULT_CLOCKS[priority])
+        clock.update((self.clocks or {}).get(priority, {}))
+        return clock
+
+
+class Case(ProgramOwned):
+    # Public case number (per program); the disclosure log shows it. Not the receipt code.
+    number = models.PositiveIntegerField()
+    reference = models.CharField(max_length=20)
+    # HMAC-SHA256 of the 16-digit receipt code (settings.RECEIPT_CODE_HMAC_KEY).
+    receipt_hash = models.CharField(max_length=64, unique=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB)
+    status = models.CharField(
+        max_length=20, choices=CaseStatus.choices, default=CaseStatus.RECEIVED
+    )
+    outcome = models.CharField(max_length=30, choices=Outcome.choices, blank=True)
+    outcome_summary = models.TextField(blank=True)
+    category = models.CharField(max_length=30, choices=Category.choices, default=Category.OTHER)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    facility = models.ForeignKey(
+        "programs.Facility", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    facility_description = models.CharField(max_length=300, blank=True)
+    supplier = models.ForeignKey(
+        "programs.Supplier", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    narrative = models.TextField()
+    occurred = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=10, default="en")
+    is_anonymous = models.BooleanField(default=True)
+    # Fernet token of a JSON object {name, phone, email, other}; "" when none or purged.
+    identity_ciphertext = models.TextField(blank=True)
+    identity_purged_at = models.DateTimeField(null=True, blank=True)
+    is_retaliation = models.BooleanField(default=False)
+    retaliation_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="retaliation_cases"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    ack_due = models.DateTimeField()
+    triage_due = models.DateTimeField()
+    resolution_due = models.DateTimeField()
+    last_reminder_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        permissions = [
+            ("investigate_case", "Work on the case file"),
+            ("view_complainant_identity", "See the complainant's identity"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "number"], name="case_program_number"),
+            models.CheckConstraint(
+                condition=Q(outcome="") | Q(status__in=["resolved", "closed"]),
+                name="case_outcome_only_when_resolved",
+            ),
+            models.CheckConstraint(
+                condition=~Q(retaliation_of=models.F("id")), name="case_not_retaliation_of_self"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["program", "status", "received_at"]),
+            models.Index(fields=["program", "assigned_to"]),
+            models.Index(fields=["status", "resolution_due"]),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_STATUSES
+
+    @property
+    def has_identity(self):
+        return bool(self.identity_ciphertext)
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class CaseProvision(ProgramOwned):
+    """A code provision the complaint alleges was broken (set at triage)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_provisions")
+    provision = models.ForeignKey("programs.Provision", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "provision"], name="caseprovision_unique")
+        ]
+
+
+class Note(ProgramOwned):
+    """Internal note on the case file; never shown to the complainant."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Direction(models.TextChoices):
+    FROM_WORKER = "from_worker", _("From the worker")
+    TO_WORKER = "to_worker", _("To the worker")
+
+
+class Message(ProgramOwned):
+    """The two-way thread with the complainant (seen on the public status page)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=20, choices=Direction.choices)
+    # The staff author of a message to the worker; null for the worker's own messages.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+def evidence_path(instance, filename):
+    # The stored name never carries the uploader's file name (it can identify them).
+    return f"complaints/{instance.program_id}/{instance.case_id}/{filename}"
+
+
+class Evidence(ProgramOwned):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="evidence")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
+    file = models.FileField(upload_to=evidence_path, max_length=300)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    description = models.CharField(max_length=300, blank=True)
+    from_worker = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "evidence"
+
+
+class Interview(ProgramOwned):
+    class Kind(models.TextChoices):
+        COMPLAINANT = "complainant", _("Complainant")
+        WITNESS = "witness", _("Witness")
+        SUPERVISOR = "supervisor", _("Supervisor")
+        MANAGEMENT = "management", _("Management")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="interviews")
+    interviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    conducted_on = models.DateField()
+    language = models.CharField(max_length=10, blank=True)
+    summary = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["conducted_on", "id"]
+
+
+class Finding(ProgramOwned):
+    """A fact established by the investigation against a code provision.
+
+    A substantiated finding is what enforcement turns into a violation:
+    ``finding_refer`` proposes it and stores the violation's id here.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="findings")
+    provision = models.ForeignKey("programs.Provision", on_delete=models.PROTECT, related_name="+")
+    facility = models.ForeignKey(
+        "programs.Facility", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    facts = models.TextField()
+    severity = models.CharField(max_length=20, choices=Severity.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    violation_id = models.CharField(max_length=64, blank=True)
+    referred_at = models.DateTimeField(null=True, blank=True)
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.provision_id}"

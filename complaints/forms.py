@@ -1,0 +1,281 @@
+"""Forms of the complaint line (public, translated) and of the staff case file."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import Category, Facility, Provision, Severity
+from programs.selectors import current_provisions, facility_list
+
+from . import crypto, selectors
+from .models import STAFF_CHANNELS, CaseStatus, Interview, Outcome, Priority
+from .uploads import inspect_upload
+
+# Django's own messages have no Haitian Creole catalog: the public forms use ours.
+REQUIRED = {"required": _("Please fill in this field.")}
+CHOICE = {
+    "required": _("Please choose one."),
+    "invalid_choice": _("Please choose one of the options in the list."),
+}
+
+
+class UploadField(forms.FileField):
+    """A file checked by content (magic bytes) and size; the result is kept for the
+    service on ``self.inspected`` of the form."""
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload:
+            inspect_upload(upload)
+        return upload
+
+
+class PublicComplaintForm(forms.Form):
+    facility = forms.ModelChoiceField(
+        queryset=Facility.objects.none(),
+        required=False,
+        label=_("Your workplace"),
+        empty_label=_("My workplace is not in the list"),
+        error_messages={"invalid_choice": _("Please choose a workplace from the list.")},
+    )
+    facility_description = forms.CharField(
+        required=False,
+        max_length=300,
+        label=_("Or describe your workplace"),
+        help_text=_("The farm or factory name, the employer, the town."),
+    )
+    category = forms.ChoiceField(label=_("What is it about?"), error_messages=CHOICE)
+    narrative = forms.CharField(
+        label=_("What happened?"),
+        widget=forms.Textarea(attrs={"rows": 7}),
+        max_length=20_000,
+        help_text=_("Tell us in your own words. Do not worry about spelling."),
+        error_messages={"required": _("Please tell us what happened.")},
+    )
+    occurred = forms.CharField(
+        required=False,
+        max_length=200,
+        label=_("When did it happen?"),
+        help_text=_("A date, or words like “last week” or “every day”."),
+    )
+    evidence = UploadField(
+        required=False,
+        label=_("A photo, document or voice recording (optional)"),
+        help_text=_("Images, PDF or audio, up to 10 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf,audio/*"}),
+    )
+    stay_anonymous = forms.BooleanField(
+        required=False,
+        initial=True,
+        label=_("Stay anonymous"),
+        help_text=_("Leave this ticked and we will not ask who you are."),
+    )
+    contact_name = forms.CharField(required=False, max_length=200, label=_("Your name"))
+    contact_phone = forms.CharField(required=False, max_length=60, label=_("Phone or WhatsApp"))
+    contact_email = forms.EmailField(
+        required=False,
+        label=_("E-mail"),
+        error_messages={"invalid": _("Please enter a valid e-mail address.")},
+    )
+    contact_other = forms.CharField(
+        required=False, max_length=300, label=_("A safe way or time to reach you")
+    )
+
+    CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email", "contact_other")
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = selectors.intake_facilities(program=program)
+        self.fields["category"].choices = selectors.intake_categories(program=program)
+        for name in ("narrative",):
+            self.fields[name].error_messages.setdefault("max_length", _("This text is too long."))
+
+    def clean_narrative(self):
+        value = self.cleaned_data["narrative"].strip()
+        if not value:
+            raise ValidationError(_("Please tell us what happened."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        missing = not data.get("facility") and not (data.get("facility_description") or "").strip()
+        if missing and "facility" not in self.errors:
+            self.add_error(
+                "facility_description", _("Choose your workplace or describe where it is.")
+            )
+        if data.get("stay_anonymous"):
+            # An anonymous complaint keeps nothing that was typed in the contact fields.
+            for name in self.CONTACT_FIELDS:
+                data[name] = ""
+        elif not any((data.get(n) or "").strip() for n in self.CONTACT_FIELDS):
+            self.add_error(
+                "contact_name", _("Give at least one way to reach you, or stay anonymous.")
+            )
+        return data
+
+    def identity(self):
+        d = self.cleaned_data
+        return {
+            "name": d.get("contact_name", ""),
+            "phone": d.get("contact_phone", ""),
+            "email": d.get("contact_email", ""),
+            "other": d.get("contact_other", ""),
+        }
+
+
+class StaffComplaintForm(PublicComplaintForm):
+    """A complaint logged by staff from the hotline, in person, SMS or WhatsApp."""
+
+    channel = forms.ChoiceField(choices=[(c.value, c.label) for c in STAFF_CHANNELS])
+    language = forms.ChoiceField(choices=[])
+
+    field_order = ["channel", "language"]
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, program=program, **kwargs)
+        from django.conf import settings
+
+        self.fields["language"].choices = [(c, str(n)) for c, n in settings.LANGUAGES]
+        self.fields["category"].choices = Category.choices
+
+
+class ReceiptCodeForm(forms.Form):
+    receipt_code = forms.CharField(
+        max_length=40,
+        label=_("Your receipt code"),
+        help_text=_("The 16 digits you got when you sent your complaint."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+        error_messages={"required": _("Please enter your receipt code.")},
+    )
+
+    def clean_receipt_code(self):
+        code = crypto.normalize_receipt_code(self.cleaned_data["receipt_code"])
+        if code is None:
+            raise ValidationError(
+                _("A receipt code has 16 digits, like 1234 5678 9012 3456."), code="malformed"
+            )
+        return code
+
+
+class WorkerReplyForm(ReceiptCodeForm):
+    body = forms.CharField(
+        label=_("Your message"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10_000,
+        error_messages={"required": _("Please write your message.")},
+    )
+    attachment = UploadField(
+        required=False,
+        label=_("Add a file (optional)"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf,audio/*"}),
+    )
+
+
+# ---------------------------------------------------------------- staff case file
+
+
+class TriageForm(forms.Form):
+    category = forms.ChoiceField(choices=Category.choices)
+    priority = forms.ChoiceField(
+        choices=Priority.choices, help_text="Zero-tolerance provisions make a case urgent."
+    )
+    provisions = forms.ModelMultipleChoiceField(
+        queryset=Provision.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    facility = forms.ModelChoiceField(queryset=Facility.objects.none(), required=False)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provisions"].queryset = current_provisions(program=program)
+        self.fields["facility"].queryset = facility_list(program=program)
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_username()
+
+
+def _users(memberships):
+    return get_user_model().objects.filter(pk__in=memberships.values("user_id"))
+
+
+class AssignForm(forms.Form):
+    investigator = MemberChoiceField(queryset=get_user_model().objects.none())
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["investigator"].queryset = _users(
+            selectors.assignable_members(program=program)
+        ).order_by("email")
+
+
+class ShareForm(forms.Form):
+    user = MemberChoiceField(queryset=get_user_model().objects.none(), label="Member")
+    with_identity = forms.BooleanField(required=False, label="Also let them see the identity")
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = _users(
+            selectors.shareable_members(program=program)
+        ).order_by("email")
+
+
+class TransitionForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[
+            (CaseStatus.INVESTIGATING, "Investigating (start or reopen)"),
+            (CaseStatus.RESOLVED, "Resolved"),
+            (CaseStatus.CLOSED, "Closed"),
+        ]
+    )
+    outcome = forms.ChoiceField(choices=[("", "—"), *Outcome.choices], required=False)
+    summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        required=False, label="Reason (to reopen)", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RetaliationForm(forms.Form):
+    original_reference = forms.CharField(
+        max_length=20, label="Original complaint (reference, e.g. C-2026-00012)"
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label="Internal note", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(label="Message to the worker", widget=forms.Textarea(attrs={"rows": 3}))
+    attachment = UploadField(required=False)
+
+
+class EvidenceForm(forms.Form):
+    file = UploadField()
+    description = forms.CharField(required=False, max_length=300)
+
+
+class InterviewForm(forms.Form):
+    kind = forms.ChoiceField(choices=Interview.Kind.choices, label="Interviewee")
+    conducted_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    language = forms.CharField(required=False, max_length=10)
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class FindingForm(forms.Form):
+    provision = forms.ModelChoiceField(queryset=Provision.objects.none())
+    severity = forms.ChoiceField(
+        choices=[("", "As the provision"), *Severity.choices], required=False
+    )
+    facility = forms.ModelChoiceField(queryset=Facility.objects.none(), required=False)
+    facts = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provision"].queryset = current_provisions(program=program)
+        self.fields["facility"].queryset = facility_list(program=program)

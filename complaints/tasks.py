@@ -1,0 +1,120 @@
+"""Celery jobs of the complaints app: thin, idempotent, scoped by program id."""
+
+import datetime
+
+from celery import shared_task
+from celery.schedules import crontab
+from django.core.mail import send_mail
+from django.db.models import Q
+from django.utils import timezone
+
+from programs.models import Membership
+from wsr.roles import Role
+
+from . import services
+from .models import OPEN_STATUSES, Case, CaseStatus, ComplaintPolicy
+
+REMINDER_INTERVAL = datetime.timedelta(hours=24)
+
+BEAT_SCHEDULE = {
+    "complaints-clock-reminders": {
+        "task": "complaints.tasks.send_clock_reminders",
+        "schedule": crontab(minute="*/15"),
+    },
+    "complaints-identity-purge": {
+        "task": "complaints.tasks.purge_expired_identities",
+        "schedule": crontab(minute=17, hour=3),
+    },
+}
+
+
+def _case(case_id, program_id):
+    # Re-check scope: the id must belong to the program the task was queued for.
+    return Case.objects.select_related("program").filter(pk=case_id, program_id=program_id).first()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def notify_case_received(case_id, program_id):
+    """Tell the program's admins and staff a complaint arrived (reference only)."""
+    case = _case(case_id, program_id)
+    if case is None:
+        return
+    recipients = list(
+        Membership.objects.filter(
+            program_id=program_id, is_active=True, role__in=[Role.ADMIN, Role.STAFF]
+        )
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if recipients:
+        send_mail(
+            f"[{case.program.name}] New complaint {case.reference}",
+            f"A {case.get_priority_display().lower()} complaint arrived by "
+            f"{case.get_channel_display()}. Acknowledge by {case.ack_due:%Y-%m-%d %H:%M} UTC.",
+            None,
+            recipients,
+        )
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def notify_case_assigned(case_id, program_id):
+    case = _case(case_id, program_id)
+    if case is None or case.assigned_to is None or not case.assigned_to.email:
+        return
+    send_mail(
+        f"[{case.program.name}] Complaint {case.reference} assigned to you",
+        f"Priority {case.priority}; resolve by {case.resolution_due:%Y-%m-%d}.",
+        None,
+        [case.assigned_to.email],
+    )
+
+
+def overdue_kinds(case, now):
+    kinds = set()
+    if case.acknowledged_at is None and case.ack_due < now:
+        kinds.add("acknowledgement")
+    if case.status == CaseStatus.RECEIVED and case.triage_due < now:
+        kinds.add("triage")
+    if case.status in OPEN_STATUSES and case.resolution_due < now:
+        kinds.add("resolution")
+    return kinds
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_clock_reminders():
+    """Remind about every overdue open case, at most once a day per case."""
+    now = timezone.now()
+    cutoff = now - REMINDER_INTERVAL
+    due = (
+        Case.objects.filter(status__in=OPEN_STATUSES)
+        .filter(
+            Q(acknowledged_at__isnull=True, ack_due__lt=now)
+            | Q(status=CaseStatus.RECEIVED, triage_due__lt=now)
+            | Q(resolution_due__lt=now)
+        )
+        .filter(Q(last_reminder_at__isnull=True) | Q(last_reminder_at__lt=cutoff))
+        .select_related("program")
+    )
+    sent = 0
+    for case in due.iterator(chunk_size=500):
+        kinds = overdue_kinds(case, now)
+        if kinds and services.case_remind(case=case, cutoff=cutoff, kinds=kinds):
+            sent += 1
+    return sent
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def purge_expired_identities():
+    """Erase identities of cases closed longer ago than the program's retention."""
+    now = timezone.now()
+    policies = {p.program_id: p for p in ComplaintPolicy.objects.all()}
+    purged = 0
+    candidates = Case.objects.filter(
+        status=CaseStatus.CLOSED, identity_purged_at__isnull=True, closed_at__isnull=False
+    ).exclude(identity_ciphertext="")
+    for case in candidates.select_related("program").iterator(chunk_size=500):
+        policy = policies.get(case.program_id) or ComplaintPolicy(program=case.program)
+        if case.closed_at + datetime.timedelta(days=policy.identity_retention_days) <= now:
+            services.case_identity_purge(actor="retention-job", case=case)
+            purged += 1
+    return purged

@@ -1,0 +1,59 @@
+"""Sample arguments for the complaints routes (tests/test_route_isolation.py)."""
+
+import io
+
+from complaints import services
+from wsr.roles import Role
+
+
+def samples(world):
+    from tests.complaints.conftest import investigating
+
+    case = investigating(world)
+    investigator = world.user(Role.INVESTIGATOR)
+    finding = services.finding_add(
+        actor=investigator, case=case, provision=world.provision, facts="Confirmed by 3 workers."
+    )
+    upload = io.BytesIO(b"%PDF-1.4\n% sample evidence\n")
+    upload.name = "x.pdf"
+    upload.size = len(upload.getvalue())
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    evidence = services.evidence_add(
+        actor=investigator,
+        case=case,
+        upload=SimpleUploadedFile("x.pdf", upload.getvalue(), content_type="application/pdf"),
+    )
+    pk = {"pk": case.pk}
+    child = {"case_pk": case.pk}
+    return {
+        "complaints:case_detail": pk,
+        "complaints:case_triage": pk,
+        "complaints:case_assign": pk,
+        "complaints:case_share": pk,
+        "complaints:case_transition": pk,
+        "complaints:case_retaliation": pk,
+        "complaints:case_identity": pk,
+        "complaints:note_add": pk,
+        "complaints:message_send": pk,
+        "complaints:evidence_add": pk,
+        "complaints:interview_add": pk,
+        "complaints:finding_add": pk,
+        "complaints:case_pdf": pk,
+        "complaints:finding_refer": {"pk": finding.pk},
+        "complaints:evidence_download": {"pk": evidence.pk},
+        "complaints-api:case-detail": pk,
+        "complaints-api:case-triage": pk,
+        "complaints-api:case-assign": pk,
+        "complaints-api:case-share": pk,
+        "complaints-api:case-transition": pk,
+        "complaints-api:case-retaliation": pk,
+        "complaints-api:case-identity": pk,
+        "complaints-api:finding-detail": {"pk": finding.pk},
+        "complaints-api:finding-refer": {"pk": finding.pk},
+        "complaints-api:case-note-list": child,
+        "complaints-api:case-message-list": child,
+        "complaints-api:case-evidence-list": child,
+        "complaints-api:case-interview-list": child,
+        "complaints-api:case-finding-list": child,
+    }
