@@ -1,2 +1,328 @@
+"""REST API of enforcement (/api/v1/programs/<program>/...): violations (confirm, dismiss,
+remediate), sanctions, standings with history, buyer obligations (waive), breaches, the
+consequence policy, and the premium ledger (reports, payments, distributions, CSV import,
+reconciliation, shortfall check)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+
+from wsr.roles import INTERNAL_ROLES
+from wsr.tenancy import ProgramViewSet
+
+from . import selectors, services
+from .models import (
+    BuyerBreach,
+    BuyerObligation,
+    ConsequencePolicy,
+    LedgerImport,
+    PayrollDistribution,
+    PremiumPayment,
+    PurchaseReport,
+    Sanction,
+    SupplierStanding,
+    Violation,
+)
+from .serializers import (
+    BreachSerializer,
+    BuyerObligationSerializer,
+    EmptySerializer,
+    EnforcementStatsSerializer,
+    LedgerImportSerializer,
+    LedgerImportUploadSerializer,
+    PayrollDistributionSerializer,
+    PolicySerializer,
+    PremiumPaymentSerializer,
+    PurchaseReportSerializer,
+    ReasonSerializer,
+    ReconciliationRowSerializer,
+    RemediationNoteSerializer,
+    SanctionSerializer,
+    ShortfallCheckSerializer,
+    StandingEventSerializer,
+    StandingSerializer,
+    ViolationSerializer,
+)
+
 app_name = "enforcement-api"
-urlpatterns = []
+
+
+class ViolationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ProgramViewSet
+):
+    """Violations. POST proposes a manual one; confirm/dismiss/remediate are actions
+    (confirming is for admins or the roles the program names)."""
+
+    serializer_class = ViolationSerializer
+    queryset = Violation.objects.all()
+    # Any internal member may propose; the services decide who may confirm or dismiss.
+    write_roles = INTERNAL_ROLES
+    filterset_fields = ["state", "severity", "supplier", "source_kind"]
+    search_fields = ["summary", "source_ref"]
+    ordering_fields = ["created_at", "confirmed_at"]
+
+    def get_scoped_queryset(self):
+        return selectors.violation_list(program=self.program)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.violation_propose(
+            actor=self.request.user,
+            program=self.program,
+            provision=data["provision"],
+            facility=data["facility"],
+            severity=data.get("severity"),
+            source_kind="manual",
+            source_ref=data["source_ref"],
+            summary=data["summary"],
+        )
+
+    def _respond(self, violation):
+        fresh = self.get_scoped_queryset().get(pk=violation.pk)
+        return Response(ViolationSerializer(fresh, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses=ViolationSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, *args, **kwargs):
+        return self._respond(
+            services.violation_confirm(actor=request.user, violation=self.get_object())
+        )
+
+    @extend_schema(request=ReasonSerializer, responses=ViolationSerializer)
+    @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
+    def dismiss(self, request, *args, **kwargs):
+        violation = self.get_object()  # 404 before anything is said about the body
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._respond(
+            services.violation_dismiss(
+                actor=request.user,
+                violation=violation,
+                reason=body.validated_data["reason"],
+            )
+        )
+
+    @extend_schema(request=RemediationNoteSerializer, responses=ViolationSerializer)
+    @action(detail=True, methods=["post"], serializer_class=RemediationNoteSerializer)
+    def remediate(self, request, *args, **kwargs):
+        violation = self.get_object()
+        body = RemediationNoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._respond(
+            services.violation_remediate(
+                actor=request.user, violation=violation, note=body.validated_data["note"]
+            )
+        )
+
+    def get_object(self):
+        # Actions use their own body serializers; the object comes from the scoped list.
+        obj = selectors.get_or_404(self.get_scoped_queryset(), pk=self.kwargs["pk"])
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+
+class SanctionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProgramViewSet):
+    serializer_class = SanctionSerializer
+    queryset = Sanction.objects.all()
+    filterset_fields = ["supplier", "action"]
+
+    def get_scoped_queryset(self):
+        return selectors.sanction_list(program=self.program)
+
+
+class StandingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProgramViewSet):
+    """Supplier standing rows (suppliers never sanctioned have none: good standing)."""
+
+    serializer_class = StandingSerializer
+    queryset = SupplierStanding.objects.all()
+    filterset_fields = ["standing", "stage", "supplier"]
+
+    def get_scoped_queryset(self):
+        return selectors.standing_list(program=self.program)
+
+    @extend_schema(responses=StandingEventSerializer(many=True))
+    @action(detail=True, methods=["get"], serializer_class=StandingEventSerializer)
+    def history(self, request, *args, **kwargs):
+        standing = self.get_object()
+        events = selectors.standing_history(program=self.program, supplier=standing.supplier_id)
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(StandingEventSerializer(page, many=True).data)
+
+
+class ObligationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProgramViewSet):
+    """Buyer obligations, overdue first. Waiving is for program admins, with a reason.
+    (Buyers acknowledge and attest in the buyer portal's API.)"""
+
+    serializer_class = BuyerObligationSerializer
+    queryset = BuyerObligation.objects.all()
+    filterset_fields = ["state", "buyer", "supplier", "kind"]
+
+    def get_scoped_queryset(self):
+        return selectors.obligation_list(program=self.program)
+
+    @extend_schema(request=ReasonSerializer, responses=BuyerObligationSerializer)
+    @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
+    def waive(self, request, *args, **kwargs):
+        obligation = selectors.get_or_404(self.get_scoped_queryset(), pk=self.kwargs["pk"])
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.obligation_waive(
+            actor=request.user, obligation=obligation, reason=body.validated_data["reason"]
+        )
+        fresh = self.get_scoped_queryset().get(pk=obligation.pk)
+        return Response(BuyerObligationSerializer(fresh).data)
+
+
+class BreachViewSet(mixins.ListModelMixin, ProgramViewSet):
+    serializer_class = BreachSerializer
+    queryset = BuyerBreach.objects.all()
+    filterset_fields = ["buyer"]
+
+    def get_scoped_queryset(self):
+        return selectors.buyer_breaches(program=self.program)
+
+
+class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProgramViewSet):
+    serializer_class = PolicySerializer
+    queryset = ConsequencePolicy.objects.all()
+
+    def get_scoped_queryset(self):
+        return selectors.policy_list(program=self.program)
+
+
+class PurchaseReportViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ProgramViewSet
+):
+    serializer_class = PurchaseReportSerializer
+    queryset = PurchaseReport.objects.all()
+    filterset_fields = ["buyer", "supplier"]
+
+    def get_scoped_queryset(self):
+        return selectors.purchase_report_list(program=self.program)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.purchase_report_record(
+            actor=self.request.user, program=self.program, **serializer.validated_data
+        )
+
+
+class PremiumPaymentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ProgramViewSet
+):
+    serializer_class = PremiumPaymentSerializer
+    queryset = PremiumPayment.objects.all()
+    filterset_fields = ["buyer", "supplier"]
+
+    def get_scoped_queryset(self):
+        return selectors.premium_payment_list(program=self.program)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.premium_payment_record(
+            actor=self.request.user, program=self.program, **serializer.validated_data
+        )
+
+
+class PayrollDistributionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ProgramViewSet
+):
+    serializer_class = PayrollDistributionSerializer
+    queryset = PayrollDistribution.objects.all()
+    filterset_fields = ["supplier", "facility"]
+
+    def get_scoped_queryset(self):
+        return selectors.payroll_distribution_list(program=self.program)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.payroll_distribution_record(
+            actor=self.request.user, program=self.program, **serializer.validated_data
+        )
+
+
+class LedgerImportViewSet(mixins.ListModelMixin, ProgramViewSet):
+    """CSV imports. POST a multipart file with ``kind``; all or nothing: on any bad row
+    the answer is 400 with ``errors`` [{row, column, message}] and nothing is stored."""
+
+    serializer_class = LedgerImportSerializer
+    queryset = LedgerImport.objects.all()
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_scoped_queryset(self):
+        return selectors.ledger_import_list(program=self.program)
+
+    @extend_schema(request=LedgerImportUploadSerializer, responses={201: LedgerImportSerializer})
+    def create(self, request, *args, **kwargs):
+        body = LedgerImportUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data["file"]
+        try:
+            batch = services.ledger_import_csv(
+                actor=request.user,
+                program=self.program,
+                kind=body.validated_data["kind"],
+                content=upload.read(),
+                filename=upload.name,
+            )
+        except services.ImportRejected as exc:
+            return Response(
+                {"detail": exc.message, "code": exc.code, "errors": exc.errors},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(LedgerImportSerializer(batch).data, status=status.HTTP_201_CREATED)
+
+
+class ReconciliationViewSet(ProgramViewSet):
+    """Premium reconciliation per buyer, supplier and period; the program's totals; and
+    the shortfall check that proposes premium violations."""
+
+    serializer_class = ReconciliationRowSerializer
+    queryset = PurchaseReport.objects.none()
+    filter_backends = []
+
+    @extend_schema(responses=ReconciliationRowSerializer(many=True))
+    def list(self, request, *args, **kwargs):
+        buyer = request.query_params.get("buyer")
+        supplier = request.query_params.get("supplier")
+        rows = selectors.reconciliation(
+            program=self.program,
+            buyer=buyer if (buyer or "").isdigit() else None,
+            supplier=supplier if (supplier or "").isdigit() else None,
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(ReconciliationRowSerializer(page, many=True).data)
+
+    @extend_schema(responses=EnforcementStatsSerializer)
+    @action(detail=False, methods=["get"], serializer_class=EnforcementStatsSerializer)
+    def summary(self, request, *args, **kwargs):
+        stats = selectors.public_enforcement_stats(program=self.program)
+        return Response(EnforcementStatsSerializer(stats).data)
+
+    @extend_schema(request=None, responses=ShortfallCheckSerializer)
+    @action(detail=False, methods=["post"], serializer_class=EmptySerializer, url_path="check")
+    def shortfall_check(self, request, *args, **kwargs):
+        result = services.premium_shortfall_check(actor=request.user, program=self.program)
+        data = {
+            **result,
+            "opened": [v.pk for v in result["opened"]],
+            "buyer_underpayments": len(result["buyer_underpayments"]),
+        }
+        return Response(ShortfallCheckSerializer(data).data)
+
+
+router = SimpleRouter()
+router.register("violations", ViolationViewSet, basename="violation")
+router.register("sanctions", SanctionViewSet, basename="sanction")
+router.register("standings", StandingViewSet, basename="standing")
+router.register("obligations", ObligationViewSet, basename="obligation")
+router.register("breaches", BreachViewSet, basename="breach")
+router.register("policies", PolicyViewSet, basename="policy")
+router.register("premium/purchase-reports", PurchaseReportViewSet, basename="purchase-report")
+router.register("premium/payments", PremiumPaymentViewSet, basename="premium-payment")
+router.register(
+    "premium/distributions", PayrollDistributionViewSet, basename="payroll-distribution"
+)
+router.register("premium/imports", LedgerImportViewSet, basename="ledger-import")
+router.register("premium/reconciliation", ReconciliationViewSet, basename="reconciliation")
+urlpatterns = router.urls

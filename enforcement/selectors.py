@@ -291,7 +291,7 @@ def reconciliation(*, program, buyer=None, supplier=None):
     )
     # Payments to each supplier per period from all buyers, to share distributions.
     paid_to_supplier = {}
-    for (b, s, ps, pe), amount in paid.items():
+    for (_buyer, s, ps, pe), amount in paid.items():
         paid_to_supplier[(s, ps, pe)] = paid_to_supplier.get((s, ps, pe), Decimal(0)) + amount
     rows = []
     for r in owed_rows:

@@ -1,2 +1,49 @@
+from django.urls import path
+
+from . import views
+
 app_name = "enforcement"
-urlpatterns = []
+
+urlpatterns = [
+    path("", views.ViolationListView.as_view(), name="violation_list"),
+    path("violations/new/", views.ViolationProposeView.as_view(), name="violation_propose"),
+    path("violations/<int:pk>/", views.ViolationDetailView.as_view(), name="violation_detail"),
+    path(
+        "violations/<int:pk>/confirm/",
+        views.ViolationConfirmView.as_view(),
+        name="violation_confirm",
+    ),
+    path(
+        "violations/<int:pk>/dismiss/",
+        views.ViolationDismissView.as_view(),
+        name="violation_dismiss",
+    ),
+    path(
+        "violations/<int:pk>/remediate/",
+        views.ViolationRemediateView.as_view(),
+        name="violation_remediate",
+    ),
+    path("standings/", views.StandingListView.as_view(), name="standing_list"),
+    path("standings/<int:supplier>/", views.StandingDetailView.as_view(), name="standing_detail"),
+    path(
+        "standings/<int:supplier>/reinstate/",
+        views.StandingReinstateView.as_view(),
+        name="standing_reinstate",
+    ),
+    path("obligations/", views.ObligationBoardView.as_view(), name="obligation_board"),
+    path("obligations/<int:pk>/", views.ObligationDetailView.as_view(), name="obligation_detail"),
+    path(
+        "obligations/<int:pk>/waive/", views.ObligationWaiveView.as_view(), name="obligation_waive"
+    ),
+    path(
+        "obligations/<int:pk>/evidence/",
+        views.ObligationEvidenceView.as_view(),
+        name="obligation_evidence",
+    ),
+    path("breaches/", views.BreachListView.as_view(), name="breach_list"),
+    path("policy/", views.PolicyView.as_view(), name="policy"),
+    path("premium/", views.PremiumView.as_view(), name="premium"),
+    path("premium/reconciliation.csv", views.PremiumCsvView.as_view(), name="premium_csv"),
+    path("premium/import/", views.PremiumImportView.as_view(), name="premium_import"),
+    path("premium/check/", views.PremiumCheckView.as_view(), name="premium_check"),
+]

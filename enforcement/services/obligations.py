@@ -63,8 +63,8 @@ def _check_evidence(evidence):
     evidence.seek(0)
     try:
         sample.decode("utf-8")
-    except UnicodeDecodeError:
-        raise DomainError("Evidence must be a PDF, an image, an office document or text.")
+    except UnicodeDecodeError as exc:
+        raise DomainError("Evidence must be a PDF, an image, an office document or text.") from exc
     if b"\x00" in sample:
         raise DomainError("Evidence must be a PDF, an image, an office document or text.")
 

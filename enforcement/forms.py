@@ -1,0 +1,67 @@
+"""Forms of the enforcement pages. They validate input; the services write."""
+
+from django import forms
+from django.conf import settings
+
+from programs.models import Facility, Provision, Severity, Supplier
+
+from .models import ImportKind, Standing
+
+
+class ViolationProposeForm(forms.Form):
+    provision = forms.ModelChoiceField(queryset=Provision.objects.none())
+    facility = forms.ModelChoiceField(queryset=Facility.objects.none())
+    severity = forms.ChoiceField(
+        choices=[("", "The provision's severity"), *Severity.choices], required=False
+    )
+    source_ref = forms.CharField(
+        max_length=100, label="Reference", help_text="e.g. the investigator's report number"
+    )
+    summary = forms.CharField(widget=forms.Textarea)
+
+    def __init__(self, *args, program, provisions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provision"].queryset = provisions
+        self.fields["facility"].queryset = Facility.objects.filter(program=program).select_related(
+            "supplier"
+        )
+
+
+class ConfirmForm(forms.Form):
+    """Empty on purpose: a deliberate step before the ladder applies."""
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea, help_text="recorded in the audit log")
+
+
+class RemediateForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea, label="How it was remediated")
+
+
+class ReinstateForm(forms.Form):
+    to_standing = forms.ChoiceField(
+        choices=[(Standing.GOOD, "Good standing"), (Standing.PROBATION, "Probation")]
+    )
+    reason = forms.CharField(widget=forms.Textarea)
+
+
+class LedgerImportForm(forms.Form):
+    kind = forms.ChoiceField(choices=ImportKind.choices)
+    file = forms.FileField(
+        help_text="CSV, UTF-8, with a header row. Nothing is imported if any row has an error."
+    )
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > settings.MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file is too large.")
+        return f
+
+
+class SupplierFilterForm(forms.Form):
+    supplier = forms.ModelChoiceField(queryset=Supplier.objects.none(), required=False)
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supplier"].queryset = Supplier.objects.filter(program=program)

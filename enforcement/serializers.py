@@ -1,0 +1,362 @@
+from rest_framework import serializers
+
+from programs.models import Buyer, Facility, Provision, Severity, Supplier
+
+from .models import (
+    BuyerBreach,
+    BuyerObligation,
+    ConsequencePolicy,
+    ConsequenceRule,
+    ImportKind,
+    LedgerImport,
+    PayrollDistribution,
+    PremiumPayment,
+    PurchaseReport,
+    Sanction,
+    StandingEvent,
+    SupplierStanding,
+    Violation,
+)
+
+
+class ProgramScopedMixin:
+    """Related-object fields choose only among the request's program's rows."""
+
+    scoped_fields = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        view = self.context.get("view")
+        program = getattr(view, "program", None)
+        for name, model in self.scoped_fields.items():
+            if name in self.fields:
+                qs = model.objects.filter(program=program) if program else model.objects.none()
+                self.fields[name].queryset = qs
+
+
+class ViolationSerializer(ProgramScopedMixin, serializers.ModelSerializer):
+    scoped_fields = {"provision": Provision, "facility": Facility}
+    provision = serializers.PrimaryKeyRelatedField(queryset=Provision.objects.none())
+    facility = serializers.PrimaryKeyRelatedField(queryset=Facility.objects.none())
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    supplier_name = serializers.CharField(source="supplier.legal_name", read_only=True)
+    provision_category = serializers.CharField(source="provision.category", read_only=True)
+
+    class Meta:
+        model = Violation
+        fields = [
+            "id",
+            "supplier",
+            "supplier_name",
+            "facility",
+            "provision",
+            "provision_category",
+            "severity",
+            "source_kind",
+            "source_ref",
+            "summary",
+            "state",
+            "proposed_by_label",
+            "confirmed_at",
+            "dismissed_at",
+            "dismissal_reason",
+            "applied_at",
+            "remediated_at",
+            "remediation_note",
+            "created_at",
+        ]
+        read_only_fields = [
+            "id",
+            "supplier",
+            "source_kind",
+            "state",
+            "proposed_by_label",
+            "confirmed_at",
+            "dismissed_at",
+            "dismissal_reason",
+            "applied_at",
+            "remediated_at",
+            "remediation_note",
+            "created_at",
+        ]
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class RemediationNoteSerializer(serializers.Serializer):
+    note = serializers.CharField()
+
+
+class EmptySerializer(serializers.Serializer):
+    pass
+
+
+class SanctionSerializer(serializers.ModelSerializer):
+    policy_number = serializers.IntegerField(source="policy.number", read_only=True)
+
+    class Meta:
+        model = Sanction
+        fields = [
+            "id",
+            "violation",
+            "supplier",
+            "policy",
+            "policy_number",
+            "action",
+            "cap_required",
+            "repeat_count",
+            "starts_on",
+            "ends_on",
+            "description",
+            "rule_snapshot",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class BuyerObligationSerializer(serializers.ModelSerializer):
+    buyer_name = serializers.CharField(source="buyer.name", read_only=True)
+    supplier_name = serializers.CharField(source="supplier.legal_name", read_only=True)
+    provision_category = serializers.CharField(
+        source="violation.provision.category", read_only=True
+    )
+    has_evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BuyerObligation
+        fields = [
+            "id",
+            "buyer",
+            "buyer_name",
+            "supplier",
+            "supplier_name",
+            "violation",
+            "sanction",
+            "provision_category",
+            "kind",
+            "required",
+            "due_date",
+            "state",
+            "acknowledged_at",
+            "attested_at",
+            "attestation_note",
+            "has_evidence",
+            "evidence_sha256",
+            "overdue_at",
+            "breached_at",
+            "waived_at",
+            "waiver_reason",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_has_evidence(self, obj) -> bool:
+        return bool(obj.evidence)
+
+
+class StandingSerializer(serializers.ModelSerializer):
+    supplier_name = serializers.CharField(source="supplier.legal_name", read_only=True)
+    stage_label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = SupplierStanding
+        fields = [
+            "id",
+            "supplier",
+            "supplier_name",
+            "standing",
+            "stage",
+            "stage_label",
+            "suspended_since",
+            "suspended_until",
+            "terminated_on",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class StandingEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StandingEvent
+        fields = [
+            "id",
+            "kind",
+            "from_standing",
+            "to_standing",
+            "from_stage",
+            "to_stage",
+            "suspended_until",
+            "reason",
+            "source_kind",
+            "source_ref",
+            "actor_label",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class BreachSerializer(serializers.ModelSerializer):
+    buyer_name = serializers.CharField(source="buyer.name", read_only=True)
+
+    class Meta:
+        model = BuyerBreach
+        fields = [
+            "id",
+            "buyer",
+            "buyer_name",
+            "obligation",
+            "agreement",
+            "recorded_at",
+            "description",
+        ]
+        read_only_fields = fields
+
+
+class RuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ConsequenceRule
+        fields = [
+            "id",
+            "severity",
+            "repeat_count",
+            "window_days",
+            "supplier_action",
+            "cap_required",
+            "suspension_days",
+            "escalation_stage",
+            "buyer_obligation",
+            "obligation_days",
+        ]
+        read_only_fields = fields
+
+
+class PolicySerializer(serializers.ModelSerializer):
+    rules = RuleSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ConsequencePolicy
+        fields = ["id", "number", "title", "status", "effective_date", "notes", "rules"]
+        read_only_fields = fields
+
+
+class PurchaseReportSerializer(ProgramScopedMixin, serializers.ModelSerializer):
+    scoped_fields = {"buyer": Buyer, "supplier": Supplier}
+    buyer = serializers.PrimaryKeyRelatedField(queryset=Buyer.objects.none())
+    supplier = serializers.PrimaryKeyRelatedField(queryset=Supplier.objects.none())
+    unit = serializers.CharField(required=False)
+
+    class Meta:
+        model = PurchaseReport
+        fields = [
+            "id",
+            "buyer",
+            "supplier",
+            "period_start",
+            "period_end",
+            "volume",
+            "unit",
+            "premium_rate",
+            "premium_owed",
+            "currency",
+            "agreement",
+            "created_at",
+        ]
+        read_only_fields = [
+            "id",
+            "premium_rate",
+            "premium_owed",
+            "currency",
+            "agreement",
+            "created_at",
+        ]
+
+
+class PremiumPaymentSerializer(ProgramScopedMixin, serializers.ModelSerializer):
+    scoped_fields = {"buyer": Buyer, "supplier": Supplier}
+    buyer = serializers.PrimaryKeyRelatedField(queryset=Buyer.objects.none())
+    supplier = serializers.PrimaryKeyRelatedField(queryset=Supplier.objects.none())
+
+    class Meta:
+        model = PremiumPayment
+        fields = [
+            "id",
+            "buyer",
+            "supplier",
+            "period_start",
+            "period_end",
+            "amount",
+            "currency",
+            "paid_on",
+            "reference",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_at"]
+
+
+class PayrollDistributionSerializer(ProgramScopedMixin, serializers.ModelSerializer):
+    scoped_fields = {"supplier": Supplier, "facility": Facility}
+    supplier = serializers.PrimaryKeyRelatedField(queryset=Supplier.objects.none())
+    facility = serializers.PrimaryKeyRelatedField(
+        queryset=Facility.objects.none(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = PayrollDistribution
+        fields = [
+            "id",
+            "supplier",
+            "facility",
+            "period_start",
+            "period_end",
+            "workers_paid",
+            "amount",
+            "currency",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_at"]
+
+
+class LedgerImportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LedgerImport
+        fields = ["id", "kind", "filename", "sha256", "row_count", "created_at"]
+        read_only_fields = fields
+
+
+class LedgerImportUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ImportKind.choices)
+    file = serializers.FileField()
+
+
+class ReconciliationRowSerializer(serializers.Serializer):
+    buyer_id = serializers.IntegerField()
+    buyer = serializers.CharField()
+    supplier_id = serializers.IntegerField()
+    supplier = serializers.CharField()
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    currency = serializers.CharField()
+    volume = serializers.DecimalField(max_digits=16, decimal_places=3)
+    owed = serializers.DecimalField(max_digits=16, decimal_places=2)
+    paid = serializers.DecimalField(max_digits=16, decimal_places=2)
+    distributed = serializers.DecimalField(max_digits=16, decimal_places=2)
+    payment_gap = serializers.DecimalField(max_digits=16, decimal_places=2)
+    distribution_gap = serializers.DecimalField(max_digits=16, decimal_places=2)
+    shortfall = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class EnforcementStatsSerializer(serializers.Serializer):
+    premium_paid_to_workers = serializers.DecimalField(max_digits=18, decimal_places=2)
+    premium_currency = serializers.CharField()
+    confirmed_violations = serializers.IntegerField()
+
+
+class ShortfallCheckSerializer(serializers.Serializer):
+    opened = serializers.ListField(child=serializers.IntegerField())
+    already_open = serializers.IntegerField()
+    shortfalls = serializers.IntegerField()
+    buyer_underpayments = serializers.IntegerField()
+    missing_provision = serializers.BooleanField()
+    message = serializers.CharField()

@@ -1,0 +1,454 @@
+"""Staff pages of enforcement (/p/<program>/enforcement/...): the violation queue, supplier
+standing, the obligations board, the consequence ladder and the premium ledger."""
+
+import csv
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from programs import selectors as program_selectors
+from programs.models import Severity
+from wsr.errors import DomainError
+from wsr.forms import run_service
+from wsr.pagination import PAGE_SIZE, paginate, querystring_without_page
+from wsr.roles import ADMIN_ROLES, INTERNAL_ROLES, MANAGE_ROLES
+from wsr.tenancy import ProgramViewMixin
+
+from . import selectors, services
+from .forms import (
+    ConfirmForm,
+    LedgerImportForm,
+    ReasonForm,
+    ReinstateForm,
+    RemediateForm,
+    ViolationProposeForm,
+)
+from .models import ObligationState, Standing, ViolationState
+
+RECONCILIATION_COLUMNS = [
+    "buyer",
+    "supplier",
+    "period_start",
+    "period_end",
+    "currency",
+    "volume",
+    "owed",
+    "paid",
+    "distributed",
+    "payment_gap",
+    "distribution_gap",
+    "shortfall",
+]
+
+
+class ListPageMixin:
+    paginate_by = PAGE_SIZE
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["querystring"] = querystring_without_page(self.request)
+        return context
+
+
+# ---------------------------------------------------------------- violations
+
+
+class ViolationListView(ListPageMixin, ProgramViewMixin, ListView):
+    template_name = "enforcement/violation_list.html"
+    context_object_name = "violations"
+
+    def get_scoped_queryset(self):
+        g = self.request.GET
+        return selectors.violation_list(
+            program=self.program,
+            state=g.get("state") or None,
+            severity=g.get("severity") or None,
+            search=g.get("q", "").strip() or None,
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["states"] = ViolationState.choices
+        context["severities"] = Severity.choices
+        return context
+
+
+def _violation(view):
+    return selectors.get_or_404(
+        selectors.violation_list(program=view.program), pk=view.kwargs["pk"]
+    )
+
+
+class ViolationDetailView(ProgramViewMixin, TemplateView):
+    template_name = "enforcement/violation_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        violation = _violation(self)
+        context["violation"] = violation
+        context["obligations"] = selectors.obligation_list(program=self.program).filter(
+            violation=violation
+        )
+        context["confirm_form"] = kwargs.get("confirm_form") or ConfirmForm()
+        context["dismiss_form"] = kwargs.get("dismiss_form") or ReasonForm()
+        context["remediate_form"] = kwargs.get("remediate_form") or RemediateForm()
+        context["can_decide"] = self.membership.role in services.settings_for(
+            self.program
+        ).allowed_confirm_roles() | set(MANAGE_ROLES)
+        return context
+
+
+class _ViolationActionView(ProgramViewMixin, View):
+    """POST-only: runs a service on a violation; on refusal, re-renders the detail page
+    with the form (and what was typed) and the error."""
+
+    http_method_names = ["post"]
+    write_roles = INTERNAL_ROLES
+    form_class = ConfirmForm
+    form_name = "confirm_form"
+    success = "Done."
+
+    def call(self, form, violation):
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        violation = _violation(self)
+        form = self.form_class(request.POST)
+        if form.is_valid() and self.call(form, violation) is not None:
+            messages.success(request, self.success)
+            return redirect(
+                "enforcement:violation_detail", program=self.program.slug, pk=violation.pk
+            )
+        detail = ViolationDetailView()
+        detail.setup(request, *args, **kwargs)
+        detail.program, detail.membership = self.program, self.membership
+        detail.request = request
+        context = detail.get_context_data(**{self.form_name: form})
+        return detail.render_to_response(context, status=400)
+
+
+class ViolationConfirmView(_ViolationActionView):
+    success = "Violation confirmed: the consequences are being applied."
+
+    def call(self, form, violation):
+        return run_service(
+            form, services.violation_confirm, actor=self.request.user, violation=violation
+        )
+
+
+class ViolationDismissView(_ViolationActionView):
+    form_class = ReasonForm
+    form_name = "dismiss_form"
+    success = "Violation dismissed."
+
+    def call(self, form, violation):
+        return run_service(
+            form,
+            services.violation_dismiss,
+            actor=self.request.user,
+            violation=violation,
+            reason=form.cleaned_data["reason"],
+        )
+
+
+class ViolationRemediateView(_ViolationActionView):
+    form_class = RemediateForm
+    form_name = "remediate_form"
+    success = "Violation marked remediated."
+
+    def call(self, form, violation):
+        return run_service(
+            form,
+            services.violation_remediate,
+            actor=self.request.user,
+            violation=violation,
+            note=form.cleaned_data["note"],
+        )
+
+
+class ViolationProposeView(ProgramViewMixin, FormView):
+    template_name = "enforcement/form.html"
+    form_class = ViolationProposeForm
+    write_roles = INTERNAL_ROLES
+    extra_context = {"title": "Propose a violation", "submit_label": "Propose"}
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["program"] = self.program
+        kwargs["provisions"] = program_selectors.current_provisions(program=self.program)
+        return kwargs
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        violation = run_service(
+            form,
+            services.violation_propose,
+            actor=self.request.user,
+            program=self.program,
+            provision=data["provision"],
+            facility=data["facility"],
+            severity=data["severity"] or None,
+            source_kind="manual",
+            source_ref=data["source_ref"],
+            summary=data["summary"],
+        )
+        if violation is None:
+            return self.form_invalid(form)
+        messages.success(self.request, "Violation proposed.")
+        return redirect("enforcement:violation_detail", program=self.program.slug, pk=violation.pk)
+
+
+# ---------------------------------------------------------------- standing
+
+
+class StandingListView(ListPageMixin, ProgramViewMixin, ListView):
+    template_name = "enforcement/standing_list.html"
+    context_object_name = "standings"
+
+    def get_scoped_queryset(self):
+        return selectors.standing_list(
+            program=self.program,
+            standing=self.request.GET.get("standing") or None,
+            search=self.request.GET.get("q", "").strip() or None,
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["standing_choices"] = Standing.choices
+        return context
+
+
+class StandingDetailView(ProgramViewMixin, TemplateView):
+    template_name = "enforcement/standing_detail.html"
+
+    def get_supplier(self):
+        return program_selectors.get_or_404(
+            program_selectors.supplier_list(program=self.program), pk=self.kwargs["supplier"]
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        supplier = self.get_supplier()
+        context["supplier"] = supplier
+        context["standing"] = selectors.standing_for_supplier(
+            program=self.program, supplier=supplier
+        )
+        context["history"] = paginate(
+            self.request, selectors.standing_history(program=self.program, supplier=supplier)
+        )
+        context["page_obj"] = context["history"]
+        context["sanctions"] = selectors.sanction_list(program=self.program, supplier=supplier.pk)[
+            :50
+        ]
+        context["reinstate_form"] = kwargs.get("reinstate_form") or ReinstateForm()
+        context["can_reinstate"] = self.membership.role in ADMIN_ROLES
+        return context
+
+
+class StandingReinstateView(StandingDetailView):
+    http_method_names = ["post"]
+    write_roles = ADMIN_ROLES
+
+    def post(self, request, *args, **kwargs):
+        supplier = self.get_supplier()
+        form = ReinstateForm(request.POST)
+        if form.is_valid() and run_service(
+            form,
+            services.standing_reinstate,
+            actor=request.user,
+            program=self.program,
+            supplier=supplier,
+            reason=form.cleaned_data["reason"],
+            to_standing=form.cleaned_data["to_standing"],
+        ):
+            messages.success(request, "Supplier reinstated.")
+            return redirect(
+                "enforcement:standing_detail", program=self.program.slug, supplier=supplier.pk
+            )
+        return self.render_to_response(self.get_context_data(reinstate_form=form), status=400)
+
+
+# ---------------------------------------------------------------- obligations
+
+
+class ObligationBoardView(ListPageMixin, ProgramViewMixin, ListView):
+    template_name = "enforcement/obligation_board.html"
+    context_object_name = "obligations"
+
+    def get_scoped_queryset(self):
+        g = self.request.GET
+        return selectors.obligation_list(
+            program=self.program,
+            state=g.get("state") or None,
+            buyer=g.get("buyer") if (g.get("buyer") or "").isdigit() else None,
+            open_only=g.get("open") == "1",
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["states"] = ObligationState.choices
+        context["counts"] = selectors.obligation_counts(program=self.program)
+        context["buyers"] = program_selectors.buyer_list(program=self.program)
+        return context
+
+
+def _obligation(view):
+    return selectors.get_or_404(
+        selectors.obligation_list(program=view.program), pk=view.kwargs["pk"]
+    )
+
+
+class ObligationDetailView(ProgramViewMixin, TemplateView):
+    template_name = "enforcement/obligation_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["obligation"] = _obligation(self)
+        context["waive_form"] = kwargs.get("waive_form") or ReasonForm()
+        context["can_waive"] = self.membership.role in ADMIN_ROLES
+        return context
+
+
+class ObligationWaiveView(ObligationDetailView):
+    http_method_names = ["post"]
+    write_roles = ADMIN_ROLES
+
+    def post(self, request, *args, **kwargs):
+        obligation = _obligation(self)
+        form = ReasonForm(request.POST)
+        if form.is_valid() and run_service(
+            form,
+            services.obligation_waive,
+            actor=request.user,
+            obligation=obligation,
+            reason=form.cleaned_data["reason"],
+        ):
+            messages.success(request, "Obligation waived.")
+            return redirect(
+                "enforcement:obligation_detail", program=self.program.slug, pk=obligation.pk
+            )
+        return self.render_to_response(self.get_context_data(waive_form=form), status=400)
+
+
+class ObligationEvidenceView(ProgramViewMixin, View):
+    """The attested evidence file, only to members of the program's staff side."""
+
+    def get(self, request, *args, **kwargs):
+        obligation = _obligation(self)
+        if not obligation.evidence:
+            raise Http404
+        response = FileResponse(
+            obligation.evidence.open("rb"),
+            as_attachment=True,
+            filename=obligation.evidence_name or "evidence",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class BreachListView(ListPageMixin, ProgramViewMixin, ListView):
+    template_name = "enforcement/breach_list.html"
+    context_object_name = "breaches"
+
+    def get_scoped_queryset(self):
+        return selectors.buyer_breaches(program=self.program)
+
+
+# ---------------------------------------------------------------- policy
+
+
+class PolicyView(ProgramViewMixin, TemplateView):
+    template_name = "enforcement/policy.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["policies"] = selectors.policy_list(program=self.program)
+        context["settings"] = services.settings_for(self.program)
+        return context
+
+
+# ---------------------------------------------------------------- premium
+
+
+class PremiumView(ProgramViewMixin, TemplateView):
+    template_name = "enforcement/premium.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        g = self.request.GET
+        buyer = g.get("buyer") if (g.get("buyer") or "").isdigit() else None
+        supplier = g.get("supplier") if (g.get("supplier") or "").isdigit() else None
+        rows = selectors.reconciliation(program=self.program, buyer=buyer, supplier=supplier)
+        context["rows"] = paginate(self.request, rows)
+        context["page_obj"] = context["rows"]
+        context["querystring"] = querystring_without_page(self.request)
+        context["paid_to_workers"] = selectors.premium_paid_to_workers(program=self.program)
+        context["currency"] = selectors.premium_currency(program=self.program)
+        context["buyers"] = program_selectors.buyer_list(program=self.program)
+        context["suppliers"] = program_selectors.supplier_list(program=self.program)
+        context["imports"] = selectors.ledger_import_list(program=self.program)[:10]
+        context["import_form"] = kwargs.get("import_form") or LedgerImportForm()
+        context["import_errors"] = kwargs.get("import_errors") or []
+        context["can_manage"] = self.membership.role in MANAGE_ROLES
+        context["premium_provision"] = services.premium_provision(self.program)
+        return context
+
+
+class PremiumCsvView(ProgramViewMixin, View):
+    def get(self, request, *args, **kwargs):
+        rows = selectors.reconciliation(program=self.program)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{self.program.slug}-premium-reconciliation.csv"'
+        )
+        writer = csv.writer(response)
+        writer.writerow(RECONCILIATION_COLUMNS)
+        for r in rows:
+            writer.writerow([r[c] for c in RECONCILIATION_COLUMNS])
+        return response
+
+
+class PremiumImportView(PremiumView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = LedgerImportForm(request.POST, request.FILES)
+        errors = []
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                batch = services.ledger_import_csv(
+                    actor=request.user,
+                    program=self.program,
+                    kind=form.cleaned_data["kind"],
+                    content=upload.read(),
+                    filename=upload.name,
+                )
+            except services.ImportRejected as exc:
+                form.add_error(None, exc.message)
+                errors = exc.errors
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Imported {batch.row_count} rows.")
+                return redirect("enforcement:premium", program=self.program.slug)
+        context = self.get_context_data(import_form=form, import_errors=errors)
+        return self.render_to_response(context, status=400)
+
+
+class PremiumCheckView(ProgramViewMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            result = services.premium_shortfall_check(actor=request.user, program=self.program)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            level = messages.WARNING if result["missing_provision"] else messages.SUCCESS
+            messages.add_message(request, level, result["message"])
+        return redirect("enforcement:premium", program=self.program.slug)
