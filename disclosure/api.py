@@ -10,7 +10,7 @@ from django.http import Http404
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers
+from rest_framework import generics, mixins, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
@@ -80,14 +80,14 @@ class PublicBuyerSerializer(serializers.Serializer):
     agreement_status = serializers.CharField(allow_null=True)
 
 
-class MonthlySerializer(serializers.Serializer):
+class PublicMonthlySerializer(serializers.Serializer):
     month = serializers.CharField()
     received = serializers.IntegerField()
     resolved = serializers.IntegerField()
 
 
-class ComplaintStatsSerializer(serializers.Serializer):
-    monthly = MonthlySerializer(many=True)
+class PublicComplaintStatsSerializer(serializers.Serializer):
+    monthly = PublicMonthlySerializer(many=True)
     median_days_to_resolution = serializers.FloatField(allow_null=True)
     share_resolved_within_deadline = serializers.FloatField(allow_null=True)
     total_received = serializers.IntegerField(allow_null=True)
@@ -95,32 +95,32 @@ class ComplaintStatsSerializer(serializers.Serializer):
     open_cases = serializers.IntegerField(allow_null=True)
 
 
-class CategoryCountSerializer(serializers.Serializer):
+class PublicCategoryCountSerializer(serializers.Serializer):
     category = serializers.CharField()
     label = serializers.CharField()
     count = serializers.IntegerField()
 
 
-class EnforcementStatsSerializer(serializers.Serializer):
-    violations_by_category = CategoryCountSerializer(many=True)
+class PublicEnforcementStatsSerializer(serializers.Serializer):
+    violations_by_category = PublicCategoryCountSerializer(many=True)
     confirmed_violations = serializers.IntegerField(allow_null=True)
     premium_paid_to_workers = serializers.FloatField(allow_null=True)
     premium_currency = serializers.CharField()
 
 
-class CapPointSerializer(serializers.Serializer):
+class PublicCapPointSerializer(serializers.Serializer):
     date = serializers.DateField()
     rate = serializers.FloatField()
 
 
-class EducationSerializer(serializers.Serializer):
+class PublicEducationSerializer(serializers.Serializer):
     season = serializers.CharField()
     workers_reached = serializers.IntegerField()
     workforce = serializers.IntegerField(allow_null=True)
     share = serializers.FloatField(allow_null=True)
 
 
-class ComplaintLogEntrySerializer(serializers.Serializer):
+class PublicComplaintLogEntrySerializer(serializers.Serializer):
     reference = serializers.CharField(allow_null=True)
     received = serializers.CharField(allow_null=True)
     category = serializers.CharField(allow_null=True)
@@ -132,7 +132,7 @@ class ComplaintLogEntrySerializer(serializers.Serializer):
     outcome_label = serializers.CharField(allow_null=True)
 
 
-class CountsSerializer(serializers.Serializer):
+class PublicCountsSerializer(serializers.Serializer):
     buyers = serializers.IntegerField()
     suppliers = serializers.IntegerField()
     facilities = serializers.IntegerField()
@@ -142,12 +142,12 @@ class CountsSerializer(serializers.Serializer):
 class PublicStatsSerializer(serializers.Serializer):
     """Null sections are not yet published by the app that owns them."""
 
-    counts = CountsSerializer()
-    complaints = ComplaintStatsSerializer(allow_null=True)
-    enforcement = EnforcementStatsSerializer(allow_null=True)
-    cap_series = CapPointSerializer(many=True, allow_null=True)
-    education = EducationSerializer(many=True, allow_null=True)
-    complaint_log = ComplaintLogEntrySerializer(many=True, allow_null=True)
+    counts = PublicCountsSerializer()
+    complaints = PublicComplaintStatsSerializer(allow_null=True)
+    enforcement = PublicEnforcementStatsSerializer(allow_null=True)
+    cap_series = PublicCapPointSerializer(many=True, allow_null=True)
+    education = PublicEducationSerializer(many=True, allow_null=True)
+    complaint_log = PublicComplaintLogEntrySerializer(many=True, allow_null=True)
     generated_at = serializers.DateTimeField()
     data_version = serializers.IntegerField()
     licence = serializers.CharField()
@@ -193,13 +193,16 @@ class PublicAPIMixin:
         return set_validators(response, self.etag, self.version)
 
 
-class PublicListView(PublicAPIMixin, generics.GenericAPIView):
+class PublicListView(PublicAPIMixin, mixins.ListModelMixin, generics.GenericAPIView):
     pagination_class = PublicPagination
 
     def records(self, items):
         raise NotImplementedError
 
     def respond(self, request):
+        return self.list(request)
+
+    def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(list(self.records(page)))
 
