@@ -40,5 +40,5 @@ def manage(*args, env=None, settings="wsr.settings.dev", timeout=300):
     )
 
 
-def test_db_name():
+def run_db_name():
     return os.environ.get("WSR_TEST_DB_NAME", "test_wsr")
