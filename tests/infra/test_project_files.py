@@ -1,0 +1,99 @@
+"""The deployment files are checked by reading them (no Docker engine in CI): the compose
+stack, the image, the Makefile's run sequence, and the README's configuration table."""
+
+import re
+import subprocess
+
+import yaml
+
+from .helpers import ROOT
+
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+APP_SERVICES = ("web", "worker", "beat")
+
+
+def test_compose_has_the_stack_with_health_checks_and_volumes():
+    assert set(SERVICES) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
+    for name in ("postgres", "redis", *APP_SERVICES):
+        assert "healthcheck" in SERVICES[name], name
+    major = int(re.search(r"postgres:(\d+)", SERVICES["postgres"]["image"]).group(1))
+    assert major >= 15
+    assert "pgdata:/var/lib/postgresql/data" in SERVICES["postgres"]["volumes"]
+    for name in ("web", "worker"):
+        assert "media:/app/var/media" in SERVICES[name]["volumes"]
+    assert {"pgdata", "media"} <= set(COMPOSE["volumes"])
+    worker = " ".join(SERVICES["worker"]["command"])
+    assert "worker" in worker and "-Q default,reports" in worker
+    assert "beat" in " ".join(SERVICES["beat"]["command"])
+    for name in APP_SERVICES:
+        depends = SERVICES[name]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+        assert depends["redis"]["condition"] == "service_healthy"
+        assert SERVICES[name]["environment"]["DJANGO_SETTINGS_MODULE"] == (
+            "wsr.settings.production"
+        )
+
+
+def test_compose_gives_the_running_app_only_the_row_level_role():
+    for name in APP_SERVICES:
+        env = SERVICES[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgres://wsr_app:")
+        leaked = {"MIGRATION_DATABASE_URL", "DATABASE_ADMIN_URL", "POSTGRES_PASSWORD"} & set(env)
+        assert not leaked, (name, leaked)
+        assert "WSR_DB_OWNER_PASSWORD" not in str(env)
+    migrate = SERVICES["migrate"]
+    assert migrate["environment"]["MIGRATION_DATABASE_URL"].startswith("postgres://wsr_owner:")
+    command = " ".join(migrate["command"])
+    assert command.index("setup_db_roles") < command.index("migrate --noinput")
+    assert command.rstrip().endswith("setup_db_roles")  # grants on the new tables
+
+
+def test_every_compose_variable_is_in_env_example():
+    text = (ROOT / "docker-compose.yml").read_text()
+    required = set(re.findall(r"\$\{([A-Z_]+):\?", text))
+    example = {
+        line.split("=", 1)[0]
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
+    assert required <= example, required - example
+
+
+def test_dockerfile_is_slim_non_root_with_weasyprint_libraries_and_static_files():
+    text = (ROOT / "Dockerfile").read_text()
+    assert "FROM python:3.13-slim" in text
+    assert re.search(r"^USER wsr$", text, re.M)
+    for package in ("libpango-1.0-0", "libharfbuzz0b", "fonts-noto-core"):
+        assert package in text
+    assert "collectstatic" in text
+    assert '"gunicorn"' in text and "%(h)s" not in text  # no client address in access logs
+
+
+def test_make_run_sequence():
+    result = subprocess.run(
+        ["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    steps = [
+        "check_services --create-db",
+        "migrate --noinput",
+        "seed_demo",
+        "collectstatic",
+        "scripts/run.sh",
+    ]
+    positions = [result.stdout.find(step) for step in steps]
+    assert -1 not in positions and positions == sorted(positions), result.stdout
+    for script in ("scripts/run.sh", ".ci/run"):
+        subprocess.run(["bash", "-n", str(ROOT / script)], check=True)
+
+
+def test_readme_documents_every_environment_variable_the_settings_read():
+    names = set()
+    for path in (ROOT / "wsr" / "settings").glob("*.py"):
+        text = path.read_text()
+        names |= set(re.findall(r"env(?:\.\w+)?\(\s*\"([A-Z][A-Z0-9_]+)\"", text))
+        names |= set(re.findall(r"(?:env_secret|required_secret)\(\s*\"([A-Z][A-Z0-9_]+)\"", text))
+    readme = (ROOT / "README.md").read_text()
+    assert len(names) > 25
+    missing = sorted(name for name in names if f"`{name}`" not in readme)
+    assert not missing, f"README.md's configuration table lacks: {missing}"
