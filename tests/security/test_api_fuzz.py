@@ -1,0 +1,155 @@
+"""Fuzz every operation of /api/schema/ (schemathesis 4, WSGI in process, the test DB).
+
+Each operation runs twice: as a staff member of program A (token auth, so unsafe methods
+need no CSRF dance) and anonymously. Both must never see a 5xx, and every documented
+response must match its schema. The program path parameter is pinned to program A (a
+random slug would only ever test the 404 branch); an object id is, for half of the cases,
+swapped for a real object of the collection so the detail/update branches run too.
+
+Examples are bounded and derandomized: the suite stays fast and a failure reproduces.
+"""
+
+import re
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.db import close_old_connections, transaction
+from django.test import Client
+from django.urls import Resolver404, resolve
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+)
+
+from tests.conftest import Personas, build_world, make_user
+from wsr.roles import Role
+from wsr.wsgi import application
+
+# The schema is what /api/schema/ serves; loading it touches no database.
+CONFIG = schemathesis.Config.from_dict({"phases": {"coverage": {"enabled": False}}})
+schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application, config=CONFIG)
+
+CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+FUZZ = settings(
+    max_examples=5,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+# Anonymous callers stop at authentication on every program route: fewer examples do.
+ANON_FUZZ = settings(FUZZ, max_examples=3)
+PUBLIC_PREFIXES = ("/api/v1/public/",)
+ID_PARAM = re.compile(r"\{(id|pk)\}")
+
+
+@pytest.fixture(autouse=True)
+def keep_test_connection():
+    """The raw WSGI handler closes the DB connection at the end of each request, which
+    would end the test's transaction; Django's own test client holds these signals off
+    the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Both programs' personas, built once for the module (building them per operation
+    would be most of the run time) inside a transaction rolled back at the end."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            a = build_world("alpha", "Alpha Fair Food")
+            b = build_world("bravo", "Bravo Garment Accord")
+            token = Token.objects.create(user=a.user(Role.STAFF)).key
+            yield Personas(a=a, b=b, outsider=make_user("outsider@example.org")), token
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def fuzz_db(world, django_db_blocker):
+    """Each operation's writes are undone (a savepoint) so the next starts from the
+    same world."""
+    with django_db_blocker.unblock():
+        sid = transaction.savepoint_create()
+        try:
+            yield world
+        finally:
+            transaction.savepoint_rollback(sid)
+
+
+def _pin_program(case, personas):
+    if "program" in case.path_parameters:
+        case.path_parameters["program"] = personas.a.slug
+
+
+def _real_id(case, token):
+    """An existing object's id from the operation's own collection, if it has one."""
+    path = case.operation.path
+    match = ID_PARAM.search(path)
+    if not match:
+        return None
+    collection = path[: match.start()].format(**case.path_parameters)
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    response = client.get(collection, HTTP_ACCEPT="application/json")
+    if response.status_code != 200:
+        return None
+    data = response.json()
+    rows = data.get("results", data) if isinstance(data, dict) else data
+    if isinstance(rows, list) and rows and isinstance(rows[0], dict):
+        return rows[0].get("id")
+    return None
+
+
+def _maybe_real_object(case, token):
+    for name in ("id", "pk"):
+        value = case.path_parameters.get(name)
+        if isinstance(value, int) and value % 2 == 1:
+            real = _real_id(case, token)
+            if real is not None:
+                case.path_parameters[name] = real
+
+
+def _routed(path):
+    """Whether a URL reaches a view at all (an id that fails the URL regex is a plain 404
+    from the resolver, before any authentication)."""
+    try:
+        resolve(path.split("?", 1)[0])
+    except Resolver404:
+        return False
+    return True
+
+
+@schema.parametrize()
+@FUZZ
+def test_api_as_staff(case, fuzz_db):
+    personas, staff_token = fuzz_db
+    _pin_program(case, personas)
+    _maybe_real_object(case, staff_token)
+    case.call_and_validate(headers={"Authorization": f"Token {staff_token}"}, checks=CHECKS)
+
+
+@schema.parametrize()
+@ANON_FUZZ
+def test_api_anonymous(case, fuzz_db):
+    personas, _ = fuzz_db
+    _pin_program(case, personas)
+    response = case.call_and_validate(checks=CHECKS)
+    if not case.operation.path.startswith(PUBLIC_PREFIXES):
+        # Program data is never served to an anonymous caller, whatever the input.
+        allowed = (401, 403) if _routed(case.formatted_path) else (401, 403, 404)
+        assert response.status_code in allowed, (
+            f"anonymous {case.method} {case.formatted_path}: {response.status_code}"
+        )
