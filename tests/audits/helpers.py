@@ -37,7 +37,7 @@ def make_cap_item(world, *, finding=None, deadline=None, **fields):
     return services.cap_item_create(
         actor=world.user(Role.AUDITOR),
         program=world.program,
-        facility=None if finding else world.facility,
+        facility=fields.pop("facility", None) or (None if finding else world.facility),
         finding=finding,
         deadline=deadline or datetime.date(2026, 4, 1),
         **fields,
