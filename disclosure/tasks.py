@@ -3,7 +3,7 @@
 from celery import shared_task
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, queue="reports")
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def render_report(program_id, seq):
     """Render the public report of a program. Idempotent: a redelivered or duplicate task
     finds the current version stored and does nothing. ``seq`` is the version the visitor

@@ -71,4 +71,6 @@ def report_text(program):
     from disclosure import reports, selectors
 
     pdf = reports.render_report_pdf(program, selectors.data_version(program))
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    # Whitespace normalized: table cells wrap long text over lines.
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    return " ".join(text.split())
