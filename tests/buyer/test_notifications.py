@@ -1,0 +1,268 @@
+"""Deadline reminders (one per obligation per threshold), the digest option and the
+beat jobs, with frozen time."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.test import TestCase
+from django.urls import reverse
+
+from enforcement import portal_notifications, portal_tasks
+from enforcement import services as enforcement_services
+from wsr.celery import app as celery_app
+from wsr.errors import DomainError
+from wsr.models import AuditEvent
+from wsr.roles import Role
+
+from .helpers import SECRET_SUMMARY, make_obligation
+
+START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+
+
+def at(time_machine, day):
+    time_machine.move_to(
+        datetime.datetime.combine(day, datetime.time(9, 0), datetime.UTC), tick=False
+    )
+
+
+def run_reminders():
+    """One sweep, as the beat job does it; mail goes out after each commit."""
+    sent = []
+    for obligation_id, program_id, threshold in portal_notifications.reminders_due():
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            recipients = portal_notifications.obligation_reminder_send(
+                obligation_id=obligation_id, program_id=program_id, threshold=threshold
+            )
+        sent.append((obligation_id, threshold, tuple(recipients or ())))
+    return sent
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()  # our own Redis base (WSR_TEST_REDIS_BASE)
+    yield
+    cache.clear()
+
+
+def test_new_obligation_mail_comes_from_enforcement_only_once(
+    personas, django_capture_on_commit_callbacks
+):
+    a = personas.a
+    mail.outbox.clear()
+    officer = a.user(Role.BUYER_OFFICER)
+    # consequences_apply sends its notice after commit; run the hooks as a commit would.
+    with django_capture_on_commit_callbacks(execute=True):
+        obligation = make_obligation(a)
+    to_officer = [m for m in mail.outbox if officer.email in m.to]
+    assert len(to_officer) == 1
+    assert obligation.required in to_officer[0].body
+    assert SECRET_SUMMARY not in to_officer[0].body
+    # The portal adds no second "new obligation" mail on the same day.
+    mail.outbox.clear()
+    assert run_reminders() == []
+    assert mail.outbox == []
+
+
+def test_reminders_once_per_threshold(personas, time_machine):
+    a = personas.a
+    at(time_machine, START.date())
+    obligation = make_obligation(a)  # zero tolerance: suspend purchases within 7 days
+    due = obligation.due_date
+    assert due == START.date() + datetime.timedelta(days=7)
+    officer = a.user(Role.BUYER_OFFICER)
+
+    # Created inside the 7-day window: the creation mail was the notice.
+    mail.outbox.clear()
+    assert run_reminders() == []
+
+    at(time_machine, due - datetime.timedelta(days=3))
+    sent = run_reminders()
+    assert sent == [(obligation.pk, 3, (officer.email,))]
+    assert len(mail.outbox) == 1
+    assert "Due in 3 days" in mail.outbox[0].subject
+    assert SECRET_SUMMARY not in mail.outbox[0].body
+    # Again the same day, and the next day (still the 3-day threshold): nothing.
+    assert run_reminders() == []
+    at(time_machine, due - datetime.timedelta(days=2))
+    assert run_reminders() == []
+    # Calling the per-obligation job directly (a redelivered task) sends nothing more.
+    assert (
+        portal_notifications.obligation_reminder_send(
+            obligation_id=obligation.pk, program_id=a.program.pk, threshold=3
+        )
+        is None
+    )
+
+    at(time_machine, due - datetime.timedelta(days=1))
+    assert [s[1] for s in run_reminders()] == [1]
+
+    at(time_machine, due + datetime.timedelta(days=1))
+    enforcement_services.obligation_mark_overdue(obligation_id=obligation.pk)
+    overdue = run_reminders()
+    assert [s[1] for s in overdue] == [portal_notifications.OVERDUE_THRESHOLD]
+    assert "OVERDUE" in mail.outbox[-1].subject
+    assert run_reminders() == []
+    assert len(mail.outbox) == 3
+
+    events = AuditEvent.objects.filter(
+        program=a.program,
+        verb=portal_notifications.REMINDER_VERB,
+        object_id=str(obligation.pk),
+    )
+    assert sorted(e.payload["threshold"] for e in events) == [0, 1, 3]
+
+
+def test_no_reminder_after_fulfilment(personas, time_machine):
+    a = personas.a
+    at(time_machine, START.date())
+    obligation = make_obligation(a)
+    enforcement_services.obligation_attest(
+        actor=a.user(Role.BUYER_OFFICER), obligation=obligation, note="Done."
+    )
+    at(time_machine, obligation.due_date - datetime.timedelta(days=1))
+    mail.outbox.clear()
+    assert run_reminders() == []
+    assert mail.outbox == []
+
+
+def test_reminders_only_to_the_obligations_own_buyer(personas, time_machine):
+    from .helpers import bind_other_buyer, make_violation_obligations
+
+    a = personas.a
+    bind_other_buyer(a)
+    from programs import services as program_services
+
+    program_services.membership_invite(
+        actor="test-setup",
+        program=a.program,
+        email="officer@other-buyer.example.org",
+        role=Role.BUYER_OFFICER,
+        buyer=a.other_buyer,
+        send_email=False,
+    )
+    at(time_machine, START.date())
+    obligations = make_violation_obligations(a)
+    at(time_machine, START.date() + datetime.timedelta(days=4))
+    mail.outbox.clear()
+    run_reminders()
+    by_recipient = {tuple(m.to): m for m in mail.outbox}
+    assert set(by_recipient) == {
+        (a.user(Role.BUYER_OFFICER).email,),
+        ("officer@other-buyer.example.org",),
+    }
+    mine = by_recipient[(a.user(Role.BUYER_OFFICER).email,)]
+    assert a.other_buyer.name not in mine.body
+    assert str(obligations[a.buyer.pk].pk) in mine.body
+
+
+def test_digest_preference_and_daily_digest(personas, client_for, time_machine):
+    a = personas.a
+    officer = a.user(Role.BUYER_OFFICER)
+    client = client_for(officer)
+    assert portal_notifications.officer_delivery(user=officer) == "immediate"
+    response = client.post(reverse("buyer:notifications"), {"delivery": "digest"})
+    assert response.status_code == 302
+    assert portal_notifications.officer_delivery(user=officer) == "digest"
+    assert AuditEvent.objects.filter(
+        verb=portal_notifications.PREFERENCE_VERB, actor=officer
+    ).exists()
+    assert client.get(reverse("buyer:notifications")).context["form"].initial == {
+        "delivery": "digest"
+    }
+
+    at(time_machine, START.date())
+    obligation = make_obligation(a)
+    # Digest officers get no individual reminder (the record is still written).
+    at(time_machine, obligation.due_date - datetime.timedelta(days=3))
+    mail.outbox.clear()
+    sent = run_reminders()
+    assert sent == [(obligation.pk, 3, ())]
+    assert mail.outbox == []
+
+    assert portal_notifications.digest_officers() == [officer.pk]
+    assert portal_notifications.officer_digest_send(user_id=officer.pk) is True
+    assert len(mail.outbox) == 1
+    digest = mail.outbox[0]
+    assert digest.to == [officer.email]
+    assert obligation.required in digest.body
+    assert "1 open" in digest.subject
+    # Once a day, whatever the redelivery.
+    assert portal_notifications.officer_digest_send(user_id=officer.pk) is False
+    assert len(mail.outbox) == 1
+
+    # Back to immediate: no longer a digest recipient.
+    client.post(reverse("buyer:notifications"), {"delivery": "immediate"})
+    assert portal_notifications.digest_officers() == []
+
+
+def test_preference_is_for_officers_only(personas):
+    with pytest.raises(DomainError):
+        portal_notifications.portal_notifications_set(
+            actor=personas.a.user(Role.STAFF), delivery="digest"
+        )
+    with pytest.raises(DomainError):
+        portal_notifications.portal_notifications_set(
+            actor=personas.a.user(Role.BUYER_OFFICER), delivery="hourly"
+        )
+
+
+def test_beat_schedule_is_wired():
+    celery_app.finalize()
+    schedule = celery_app.conf.beat_schedule
+    for name, entry in portal_tasks.BEAT_SCHEDULE.items():
+        assert schedule.get(name, {}).get("task") == entry["task"]
+        assert entry["task"] in celery_app.tasks
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_reminder_sweep_on_a_real_worker(personas, celery_worker_real, time_machine):
+    """The beat sweep fans out per-obligation tasks on the real broker; redelivering the
+    sweep sends nothing twice."""
+    a = personas.a
+    # Time moves on from the destination (tick=True): the worker's own timers need it.
+    time_machine.move_to(START, tick=True)
+    obligation = make_obligation(a)
+    time_machine.move_to(
+        datetime.datetime.combine(
+            obligation.due_date - datetime.timedelta(days=3), datetime.time(9), datetime.UTC
+        ),
+        tick=True,
+    )
+    mail.outbox.clear()
+    portal_tasks.sweep_deadline_reminders.delay()
+    _wait_for(lambda: len(mail.outbox) == 1)
+    portal_tasks.sweep_deadline_reminders.delay()
+    portal_tasks.send_obligation_reminder.delay(obligation.pk, a.program.pk, 3)
+    _wait_for(
+        lambda: (
+            AuditEvent.objects.filter(
+                verb=portal_notifications.REMINDER_VERB, object_id=str(obligation.pk)
+            ).count()
+            == 1
+        )
+    )
+    # Let the redelivered sweep's fan-out drain before counting mails.
+    _wait_for(lambda: not _worker_busy(), timeout=30)
+    assert len(mail.outbox) == 1
+    assert "Due in 3 days" in mail.outbox[0].subject
+
+
+def _wait_for(condition, timeout=30):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def _worker_busy():
+    inspect = celery_app.control.inspect(timeout=1)
+    active = inspect.active() or {}
+    reserved = inspect.reserved() or {}
+    return any(active.values()) or any(reserved.values())
