@@ -316,6 +316,7 @@ def agreement_policy_bind(*, actor, agreement, policy):
     """Record which ratified policy version an agreement's consequence clause refers to."""
     require_role(actor, agreement.program, {Role.ADMIN, Role.STAFF}, "bind agreements")
     same_program(agreement.program_id, policy)
+    policy = ConsequencePolicy.objects.get(pk=policy.pk)
     if policy.status == PolicyStatus.DRAFT:
         raise DomainError("An agreement can only refer to a ratified policy version.")
     agreement = Agreement.objects.get(pk=agreement.pk)

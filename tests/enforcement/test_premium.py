@@ -1,0 +1,175 @@
+"""The premium ledger: CSV import (all or nothing), reconciliation, shortfall check."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from enforcement import selectors, services
+from enforcement.models import PayrollDistribution, PurchaseReport, Violation
+from programs import services as program_services
+from wsr.errors import DomainError
+from wsr.models import AuditEvent
+
+REPORTS = """buyer,supplier,period_start,period_end,volume,unit
+{buyer},{supplier},2026-01-01,2026-01-31,100000,lb
+{buyer},{supplier},2026-02-01,2026-02-28,50000,lb
+"""
+
+
+def reports_csv(world, extra=""):
+    return (REPORTS + extra).format(buyer=world.buyer.name, supplier=world.supplier.legal_name)
+
+
+def test_import_purchase_reports_computes_premium_owed(a):
+    batch = services.ledger_import_csv(
+        actor=a.user("staff"),
+        program=a.program,
+        kind="purchase_reports",
+        content=reports_csv(a).encode(),
+        filename="q1.csv",
+    )
+    assert batch.row_count == 2
+    owed = sorted(PurchaseReport.objects.values_list("premium_owed", flat=True))
+    assert owed == [Decimal("500.00"), Decimal("1000.00")]  # 1 cent per pound
+    assert AuditEvent.objects.filter(verb="ledger.imported").count() == 1
+
+
+def test_one_bad_row_imports_nothing_and_names_the_row(a):
+    bad = reports_csv(a, "{buyer},{supplier},2026-03-01,2026-03-31,lots,lb\n")
+    with pytest.raises(services.ImportRejected) as exc:
+        services.ledger_import_csv(
+            actor=a.user("staff"), program=a.program, kind="purchase_reports", content=bad
+        )
+    assert exc.value.errors == [{"row": 4, "column": "volume", "message": "'lots' is not a number"}]
+    assert "row 4" in exc.value.message
+    assert PurchaseReport.objects.count() == 0
+    assert not AuditEvent.objects.filter(verb="ledger.imported").exists()
+
+
+def test_import_errors_unknown_parties_and_buyers_without_agreement(a, b):
+    content = (
+        "buyer,supplier,period_start,period_end,volume,unit\n"
+        f"{a.other_buyer.name},{a.supplier.legal_name},2026-01-01,2026-01-31,10,lb\n"
+        f"{b.buyer.name},{a.supplier.legal_name},2026-01-01,2026-01-31,10,lb\n"
+        f"{a.buyer.name},{a.supplier.legal_name},2026-01-31,2026-01-01,10,lb\n"
+    )
+    with pytest.raises(services.ImportRejected) as exc:
+        services.ledger_import_csv(
+            actor=a.user("admin"), program=a.program, kind="purchase_reports", content=content
+        )
+    assert [(e["row"], e["column"]) for e in exc.value.errors] == [
+        (2, "buyer"),
+        (3, "buyer"),
+        (4, "period_end"),
+    ]
+    with pytest.raises(services.ImportRejected) as exc:
+        services.ledger_import_csv(
+            actor=a.user("admin"),
+            program=a.program,
+            kind="payroll_distributions",
+            content="supplier,period_start\nX,2026-01-01\n",
+        )
+    assert exc.value.errors[0]["row"] == 1
+
+
+def test_ledger_import_is_for_admins_and_staff(a):
+    with pytest.raises(DomainError):
+        services.ledger_import_csv(
+            actor=a.user("viewer"),
+            program=a.program,
+            kind="purchase_reports",
+            content=reports_csv(a),
+        )
+
+
+def _ledger(world, *, paid, distributed):
+    services.ledger_import_csv(
+        actor=world.user("staff"),
+        program=world.program,
+        kind="purchase_reports",
+        content=reports_csv(world),
+    )
+    services.ledger_import_csv(
+        actor=world.user("staff"),
+        program=world.program,
+        kind="premium_payments",
+        content=(
+            "buyer,supplier,period_start,period_end,amount,paid_on,reference\n"
+            f"{world.buyer.name},{world.supplier.legal_name},2026-01-01,2026-01-31,{paid},"
+            "2026-02-10,WIRE-1\n"
+        ),
+    )
+    services.ledger_import_csv(
+        actor=world.user("staff"),
+        program=world.program,
+        kind="payroll_distributions",
+        content=(
+            "supplier,facility,period_start,period_end,workers_paid,amount\n"
+            f"{world.supplier.legal_name},{world.facility.name},2026-01-01,2026-01-15,110,"
+            f"{distributed / 2}\n"
+            f"{world.supplier.legal_name},,2026-01-16,2026-01-31,115,{distributed / 2}\n"
+        ),
+    )
+
+
+def test_reconciliation_rows_and_program_total(a):
+    _ledger(a, paid=Decimal("1000.00"), distributed=Decimal("900.00"))
+    rows = selectors.reconciliation(program=a.program)
+    jan = next(r for r in rows if r["period_start"] == datetime.date(2026, 1, 1))
+    assert (jan["owed"], jan["paid"], jan["distributed"]) == (
+        Decimal("1000.00"),
+        Decimal("1000.00"),
+        Decimal("900.00"),
+    )
+    assert jan["shortfall"] == Decimal("100.00")
+    assert jan["distribution_gap"] == Decimal("100.00")
+    feb = next(r for r in rows if r["period_start"] == datetime.date(2026, 2, 1))
+    assert feb["paid"] == 0 and feb["payment_gap"] == Decimal("500.00")
+    assert selectors.premium_paid_to_workers(program=a.program) == Decimal("900.00")
+    assert PayrollDistribution.objects.filter(facility=a.facility).count() == 1
+
+
+def test_shortfall_without_a_premium_provision_says_so(a):
+    _ledger(a, paid=Decimal("1000.00"), distributed=Decimal("500.00"))
+    result = services.premium_shortfall_check(actor=a.user("staff"), program=a.program)
+    assert result["missing_provision"] is True
+    assert "no provision with category 'premium'" in result["message"]
+    assert not Violation.objects.exists()
+
+
+def _add_premium_provision(world):
+    draft = program_services.code_version_draft_create(actor="t", code=world.code)
+    program_services.provision_add(
+        actor="t",
+        version=draft,
+        number="3.1",
+        section="Premium",
+        title="Premium passed through on every paycheck",
+        text="The premium is paid to workers as a line item on each paycheck.",
+        category="premium",
+        severity="major",
+    )
+    program_services.code_version_ratify(
+        actor=world.user("admin"), version=draft, effective_date=datetime.date(2026, 1, 1)
+    )
+
+
+def test_shortfall_beyond_tolerance_opens_one_proposed_violation(a):
+    _add_premium_provision(a)
+    _ledger(a, paid=Decimal("1000.00"), distributed=Decimal("900.00"))  # 10% short
+    result = services.premium_shortfall_check(actor=a.user("staff"), program=a.program)
+    assert len(result["opened"]) == 1
+    v = result["opened"][0]
+    assert v.state == "proposed" and v.source_kind == "premium_shortfall"
+    assert v.provision.category == "premium" and v.facility is None
+    assert len(result["buyer_underpayments"]) == 1  # February unpaid
+    again = services.premium_shortfall_check(actor=a.user("staff"), program=a.program)
+    assert again["opened"] == [] and again["already_open"] == 1
+
+
+def test_shortfall_within_tolerance_opens_nothing(a):
+    _add_premium_provision(a)
+    _ledger(a, paid=Decimal("1000.00"), distributed=Decimal("960.00"))  # 4% < 5%
+    result = services.premium_shortfall_check(actor=a.user("staff"), program=a.program)
+    assert result["opened"] == [] and result["shortfalls"] == 0
