@@ -1,0 +1,83 @@
+"""An auditor records an audit with a finding and a CAP item, and sees them in the
+facility's history."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from audits.models import Audit, CAPItem, Finding
+from wsr.roles import Role
+
+
+def login_with_session(page, live_server, user):
+    """Log in by handing the browser a real session cookie.
+
+    (``browser_login`` posts the login form; while /accounts/ answers with
+    ``Referrer-Policy: no-referrer`` Chromium sends ``Origin: null`` and the CSRF check
+    refuses it. Logging in is not what this test is about.)
+    """
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_auditor_records_audit_finding_and_cap_item(browser_page, live_server, personas):
+    a = personas.a
+    page = browser_page
+    auditor = a.user(Role.AUDITOR)
+    login_with_session(page, live_server, auditor)
+
+    page.goto(f"/p/{a.slug}/audits/")
+    page.click("text=Plan an audit")
+    page.select_option("select[name=facility]", str(a.facility.pk))
+    page.select_option("select[name=audit_type]", "unannounced")
+    page.fill("input[name=scheduled_date]", "2026-03-02")
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    audit = Audit.objects.get(program=a.program)
+    assert audit.lead_auditor_id == auditor.pk
+    assert page.url.endswith(f"/p/{a.slug}/audits/{audit.pk}/")
+
+    page.click("text=Edit fieldwork record")
+    page.fill("input[name=workforce_size]", "120")
+    page.fill("input[name=workers_interviewed]", "70")
+    page.fill("input[name=management_interviewed]", "2")
+    page.check("input[name=documents_reviewed][value='Payroll records']")
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "58%" in page.inner_text("main")
+
+    page.click("text=Record a finding")
+    page.select_option("select[name=provision]", str(a.provision.pk))
+    page.fill("textarea[name=facts]", "A crew leader holds workers' passports.")
+    page.check("input[name=violation_candidate]")
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    finding = Finding.objects.get(audit=audit)
+    assert finding.violation_candidate
+
+    page.click(f"text={a.provision.number} {a.provision.title}")
+    page.click("text=Add a CAP item")
+    page.fill("textarea[name=recommendation]", "Return all documents; dismiss the crew leader.")
+    page.fill("input[name=deadline]", "2026-04-01")
+    page.fill("input[name=responsible_party]", "Grower owner")
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    item = CAPItem.objects.get(finding=finding)
+    assert item.observation == "A crew leader holds workers' passports."
+    assert "Status history" in page.inner_text("main")
+
+    page.goto(f"/p/{a.slug}/audits/{audit.pk}/")
+    page.click(f"h1 >> text={a.facility.name}")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith(f"/facilities/{a.facility.pk}/history/")
+    main = page.inner_text("main")
+    assert "Unannounced" in main
+    assert "No forced labor" in main
+    assert "A crew leader holds workers' passports." in main
+    assert "Open" in main
