@@ -29,3 +29,7 @@ AXES_FAILURE_LIMIT = 5
 ALLOWED_HOSTS = ["*"]
 # Never let a developer's MIGRATION_DATABASE_URL point the test run's migrate elsewhere.
 MIGRATION_DATABASE_URL = ""
+# Static files straight from the finders (app dirs, static/, node_modules), as in
+# development: tests need no collectstatic, and WhiteNoise does not warn about STATIC_ROOT.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
