@@ -14,14 +14,14 @@ from . import selectors, services
 from .models import Audit, CAPItem, CorrectiveActionPlan, EducationSession, Finding, Report
 from .selectors import AUDIT_WRITE_ROLES, CAP_WRITE_ROLES
 from .serializers import (
+    AuditFindingSerializer,
+    AuditReportSerializer,
     AuditSerializer,
     AuditTransitionSerializer,
     CAPItemSerializer,
     CAPItemTransitionSerializer,
     CAPSerializer,
     EducationSessionSerializer,
-    FindingSerializer,
-    ReportSerializer,
 )
 
 app_name = "audits-api"
@@ -97,7 +97,7 @@ class AuditViewSet(
 class FindingViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, AuditsViewSet
 ):
-    serializer_class = FindingSerializer
+    serializer_class = AuditFindingSerializer
     queryset = Finding.objects.all()
     filterset_fields = ["audit", "facility", "severity", "violation_candidate"]
 
@@ -110,14 +110,14 @@ class FindingViewSet(
         data["severity"] = data.get("severity") or None
         serializer.instance = services.finding_create(actor=self.request.user, **data)
 
-    @extend_schema(request=None, responses=FindingSerializer)
+    @extend_schema(request=None, responses=AuditFindingSerializer)
     @action(detail=True, methods=["post"])
     def refer(self, request, *args, **kwargs):
         if self.membership.role not in selectors.AUDIT_MANAGE_ROLES:
             raise PermissionDenied()
         finding = self.get_object()
         services.audit_finding_refer(actor=request.user, finding=finding)
-        return Response(FindingSerializer(self.get_object(), context={"view": self}).data)
+        return Response(AuditFindingSerializer(self.get_object(), context={"view": self}).data)
 
 
 class CAPViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditsViewSet):
@@ -207,7 +207,7 @@ class EducationSessionViewSet(
 class ReportViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, AuditsViewSet
 ):
-    serializer_class = ReportSerializer
+    serializer_class = AuditReportSerializer
     queryset = Report.objects.all()
     write_roles = INTERNAL_ROLES
 

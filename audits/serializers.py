@@ -68,7 +68,7 @@ class AuditTransitionSerializer(serializers.Serializer):
     justification = serializers.CharField(required=False, allow_blank=True)
 
 
-class FindingSerializer(serializers.ModelSerializer):
+class AuditFindingSerializer(serializers.ModelSerializer):
     audit = serializers.PrimaryKeyRelatedField(queryset=Audit.objects.none())
     provision = serializers.PrimaryKeyRelatedField(queryset=Provision.objects.none())
     severity = serializers.CharField(required=False, allow_blank=True)
@@ -172,7 +172,7 @@ class EducationSessionSerializer(serializers.ModelSerializer):
             self.fields["facility"].queryset = Facility.objects.filter(program=program)
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class AuditReportSerializer(serializers.ModelSerializer):
     audit = serializers.PrimaryKeyRelatedField(
         queryset=Audit.objects.none(), required=False, allow_null=True
     )
