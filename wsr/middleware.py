@@ -4,9 +4,18 @@ Public pages (disclosure, complaint intake and status) must not tie a visitor to
 network address: the address is removed from the request before any view, logger or
 library sees it, no cookie but the CSRF token the form needs is set, and responses are
 never cached by intermediaries.
+
+The pages anyone may open without an account but that are not the public side proper
+(logging in, resetting a password, the API schema and its docs) get the same response
+headers: a login page left in a shared browser's cache, or a reset link leaked through
+a Referer header, is how an account on a shared phone gets taken over.
 """
 
 from django.conf import settings
+
+# Open to anonymous visitors outside the public prefixes. Cookies are not filtered here:
+# logging in must be able to set the session cookie.
+ANONYMOUS_PATH_PREFIXES = ("/accounts/", "/api/schema/", "/api/docs/")
 
 
 def no_client_ip(request):
@@ -18,20 +27,30 @@ def is_public_path(path: str) -> bool:
     return path == "/" or any(path.startswith(p) for p in settings.PUBLIC_PATH_PREFIXES)
 
 
+def is_anonymous_path(path: str) -> bool:
+    return is_public_path(path) or path.startswith(ANONYMOUS_PATH_PREFIXES)
+
+
+def _strip_client_address(meta):
+    meta["REMOTE_ADDR"] = "0.0.0.0"  # noqa: S104 - a placeholder, not a bind
+    for header in ("HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP", "HTTP_FORWARDED"):
+        meta.pop(header, None)
+
+
 class PublicPrivacyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         public = is_public_path(request.path)
+        anonymous = public or is_anonymous_path(request.path)
         if public:
-            request.META["REMOTE_ADDR"] = "0.0.0.0"  # noqa: S104 - a placeholder, not a bind
-            request.META.pop("HTTP_X_FORWARDED_FOR", None)
-            request.META.pop("HTTP_X_REAL_IP", None)
+            _strip_client_address(request.META)
         response = self.get_response(request)
-        if public:
+        if anonymous:
             response["Cache-Control"] = "no-store"
             response["Referrer-Policy"] = "no-referrer"
+        if public:
             # Only the CSRF cookie (needed to post the complaint form) and the language
             # choice may be set; a session cookie would be a tracking identifier.
             for name in list(response.cookies):
