@@ -1,0 +1,84 @@
+"""The officer's journey in a real browser: log in, see the overdue obligation
+highlighted, attest it with a file, and watch the overdue count drop."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from enforcement import services as enforcement_services
+from enforcement.models import BuyerObligation, ObligationState
+from wsr.roles import Role
+
+from .helpers import make_obligation
+
+
+def login_with_session(page, live_server, user):
+    """Log in by handing the browser a real session cookie.
+
+    Not ``browser_login``: /accounts/ answers with ``Referrer-Policy: no-referrer``
+    (wsr.middleware), so Chromium posts the login form with ``Origin: null`` and Django's
+    CSRF origin check refuses it (reported to the lead; same workaround as
+    tests/audits/test_browser.py).
+    """
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+    )
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_officer_attests_an_overdue_obligation(personas, browser_page, live_server):
+    a = personas.a
+    month_ago = timezone.now() - datetime.timedelta(days=30)
+    with time_machine.travel(month_ago, tick=False):
+        late = make_obligation(a)
+    enforcement_services.obligation_mark_overdue(obligation_id=late.pk)
+    upcoming = make_obligation(a)
+
+    page = browser_page
+    login_with_session(page, live_server, a.user(Role.BUYER_OFFICER))
+    page.goto("/p/")  # where the login lands: an officer is sent on to the portal
+    page.wait_for_url("**/buyer/")
+
+    assert page.inner_text("[data-count=overdue]") == "1"
+    assert page.inner_text("[data-count=open]") == "2"
+    late_row = page.locator(f"tr[data-obligation='{late.pk}']")
+    assert "overdue" in late_row.get_attribute("class")
+    assert "Overdue" in late_row.inner_text()
+    upcoming_row = page.locator(f"tr[data-obligation='{upcoming.pk}']")
+    assert "overdue" not in (upcoming_row.get_attribute("class") or "")
+    # The highlight is visible, not just a class name: the row has a tinted background.
+    background = late_row.locator("td").first.evaluate("el => getComputedStyle(el).backgroundColor")
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent")
+
+    late_row.get_by_role("link", name="Act").click()
+    page.wait_for_url(f"**/buyer/obligations/{late.pk}/")
+    page.fill("textarea[name=note]", "All purchase orders with the supplier put on hold.")
+    page.set_input_files(
+        "input[name=evidence]",
+        files=[{"name": "po-hold.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+    )
+    page.get_by_role("button", name="Attest fulfilment").click()
+    page.wait_for_url(f"**/buyer/obligations/{late.pk}/")
+    assert "Fulfilment attested" in page.inner_text("main")
+
+    page.get_by_role("link", name="Overview").click()
+    page.wait_for_url("**/buyer/")
+    assert page.inner_text("[data-count=overdue]") == "0"
+    assert page.inner_text("[data-count=open]") == "1"
+    assert page.locator(f"tr[data-obligation='{late.pk}']").count() == 1  # now under "closed"
+
+    late.refresh_from_db()
+    assert late.state == ObligationState.FULFILLED
+    assert late.evidence_sha256
+    assert BuyerObligation.objects.get(pk=upcoming.pk).state == ObligationState.PENDING
