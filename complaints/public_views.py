@@ -155,6 +155,7 @@ class StatusView(PublicComplaintMixin, TemplateView):
                 self.get_context_data(form=forms.ReceiptCodeForm(request.POST)), status=400
             )
         case = selectors.case_for_receipt(program=self.program, code=code)
+        self.receipt_code = code
         if case is None:
             # One message for every wrong code: nothing tells a guesser how close it was.
             return self.render_to_response(
@@ -189,5 +190,6 @@ class StatusView(PublicComplaintMixin, TemplateView):
             sent=sent,
             from_worker=Direction.FROM_WORKER,
             closed=case.status == CaseStatus.CLOSED,
+            receipt_code=self.receipt_code,
         )
         return self.render_to_response(context, status=status)

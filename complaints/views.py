@@ -1,5 +1,7 @@
 """Staff workspace of the complaint line (/p/<program>/complaints/...)."""
 
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
@@ -172,7 +174,7 @@ class CaseActionView(CaseMixin, TemplateView):
             raise PermissionDenied
         form = self.form_class(request.POST, request.FILES, **self.form_kwargs())
         if form.is_valid():
-            result = run_service(form, self.call, form=form, case=case)
+            result = run_service(form, functools.partial(self.call, form, case))
             if result is not None:
                 messages.success(request, self.success_message)
                 return redirect("complaints:case_detail", program=self.program.slug, pk=case.pk)

@@ -7,6 +7,11 @@ from wsr.roles import Role
 
 
 @pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _clean_throttle_buckets(settings):
     # Throttle buckets live in this run's own Redis database (WSR_TEST_REDIS_BASE).
     cache.clear()
