@@ -26,12 +26,12 @@ from . import portal_selectors
 from . import services as enforcement_services
 from .models import ObligationState
 from .portal_serializers import (
-    AgreementSerializer,
-    AttestSerializer,
-    DoNotSourceSerializer,
-    MembershipSerializer,
-    ObligationSerializer,
-    PremiumPeriodSerializer,
+    PortalAgreementSerializer,
+    PortalAttestSerializer,
+    PortalDoNotSourceSerializer,
+    PortalMembershipSerializer,
+    PortalObligationSerializer,
+    PortalPremiumPeriodSerializer,
 )
 
 app_name = "buyer-api"
@@ -71,7 +71,7 @@ class BuyerPortalViewSet(viewsets.GenericViewSet):
 class MembershipViewSet(mixins.ListModelMixin, BuyerPortalViewSet):
     """The programs and buyers you act for."""
 
-    serializer_class = MembershipSerializer
+    serializer_class = PortalMembershipSerializer
     pagination_class = None
 
     def get_queryset(self):
@@ -126,7 +126,7 @@ OBLIGATION_EXAMPLE = OpenApiExample(
 )
 @extend_schema(tags=["buyer portal"])
 class ObligationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BuyerPortalViewSet):
-    serializer_class = ObligationSerializer
+    serializer_class = PortalObligationSerializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -147,7 +147,7 @@ class ObligationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BuyerP
     @extend_schema(
         summary="Acknowledge an obligation",
         request=None,
-        responses={200: ObligationSerializer},
+        responses={200: PortalObligationSerializer},
     )
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
@@ -159,18 +159,18 @@ class ObligationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BuyerP
         summary="Attest fulfilment (note and optional evidence file)",
         description="multipart/form-data with `note` and an optional `evidence` file: PDF, "
         "PNG, JPEG, office document or CSV, checked by content; size limited.",
-        request=AttestSerializer,
-        responses={200: ObligationSerializer},
+        request=PortalAttestSerializer,
+        responses={200: PortalObligationSerializer},
     )
     @action(
         detail=True,
         methods=["post"],
         parser_classes=[MultiPartParser, FormParser, JSONParser],
-        serializer_class=AttestSerializer,
+        serializer_class=PortalAttestSerializer,
     )
     def attest(self, request, pk=None):
         obligation = self.get_object()
-        form = AttestSerializer(data=request.data)
+        form = PortalAttestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         enforcement_services.obligation_attest(
             actor=request.user,
@@ -178,7 +178,7 @@ class ObligationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BuyerP
             note=form.validated_data["note"],
             evidence=form.validated_data.get("evidence") or None,
         )
-        return Response(ObligationSerializer(self.get_object()).data)
+        return Response(PortalObligationSerializer(self.get_object()).data)
 
 
 @extend_schema(tags=["buyer portal"])
@@ -228,7 +228,7 @@ class ObligationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BuyerP
     )
 )
 class DoNotSourceViewSet(mixins.ListModelMixin, BuyerPortalViewSet):
-    serializer_class = DoNotSourceSerializer
+    serializer_class = PortalDoNotSourceSerializer
     pagination_class = None
 
     def get_queryset(self):
@@ -241,7 +241,7 @@ class DoNotSourceViewSet(mixins.ListModelMixin, BuyerPortalViewSet):
     retrieve=extend_schema(summary="One agreement"),
 )
 class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BuyerPortalViewSet):
-    serializer_class = AgreementSerializer
+    serializer_class = PortalAgreementSerializer
 
     def get_queryset(self):
         memberships = self.scope if self.action == "list" else self.memberships
@@ -277,16 +277,16 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BuyerPo
         summary="Premium owed and paid per period",
         parameters=[PROGRAM_PARAM],
         responses=inline_serializer(
-            "PremiumSummary",
+            "PortalPremiumSummary",
             fields={
-                "periods": PremiumPeriodSerializer(many=True),
+                "periods": PortalPremiumPeriodSerializer(many=True),
                 "totals": serializers.ListField(child=serializers.DictField()),
             },
         ),
     )
 )
 class PremiumViewSet(BuyerPortalViewSet):
-    serializer_class = PremiumPeriodSerializer
+    serializer_class = PortalPremiumPeriodSerializer
     pagination_class = None
 
     def list(self, request, *args, **kwargs):
@@ -294,7 +294,7 @@ class PremiumViewSet(BuyerPortalViewSet):
         totals = portal_selectors.premium_totals(periods)
         return Response(
             {
-                "periods": PremiumPeriodSerializer(periods, many=True).data,
+                "periods": PortalPremiumPeriodSerializer(periods, many=True).data,
                 "totals": [{k: str(v) for k, v in t.items()} for t in totals],
             }
         )

@@ -61,10 +61,6 @@ def _pairs_q(memberships, program_field="program_id", buyer_field="buyer_id"):
     return functools.reduce(operator.or_, clauses)
 
 
-def _programs_q(memberships, program_field="program_id"):
-    return Q(**{f"{program_field}__in": sorted({m.program_id for m in memberships})})
-
-
 # ---------------------------------------------------------------- obligations
 
 

@@ -13,7 +13,7 @@ class PortalSupplierSerializer(serializers.Serializer):
     country = serializers.CharField(source="supplier.country")
 
 
-class ObligationSerializer(serializers.Serializer):
+class PortalObligationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     program = serializers.SlugField(source="program.slug")
     program_name = serializers.CharField(source="program.name")
@@ -37,7 +37,7 @@ class ObligationSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class AttestSerializer(serializers.Serializer):
+class PortalAttestSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=5000)
     evidence = serializers.FileField(required=False, allow_null=True)
 
@@ -52,7 +52,7 @@ class AttestSerializer(serializers.Serializer):
         return upload
 
 
-class DoNotSourceSerializer(serializers.Serializer):
+class PortalDoNotSourceSerializer(serializers.Serializer):
     program = serializers.SlugField(source="program.slug")
     supplier_id = serializers.IntegerField()
     supplier = serializers.CharField(source="supplier.legal_name")
@@ -67,7 +67,7 @@ class DoNotSourceSerializer(serializers.Serializer):
     )
 
 
-class AgreementSerializer(serializers.Serializer):
+class PortalAgreementSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     program = serializers.SlugField(source="program.slug")
     buyer = serializers.CharField(source="buyer.name")
@@ -87,7 +87,7 @@ class AgreementSerializer(serializers.Serializer):
         return bool(agreement.document)
 
 
-class PremiumPeriodSerializer(serializers.Serializer):
+class PortalPremiumPeriodSerializer(serializers.Serializer):
     program = serializers.CharField(source="program_name")
     period_start = serializers.DateField()
     period_end = serializers.DateField()
@@ -98,7 +98,7 @@ class PremiumPeriodSerializer(serializers.Serializer):
     shortfall = serializers.DecimalField(max_digits=16, decimal_places=2)
 
 
-class MembershipSerializer(serializers.Serializer):
+class PortalMembershipSerializer(serializers.Serializer):
     program = serializers.SlugField(source="program.slug")
     program_name = serializers.CharField(source="program.name")
     buyer_id = serializers.IntegerField()
