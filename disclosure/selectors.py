@@ -14,6 +14,7 @@ from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from programs import selectors as program_selectors
 from programs.models import Agreement, SourcingRelationship
@@ -342,8 +343,14 @@ def chart_data(stats):
         data["complaints"] = {
             "labels": [row["month"] for row in complaints["monthly"]],
             "series": [
-                {"label": "Received", "data": [r["received"] for r in complaints["monthly"]]},
-                {"label": "Resolved", "data": [r["resolved"] for r in complaints["monthly"]]},
+                {
+                    "label": gettext("Received"),
+                    "data": [r["received"] for r in complaints["monthly"]],
+                },
+                {
+                    "label": gettext("Resolved"),
+                    "data": [r["resolved"] for r in complaints["monthly"]],
+                },
             ],
             "type": "bar",
         }
@@ -352,7 +359,9 @@ def chart_data(stats):
         rows = enforcement["violations_by_category"]
         data["violations"] = {
             "labels": [r["label"] for r in rows],
-            "series": [{"label": "Confirmed violations", "data": [r["count"] for r in rows]}],
+            "series": [
+                {"label": gettext("Confirmed violations"), "data": [r["count"] for r in rows]}
+            ],
             "type": "bar",
         }
     if stats.get("cap_series"):
@@ -360,7 +369,10 @@ def chart_data(stats):
         data["cap"] = {
             "labels": [r["date"] for r in rows],
             "series": [
-                {"label": "Corrective actions fixed (%)", "data": [r["rate"] * 100 for r in rows]}
+                {
+                    "label": gettext("Corrective actions fixed (%)"),
+                    "data": [r["rate"] * 100 for r in rows],
+                }
             ],
             "type": "line",
         }
@@ -368,7 +380,9 @@ def chart_data(stats):
         rows = stats["education"]
         data["education"] = {
             "labels": [r["season"] for r in rows],
-            "series": [{"label": "Workers reached", "data": [r["workers_reached"] for r in rows]}],
+            "series": [
+                {"label": gettext("Workers reached"), "data": [r["workers_reached"] for r in rows]}
+            ],
             "type": "bar",
         }
     return data
