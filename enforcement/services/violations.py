@@ -125,7 +125,10 @@ def violation_propose(
 def _enqueue_apply(violation_id, program_id):
     from ..tasks import apply_consequences
 
-    apply_consequences.delay(violation_id, program_id)
+    try:
+        apply_consequences.delay(violation_id, program_id)
+    except Exception:  # noqa: BLE001 - the outbox row is committed; the sweeper retries
+        log.warning("could not publish apply_consequences(%s); the sweeper will", violation_id)
 
 
 @transaction.atomic
