@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -670,8 +670,8 @@ def cap_items_mark_overdue(*, program, today=None):
     2. For every overdue item, each escalation threshold it has crossed becomes one
        ``CAPEscalationRequest`` (unique per item and threshold: a second insert is
        impossible).
-    3. Unsent requests are sent to ``enforcement.services.escalation_advance`` under
-       ``SELECT … FOR UPDATE SKIP LOCKED``, and marked sent in the same transaction.
+    3. Unsent requests go to ``escalations_dispatch``, which raises the supplier to
+       the stage the policy names (one ``escalation_advance`` call per missing stage).
 
     Returns (marked, requested, sent).
     """
@@ -753,14 +753,37 @@ def _escalations_request(*, program, today):
     return requested
 
 
+def _current_stage(*, program, supplier):
+    try:
+        from enforcement.selectors import standing_for_supplier
+    except ImportError:
+        return 0
+    standing = standing_for_supplier(program=program, supplier=supplier)
+    return standing.stage if standing else 0
+
+
+# Namespace of the advisory lock serializing escalation of one supplier.
+_ESCALATION_LOCK = 0x4341
+
+
 def escalations_dispatch(*, program):
+    """Send owed escalation requests to enforcement, oldest first.
+
+    The policy names the stage an overdue item calls for, so a request only raises the
+    supplier to that stage: when the supplier already stands there (another item, or a
+    violation, got it there) the request is settled without a call. Many late items
+    therefore never compound into termination on their own. Each request is claimed
+    with ``FOR UPDATE SKIP LOCKED`` and a per-supplier advisory lock, and marked sent in
+    the transaction that calls ``escalation_advance``; enforcement is also idempotent
+    per (source_kind, source_ref).
+    """
     advance = _escalation_advance()
     if advance is None:
         return 0
     sent = 0
     ids = list(
         CAPEscalationRequest.objects.filter(program=program, sent_at__isnull=True)
-        .order_by("requested_at", "pk")
+        .order_by("requested_at", "days_overdue", "pk")
         .values_list("pk", flat=True)
     )
     for pk in ids:
@@ -772,6 +795,24 @@ def escalations_dispatch(*, program):
                 .first()
             )
             if req is None:
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)", [_ESCALATION_LOCK, req.supplier_id]
+                )
+            current = _current_stage(program=program, supplier=req.supplier)
+            if current >= req.stage:
+                req.sent_at = timezone.now()
+                req.result_ref = f"already at stage {current}"
+                req.save(update_fields=["sent_at", "result_ref"])
+                audit_log(
+                    program=program,
+                    actor="audits.overdue_job",
+                    verb="cap_item.escalation_settled",
+                    object_type="audits.capitem",
+                    object_id=str(req.item_id),
+                    payload={"stage": req.stage, "current_stage": current},
+                )
                 continue
             result = advance(
                 actor="audits.overdue_job",
