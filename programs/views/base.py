@@ -74,9 +74,10 @@ class ServiceFormView(ProgramViewMixin, FormView):
         result = run_service(form, lambda: self.perform(form))
         if result is None:
             return self.form_invalid(form)
+        url = self.success_url_for(result)  # may set a message naming the result
         if self.success_message:
             messages.success(self.request, self.success_message)
-        return redirect(self.success_url_for(result))
+        return redirect(url)
 
 
 def changed(form):
