@@ -782,7 +782,7 @@ def finding_refer(*, actor, finding):
     except ImportError as exc:
         raise DomainError("enforcement is not available") from exc
     finding = (
-        Finding.objects.select_for_update()
+        Finding.objects.select_for_update(of=("self",))
         .select_related("case", "provision", "facility")
         .get(pk=finding.pk)
     )
