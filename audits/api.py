@@ -18,6 +18,7 @@ from .serializers import (
     AuditReportSerializer,
     AuditSerializer,
     AuditTransitionSerializer,
+    CAPItemCommentSerializer,
     CAPItemSerializer,
     CAPItemTransitionSerializer,
     CAPSerializer,
@@ -77,7 +78,7 @@ class AuditViewSet(
         data = {
             k: v
             for k, v in serializer.validated_data.items()
-            if k not in ("facility", "lead_auditor")
+            if k not in ("facility", "lead_auditor", "team")
         }
         serializer.instance = services.audit_update(
             actor=self.request.user, audit=serializer.instance, **data
@@ -181,6 +182,15 @@ class CAPItemViewSet(
         data.is_valid(raise_exception=True)
         services.cap_item_transition(actor=request.user, item=item, **data.validated_data)
         return Response(CAPItemSerializer(self.get_object(), context={"view": self}).data)
+
+    @extend_schema(request=CAPItemCommentSerializer, responses=CAPItemCommentSerializer)
+    @action(detail=True, methods=["post"])
+    def comment(self, request, *args, **kwargs):
+        item = self.get_object()
+        data = CAPItemCommentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = services.cap_item_comment(actor=request.user, item=item, **data.validated_data)
+        return Response({"body": comment.body}, status=201)
 
 
 class EducationSessionViewSet(

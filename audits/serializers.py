@@ -26,6 +26,9 @@ class AuditSerializer(serializers.ModelSerializer):
     lead_auditor = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.none(), required=False, allow_null=True
     )
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.none(), many=True, write_only=True, required=False
+    )
     coverage = serializers.FloatField(read_only=True)
     finding_count = serializers.IntegerField(read_only=True)
 
@@ -40,6 +43,7 @@ class AuditSerializer(serializers.ModelSerializer):
             "actual_start",
             "actual_end",
             "lead_auditor",
+            "team",
             "workforce_size",
             "workers_interviewed",
             "management_interviewed",
@@ -58,9 +62,11 @@ class AuditSerializer(serializers.ModelSerializer):
         program = _program(self)
         if program is not None:
             self.fields["facility"].queryset = Facility.objects.filter(program=program)
-            self.fields["lead_auditor"].queryset = get_user_model().objects.filter(
+            members = get_user_model().objects.filter(
                 memberships__program=program, memberships__is_active=True
             )
+            self.fields["lead_auditor"].queryset = members
+            self.fields["team"].child_relation.queryset = members
 
 
 class AuditTransitionSerializer(serializers.Serializer):
@@ -198,3 +204,7 @@ class AuditReportSerializer(serializers.ModelSerializer):
         view = self.context.get("view")
         if _program(self) is not None:
             self.fields["audit"].queryset = view.visible_audits()
+
+
+class CAPItemCommentSerializer(serializers.Serializer):
+    body = serializers.CharField()

@@ -84,6 +84,7 @@ def samples(world):
         "audits-api:cap-detail": {"pk": item.cap_id},
         "audits-api:cap-item-detail": {"pk": item.pk},
         "audits-api:cap-item-transition": {"pk": item.pk},
+        "audits-api:cap-item-comment": {"pk": item.pk},
         "audits-api:education-session-detail": {"pk": session.pk},
         "audits-api:report-detail": {"pk": report.pk},
     }

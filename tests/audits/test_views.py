@@ -439,6 +439,12 @@ def test_api_records_an_audit_finding_and_cap_item(personas, client_for):
     )
     assert response.status_code == 409
     response = client.post(
+        url("audits-api:cap-item-comment", a, pk=item_id),
+        {"body": "Photos of the new shade received."},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    response = client.post(
         url("audits-api:audit-transition", a, pk=audit_id),
         {"status": "fieldwork"},
         content_type="application/json",
@@ -455,3 +461,21 @@ def test_api_records_an_audit_finding_and_cap_item(personas, client_for):
     assert not Finding.objects.filter(audit=b_audit).exists()
     progress = client.get(url("audits-api:cap-progress", a) + "?as_of=2026-01-01").json()
     assert progress["facilities"][str(a.facility.pk)] is None
+
+
+def test_dashboard_panel_and_beat_schedule(personas, client_for):
+    from audits.tasks import BEAT_SCHEDULE
+    from wsr.celery import app
+
+    a = personas.a
+    item = make_cap_item(a)
+    for status in ("in_progress", "reported_done", "verified"):
+        services.cap_item_transition(actor=a.user(Role.STAFF), item=item, status=status)
+    make_cap_item(a)
+    response = client_for(a.user(Role.VIEWER)).get(
+        reverse("programs:dashboard", kwargs={"program": a.slug})
+    )
+    body = " ".join(response.content.decode().split())
+    assert "<strong>50%</strong> CAP items verified" in body
+    for entry in BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks
