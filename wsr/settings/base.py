@@ -311,3 +311,8 @@ if len(_tile) > 2 and _tile[0] in ("https:", "http:"):
     if _tile_origin not in SECURE_CSP["img-src"]:
         SECURE_CSP["img-src"].append(_tile_origin)
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
+
+# --- programs ---
+# The platform's public base URL, for links in e-mails sent outside a request (member
+# invitations). No trailing slash.
+SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
