@@ -161,7 +161,7 @@ def _send_invitation(user, program, role, new_account):
         uid = urlsafe_base64_encode(force_bytes(user.pk))
         token = default_token_generator.make_token(user)
         path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
-        lines.append(f"Set your password here: {path}")
+        lines.append(f"Set your password here: {settings.SITE_URL}{path}")
     send_mail(f"Invitation to {program.name}", "\n\n".join(lines), None, [user.email])
 
 

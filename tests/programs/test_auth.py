@@ -126,3 +126,22 @@ def test_admin_domain_models_are_read_only(a, client_for):
     assert (
         client.get(reverse("admin:programs_facility_changelist"), {"q": "Farm"}).status_code == 200
     )
+
+
+def test_invitation_link_sets_the_password(a, mailoutbox, django_capture_on_commit_callbacks):
+    from programs import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.membership_invite(
+            actor=a.user(Role.ADMIN), program=a.program, email="invitee@example.org", role="staff"
+        )
+    link = re.search(r"http://localhost:8000(/accounts/reset/\S+/)", mailoutbox[0].body).group(1)
+    client = Client()
+    r = client.get(link, follow=True)
+    assert "Choose a new password" in r.content.decode()
+    client.post(
+        r.redirect_chain[-1][0],
+        {"new_password1": "invited and welcome 99", "new_password2": "invited and welcome 99"},
+    )
+    user = get_user_model().objects.get(email="invitee@example.org")
+    assert user.check_password("invited and welcome 99")
