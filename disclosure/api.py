@@ -213,8 +213,8 @@ class SupplierListView(PublicListView):
     serializer_class = PublicSupplierSerializer
 
     def get_queryset(self):
-        self.standings = selectors.supplier_standings(program=self.program)
-        self.caps = selectors.cap_by_facility(program=self.program)
+        self.standings = selectors.supplier_standings(program=self.program, version=self.version)
+        self.caps = selectors.cap_by_facility(program=self.program, version=self.version)
         return selectors.public_suppliers(
             program=self.program,
             standings=self.standings,

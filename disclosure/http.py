@@ -36,7 +36,10 @@ def not_modified_response(etag, version):
 def set_validators(response, etag, version):
     response["ETag"] = etag
     response["Last-Modified"] = http_date(version.at.timestamp())
-    # Public data: any cache may keep it briefly, and must revalidate with the ETag.
+    # Public data could be kept briefly by any cache and revalidated with the ETag. Note
+    # that wsr.middleware.PublicPrivacyMiddleware currently replaces Cache-Control with
+    # "no-store" on every public path (a platform privacy decision), so today only
+    # clients that keep the ETag themselves (harvesters, scripts) revalidate.
     patch_cache_control(response, public=True, max_age=MAX_AGE, must_revalidate=True)
     response["Vary"] = "Accept, Accept-Language"
     return response

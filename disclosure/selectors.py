@@ -183,14 +183,27 @@ def _active_buyer_count():
     return Coalesce(Subquery(active), 0)
 
 
-def supplier_standings(*, program):
-    """{supplier_id: raw standing} from enforcement, or UNPUBLISHED."""
-    return _published("enforcement.selectors", "supplier_standings", program=program)
+def supplier_standings(*, program, version=None):
+    """{supplier_id: raw standing} from enforcement, or UNPUBLISHED; computed once per
+    data version (it has a row per supplier)."""
+    version = version or data_version(program)
+    return cached(
+        program,
+        version,
+        "standings",
+        lambda: _published("enforcement.selectors", "supplier_standings", program=program),
+    )
 
 
-def cap_by_facility(*, program):
-    """{facility_id: rate} from audits, or UNPUBLISHED."""
-    return _published("audits.selectors", "cap_progress_by_facility", program=program)
+def cap_by_facility(*, program, version=None):
+    """{facility_id: rate} from audits, or UNPUBLISHED; computed once per data version."""
+    version = version or data_version(program)
+    return cached(
+        program,
+        version,
+        "caps",
+        lambda: _published("audits.selectors", "cap_progress_by_facility", program=program),
+    )
 
 
 def standing_choices(*, standings):
@@ -249,17 +262,20 @@ def supplier_record(supplier, *, standings, caps):
     )
 
 
-def supplier_records(*, program, chunk_size=500, **filters):
+def supplier_records(*, program, chunk_size=500, version=None, **filters):
     """Every supplier as a public record, streamed (memory stays flat in the rows)."""
-    standings = supplier_standings(program=program)
-    caps = cap_by_facility(program=program)
+    version = version or data_version(program)
+    standings = supplier_standings(program=program, version=version)
+    caps = cap_by_facility(program=program, version=version)
     qs = public_suppliers(program=program, standings=standings, **filters)
     for supplier in qs.iterator(chunk_size=chunk_size):
         yield supplier_record(supplier, standings=standings, caps=caps)
 
 
-def facility_records(*, program, chunk_size=500, **filters):
-    for record in supplier_records(program=program, chunk_size=chunk_size, **filters):
+def facility_records(*, program, chunk_size=500, version=None, **filters):
+    for record in supplier_records(
+        program=program, chunk_size=chunk_size, version=version, **filters
+    ):
         yield from POLICY.facility_rows(record)
 
 

@@ -100,8 +100,8 @@ def program_page(request, program):
 
 def _render_program_page(request, program, lang):
     version = selectors.data_version(program)
-    standings = selectors.supplier_standings(program=program)
-    caps = selectors.cap_by_facility(program=program)
+    standings = selectors.supplier_standings(program=program, version=version)
+    caps = selectors.cap_by_facility(program=program, version=version)
     countries = selectors.cached(
         program, version, "countries", lambda: selectors.country_choices(program=program)
     )
@@ -233,7 +233,9 @@ def suppliers_csv(request, program):
     def body(version):
         writer = csv.writer(_Echo())
         yield writer.writerow(names)
-        for row in selectors.facility_records(program=program, chunk_size=STREAM_CHUNK):
+        for row in selectors.facility_records(
+            program=program, chunk_size=STREAM_CHUNK, version=version
+        ):
             yield writer.writerow([_csv_value(row[name]) for name in names])
 
     return _stream(
@@ -279,7 +281,9 @@ def suppliers_json(request, program):
         header = _dumps(_header(program, version, request))
         yield header[:-1] + ',"suppliers":['
         first = True
-        for record in selectors.supplier_records(program=program, chunk_size=STREAM_CHUNK):
+        for record in selectors.supplier_records(
+            program=program, chunk_size=STREAM_CHUNK, version=version
+        ):
             yield ("" if first else ",") + _dumps(record)
             first = False
         yield "]}\n"
@@ -311,7 +315,9 @@ def suppliers_geojson(request, program):
         header = _dumps({"type": "FeatureCollection", **_header(program, version, request)})
         yield header[:-1] + ',"features":['
         first = True
-        for row in selectors.facility_records(program=program, chunk_size=STREAM_CHUNK):
+        for row in selectors.facility_records(
+            program=program, chunk_size=STREAM_CHUNK, version=version
+        ):
             if row["facility_id"] is None:
                 continue  # a supplier without a facility has no place on a map
             yield ("" if first else ",") + _dumps(_feature(row))
