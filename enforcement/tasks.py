@@ -71,6 +71,19 @@ def expire_suspensions():
     return len(ids)
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def check_premium_shortfalls():
+    """Daily: propose premium violations for shortfalls beyond each program's tolerance
+    (idempotent: one violation per supplier and period)."""
+    from programs.models import Program
+
+    opened = 0
+    for program in Program.objects.all():
+        result = services.premium_shortfall_check(actor="enforcement", program=program)
+        opened += len(result["opened"])
+    return opened
+
+
 BEAT_SCHEDULE = {
     "enforcement-sweep-unapplied": {
         "task": "enforcement.tasks.sweep_unapplied_consequences",
@@ -79,6 +92,10 @@ BEAT_SCHEDULE = {
     "enforcement-obligations-overdue": {
         "task": "enforcement.tasks.mark_overdue_obligations",
         "schedule": crontab(minute=5),
+    },
+    "enforcement-premium-shortfalls": {
+        "task": "enforcement.tasks.check_premium_shortfalls",
+        "schedule": crontab(minute=30, hour=2),
     },
     "enforcement-expire-suspensions": {
         "task": "enforcement.tasks.expire_suspensions",

@@ -178,11 +178,17 @@ def current_policy(program):
 @transaction.atomic
 def policy_ensure_default(*, actor, program):
     """Return the program's ratified policy, creating and ratifying the default ladder
-    when the program has none. Serialized per program by a row lock on the program, so
-    two concurrent callers cannot both create version 1."""
+    when the program has none. Creation is serialized per program by a row lock on the
+    program (and a unique constraint allows one ratified version), so two concurrent
+    callers cannot both create version 1."""
     from programs.models import Program
 
-    Program.objects.select_for_update().filter(pk=program.pk).first()
+    policy = current_policy(program)
+    if policy is not None:
+        return policy
+    # NO KEY UPDATE: serializes creators without blocking inserts that reference the
+    # program (their foreign-key checks take KEY SHARE locks).
+    Program.objects.select_for_update(no_key=True).filter(pk=program.pk).first()
     policy = current_policy(program)
     if policy is not None:
         return policy
@@ -220,7 +226,7 @@ def policy_draft_create(*, actor, program):
     require_role(actor, program, {Role.ADMIN}, "edit the consequence policy")
     from programs.models import Program
 
-    Program.objects.select_for_update().filter(pk=program.pk).first()
+    Program.objects.select_for_update(no_key=True).filter(pk=program.pk).first()
     if ConsequencePolicy.objects.filter(program_id=program.pk, status="draft").exists():
         raise IllegalTransition("This program already has a draft consequence policy.")
     source = current_policy(program)

@@ -173,3 +173,13 @@ def test_shortfall_within_tolerance_opens_nothing(a):
     _ledger(a, paid=Decimal("1000.00"), distributed=Decimal("960.00"))  # 4% < 5%
     result = services.premium_shortfall_check(actor=a.user("staff"), program=a.program)
     assert result["opened"] == [] and result["shortfalls"] == 0
+
+
+def test_daily_beat_job_proposes_premium_violations_once(a):
+    from enforcement.tasks import check_premium_shortfalls
+
+    _add_premium_provision(a)
+    _ledger(a, paid=Decimal("1000.00"), distributed=Decimal("700.00"))
+    assert check_premium_shortfalls() == 1
+    assert check_premium_shortfalls() == 0
+    assert Violation.objects.filter(source_kind="premium_shortfall").count() == 1
