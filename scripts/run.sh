@@ -43,5 +43,5 @@ MSG
 # Any one process ending (a crash, a port in use) stops the others.
 wait -n "${pids[@]}"
 status=$?
-echo "A process exited (status $status)."
+echo "One of the processes ended (status $status); stopping the others."
 exit "$status"
