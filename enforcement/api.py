@@ -10,6 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from programs import selectors as program_selectors
 from wsr.roles import INTERNAL_ROLES
 from wsr.tenancy import ProgramViewSet
 
@@ -27,9 +28,11 @@ from .models import (
     Violation,
 )
 from .serializers import (
+    BindAgreementSerializer,
     BreachSerializer,
     BuyerObligationSerializer,
     EmptySerializer,
+    EnforcementSettingsSerializer,
     EnforcementStatsSerializer,
     LedgerImportSerializer,
     LedgerImportUploadSerializer,
@@ -37,9 +40,11 @@ from .serializers import (
     PolicySerializer,
     PremiumPaymentSerializer,
     PurchaseReportSerializer,
+    RatifySerializer,
     ReasonSerializer,
     ReconciliationRowSerializer,
     RemediationNoteSerializer,
+    RuleInputSerializer,
     SanctionSerializer,
     ShortfallCheckSerializer,
     StandingEventSerializer,
@@ -186,11 +191,87 @@ class BreachViewSet(mixins.ListModelMixin, ProgramViewSet):
 
 
 class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProgramViewSet):
+    """Versions of the consequence ladder. Admins start a draft (a copy of the ratified
+    version), set rules on it, ratify it (the previous version is superseded), and bind
+    agreements to a ratified version. ``settings`` holds who may confirm, the premium
+    tolerance and the breach grace period."""
+
     serializer_class = PolicySerializer
     queryset = ConsequencePolicy.objects.all()
 
     def get_scoped_queryset(self):
         return selectors.policy_list(program=self.program)
+
+    def _policy(self):
+        return selectors.get_or_404(self.get_scoped_queryset(), pk=self.kwargs["pk"])
+
+    def _respond(self, policy, code=status.HTTP_200_OK):
+        fresh = self.get_scoped_queryset().get(pk=policy.pk)
+        return Response(PolicySerializer(fresh).data, status=code)
+
+    @extend_schema(request=None, responses={201: PolicySerializer})
+    @action(detail=False, methods=["post"], serializer_class=EmptySerializer)
+    def draft(self, request, *args, **kwargs):
+        draft = services.policy_draft_create(actor=request.user, program=self.program)
+        return self._respond(draft, status.HTTP_201_CREATED)
+
+    @extend_schema(request=RuleInputSerializer, responses=PolicySerializer)
+    @action(detail=True, methods=["post"], serializer_class=RuleInputSerializer)
+    def rules(self, request, *args, **kwargs):
+        policy = self._policy()
+        body = RuleInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.policy_rule_set(actor=request.user, policy=policy, **body.validated_data)
+        return self._respond(policy)
+
+    @extend_schema(request=RatifySerializer, responses=PolicySerializer)
+    @action(detail=True, methods=["post"], serializer_class=RatifySerializer)
+    def ratify(self, request, *args, **kwargs):
+        policy = self._policy()
+        body = RatifySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.policy_ratify(
+            actor=request.user,
+            policy=policy,
+            effective_date=body.validated_data.get("effective_date"),
+        )
+        return self._respond(policy)
+
+    @extend_schema(request=BindAgreementSerializer, responses=PolicySerializer)
+    @action(detail=True, methods=["post"], serializer_class=BindAgreementSerializer)
+    def bind(self, request, *args, **kwargs):
+        policy = self._policy()
+        body = BindAgreementSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        agreement = program_selectors.get_or_404(
+            program_selectors.agreement_list(program=self.program),
+            pk=body.validated_data["agreement"],
+        )
+        services.agreement_policy_bind(actor=request.user, agreement=agreement, policy=policy)
+        return self._respond(policy)
+
+    @extend_schema(methods=["get"], request=None, responses=EnforcementSettingsSerializer)
+    @extend_schema(
+        methods=["patch"],
+        request=EnforcementSettingsSerializer,
+        responses=EnforcementSettingsSerializer,
+    )
+    @action(
+        detail=False,
+        methods=["get", "patch"],
+        serializer_class=EnforcementSettingsSerializer,
+        url_path="settings",
+        url_name="settings",
+    )
+    def program_settings(self, request, *args, **kwargs):
+        current = services.settings_for(self.program)
+        if request.method == "PATCH":
+            body = EnforcementSettingsSerializer(current, data=request.data, partial=True)
+            body.is_valid(raise_exception=True)
+            current = services.enforcement_settings_update(
+                actor=request.user, program=self.program, **body.validated_data
+            )
+        return Response(EnforcementSettingsSerializer(current).data)
 
 
 class PurchaseReportViewSet(

@@ -7,6 +7,7 @@ from .models import (
     BuyerObligation,
     ConsequencePolicy,
     ConsequenceRule,
+    EnforcementSettings,
     ImportKind,
     LedgerImport,
     PayrollDistribution,
@@ -360,3 +361,40 @@ class ShortfallCheckSerializer(serializers.Serializer):
     buyer_underpayments = serializers.IntegerField()
     missing_provision = serializers.BooleanField()
     message = serializers.CharField()
+
+
+class RuleInputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ConsequenceRule
+        fields = [
+            "severity",
+            "repeat_count",
+            "window_days",
+            "supplier_action",
+            "cap_required",
+            "suspension_days",
+            "escalation_stage",
+            "buyer_obligation",
+            "obligation_days",
+        ]
+        # Uniqueness per (policy, severity, repeat_count) is "replace", done by the service.
+        validators = []
+
+
+class RatifySerializer(serializers.Serializer):
+    effective_date = serializers.DateField(required=False)
+
+
+class BindAgreementSerializer(serializers.Serializer):
+    agreement = serializers.IntegerField()
+
+
+class EnforcementSettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EnforcementSettings
+        fields = [
+            "confirm_roles",
+            "premium_tolerance_percent",
+            "premium_tolerance_amount",
+            "breach_grace_days",
+        ]

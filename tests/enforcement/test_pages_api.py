@@ -368,3 +368,40 @@ def test_standing_history_and_breach_list_constant_queries(a, client_for):
     assert_constant_queries(
         lambda: client.get(url("enforcement-api:breach-list", a)), grow_breaches
     )
+
+
+def test_api_policy_versioning_and_settings(a, client_for):
+    services.policy_ensure_default(actor="t", program=a.program)
+    admin = client_for(a.user("admin"))
+    draft = admin.post(url("enforcement-api:policy-draft", a))
+    assert draft.status_code == 201, draft.content
+    pk = draft.json()["id"]
+    rule = {
+        "severity": "major",
+        "repeat_count": 2,
+        "window_days": 365,
+        "supplier_action": "suspension",
+        "suspension_days": 30,
+        "escalation_stage": 2,
+        "buyer_obligation": "suspend_purchases",
+        "obligation_days": 10,
+    }
+    response = admin.post(url("enforcement-api:policy-rules", a, pk=pk), rule)
+    assert response.status_code == 200, response.content
+    ratified = admin.post(url("enforcement-api:policy-ratify", a, pk=pk), {})
+    assert ratified.json()["status"] == "ratified"
+    bound = admin.post(url("enforcement-api:policy-bind", a, pk=pk), {"agreement": a.agreement.pk})
+    assert bound.status_code == 200
+    assert a.agreement.enforcement_policy.policy_id == pk
+    assert admin.post(url("enforcement-api:policy-rules", a, pk=pk), rule).status_code == 409
+    staff = client_for(a.user("staff"))
+    assert staff.post(url("enforcement-api:policy-draft", a)).status_code == 400
+    response = admin.patch(
+        url("enforcement-api:policy-settings", a),
+        {"confirm_roles": ["staff"], "breach_grace_days": 7},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert services.settings_for(a.program).breach_grace_days == 7
+    v = propose(a)
+    assert staff.post(url("enforcement-api:violation-confirm", a, pk=v.pk)).status_code == 200
