@@ -7,7 +7,7 @@ on), so a client re-fetching unchanged data gets a 304 after one cheap query.
 import hashlib
 
 from django.http import HttpResponseNotModified
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_etags, quote_etag
 
 MAX_AGE = 60
@@ -41,5 +41,5 @@ def set_validators(response, etag, version):
     # "no-store" on every public path (a platform privacy decision), so today only
     # clients that keep the ETag themselves (harvesters, scripts) revalidate.
     patch_cache_control(response, public=True, max_age=MAX_AGE, must_revalidate=True)
-    response["Vary"] = "Accept, Accept-Language"
+    patch_vary_headers(response, ["Accept", "Accept-Language"])
     return response

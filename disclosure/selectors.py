@@ -6,6 +6,7 @@ inside functions so that this page keeps working (showing "not yet published") w
 app, or one of its functions, does not exist.
 """
 
+import datetime
 import importlib
 import inspect
 
@@ -60,18 +61,28 @@ class DataVersion:
     Every write in the platform goes through a service that appends an AuditEvent in the
     same transaction, so the seq changes exactly when public data may have changed. One
     indexed query (program, seq), whatever the size of the program.
+
+    Some figures also move with the calendar alone (the last twelve months of
+    complaints, the CAP series ending today), so cache keys and validators also carry
+    the date: at worst a figure is recomputed once a day without a write.
     """
 
-    def __init__(self, seq, at):
+    def __init__(self, seq, at, day=None):
         self.seq = seq
-        self.at = at
+        self.day = day or timezone.localdate()
+        midnight = timezone.make_aware(datetime.datetime.combine(self.day, datetime.time.min))
+        self.at = max(at, midnight) if at else midnight
+
+    @property
+    def key(self):
+        return f"{self.seq}-{self.day:%Y%m%d}"
 
     def __str__(self):
-        return str(self.seq)
+        return self.key
 
     @property
     def etag_base(self):
-        return f"v{self.seq}"
+        return f"v{self.key}"
 
 
 def data_version(program):
