@@ -97,3 +97,13 @@ def test_readme_documents_every_environment_variable_the_settings_read():
     assert len(names) > 25
     missing = sorted(name for name in names if f"`{name}`" not in readme)
     assert not missing, f"README.md's configuration table lacks: {missing}"
+
+
+def test_readme_lists_every_demo_login_and_the_password():
+    from wsr.demo.data import DEMO_PASSWORD
+    from wsr.demo.seed import logins
+
+    readme = (ROOT / "README.md").read_text()
+    assert f"`{DEMO_PASSWORD}`" in readme
+    for _program, _role, email in logins():
+        assert f"`{email}`" in readme, email
