@@ -52,14 +52,15 @@ class SupplierFilterForm(forms.Form):
         ]
 
     def filters(self):
-        if not self.is_valid():
-            return {}
+        # An unknown choice (an old link, a country no longer listed) drops that filter
+        # only; the valid ones still apply.
+        self.is_valid()
         data = self.cleaned_data
         return {
-            "search": data["q"].strip(),
-            "country": data["country"],
-            "standing": data["standing"],
-            "stage": data["stage"],
+            "search": (data.get("q") or "").strip(),
+            "country": data.get("country") or "",
+            "standing": data.get("standing") or "",
+            "stage": data.get("stage") or "",
         }
 
 
@@ -143,6 +144,7 @@ def _render_program_page(request, program, lang):
         "standing_published": standings is not selectors.UNPUBLISHED,
         "cap_published": caps is not selectors.UNPUBLISHED,
         "complaint_form_url": complaint_form_url(program),
+        "complaint_status_url": f"/public/{program.slug}/complaints/status/",
         "map_tile_url": settings.MAP_TILE_URL,
         "map_attribution": getattr(
             settings, "MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors"

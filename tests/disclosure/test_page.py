@@ -36,6 +36,7 @@ def test_page_shows_program_parties_and_code(a, client_for):
     # The ratified code, the complaint form, the open data.
     assert "No forced labor" in page and "Free shade and water at every field." in page
     assert f'href="/public/{a.slug}/complaints/new/"' in page
+    assert f'href="/public/{a.slug}/complaints/status/"' in page
     for name in ("suppliers.csv", "suppliers.json", "suppliers.geojson", "buyers.csv"):
         assert f"/public/{a.slug}/{name}" in page
 
@@ -84,6 +85,9 @@ def test_search_and_filters(a, client_for):
     assert "Grower 050 Inc" in page and "Grower 001 Inc" not in page
     page = body_of(client.get(f"/public/{a.slug}/", {"standing": "good", "stage": "0"}))
     assert "Grower 001 Inc" in page
+    # An unknown choice drops that filter only.
+    page = body_of(client.get(f"/public/{a.slug}/", {"q": "Ranch 002", "country": "ZZ"}))
+    assert "Grower 002 Inc" in page and "Grower 001 Inc" not in page
     page = body_of(client.get(f"/public/{a.slug}/", {"standing": "suspended"}))
     assert "Grower 001 Inc" not in page and "No supplier matches." in page
 
