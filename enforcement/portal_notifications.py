@@ -23,6 +23,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from programs.models import Membership
@@ -252,10 +253,17 @@ def _reminder_text(obligation, threshold, today):
             "program": program,
             "category": obligation.violation.provision.get_category_display(),
             "overdue": threshold == OVERDUE_THRESHOLD,
-            "portal_path": "/buyer/",
+            "obligation_url": _absolute(
+                reverse("buyer:obligation_detail", kwargs={"pk": obligation.pk})
+            ),
         },
     )
     return subject, body
+
+
+def _absolute(path):
+    # SITE_URL may be absent in older settings; a path still tells the officer where.
+    return f"{getattr(settings, 'SITE_URL', '')}{path}"
 
 
 def _send(subject, body, recipients):
@@ -321,7 +329,8 @@ def officer_digest_send(*, user_id, today=None):
             "obligations": sorted(obligations, key=lambda o: (not o.is_overdue, o.due_date)),
             "overdue_count": len(overdue),
             "today": today,
-            "portal_path": "/buyer/",
+            "portal_url": _absolute(reverse("buyer:portal")),
+            "notifications_url": _absolute(reverse("buyer:notifications")),
         },
     )
     try:

@@ -82,6 +82,7 @@ def test_reminders_once_per_threshold(personas, time_machine):
     assert sent == [(obligation.pk, 3, (officer.email,))]
     assert len(mail.outbox) == 1
     assert "Due in 3 days" in mail.outbox[0].subject
+    assert f"http://localhost:8000/buyer/obligations/{obligation.pk}/" in mail.outbox[0].body
     assert SECRET_SUMMARY not in mail.outbox[0].body
     # Again the same day, and the next day (still the 3-day threshold): nothing.
     assert run_reminders() == []

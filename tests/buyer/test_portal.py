@@ -517,6 +517,12 @@ def test_obligations_statement_pdf(two_program_world, client_for):
 # ---------------------------------------------------------------- query counts
 
 
+def warm_up(client, url):
+    """One request first: process-wide caches (ContentType, used by guardian's grant
+    lookup) fill once per process, which is not a per-row query."""
+    assert client.get(url).status_code == 200
+
+
 def _grow_obligations(world):
     def grow(n):
         for _ in range(n):
@@ -541,6 +547,7 @@ def test_query_count_constant(personas, client_for, name):
     make_obligation(a)
     client = client_for(a.user(Role.BUYER_OFFICER))
     url = reverse(name) + ("?status=all" if name == "buyer:obligation_list" else "")
+    warm_up(client, url)
     assert_constant_queries(lambda: client.get(url), _grow_obligations(a))
 
 
@@ -567,3 +574,68 @@ def test_obligation_rows_are_attached_to_their_own_program(two_program_world):
     for o in BuyerObligation.objects.all():
         visible = portal_selectors.obligation_list(memberships=memberships).filter(pk=o.pk)
         assert visible.exists() == ((o.program_id, o.buyer_id) in pairs)
+
+
+@pytest.mark.parametrize(
+    "name", ["buyer:agreement_list", "buyer-api:agreement-list", "buyer:portal"]
+)
+def test_agreement_query_count_constant(personas, client_for, name):
+    a = personas.a
+    client = client_for(a.user(Role.BUYER_OFFICER))
+
+    def grow(n):
+        for i in range(n):
+            agreement = program_services.agreement_create(
+                actor=SYSTEM,
+                program=a.program,
+                buyer=a.buyer,
+                title=f"Addendum {i}",
+                signed_date=datetime.date(2025, 6, 1),
+                effective_from=datetime.date(2025, 7, 1),
+                consequence_clause="c",
+            )
+            program_services.signatory_add(
+                actor=SYSTEM, agreement=agreement, party="buyer", name=f"Signer {i}"
+            )
+            program_services.agreement_transition(
+                actor=SYSTEM, agreement=agreement, status="active"
+            )
+
+    warm_up(client, reverse(name))
+    assert_constant_queries(lambda: client.get(reverse(name)), grow)
+
+
+@pytest.mark.parametrize("name", ["buyer:premium", "buyer-api:premium-list", "buyer:portal"])
+def test_premium_query_count_constant(personas, client_for, name):
+    a = personas.a
+    admin = a.user(Role.ADMIN)
+    client = client_for(a.user(Role.BUYER_OFFICER))
+    weeks = iter(range(100))
+
+    def grow(n):
+        for _ in range(n):
+            start = datetime.date(2026, 1, 5) + datetime.timedelta(weeks=next(weeks))
+            end = start + datetime.timedelta(days=6)
+            purchase_report_record(
+                actor=admin,
+                program=a.program,
+                buyer=a.buyer,
+                supplier=a.supplier,
+                period_start=start,
+                period_end=end,
+                volume="1000",
+            )
+            premium_payment_record(
+                actor=admin,
+                program=a.program,
+                buyer=a.buyer,
+                supplier=a.supplier,
+                period_start=start,
+                period_end=end,
+                amount="5.00",
+                paid_on=end,
+            )
+
+    grow(1)
+    warm_up(client, reverse(name))
+    assert_constant_queries(lambda: client.get(reverse(name)), grow)
