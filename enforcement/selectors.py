@@ -355,8 +355,8 @@ def supplier_premium_position(*, program, supplier, period_start, period_end):
 
 def public_enforcement_stats(*, program):
     """Figures the disclosure page publishes: confirmed violations by provision category,
-    the number of confirmed violations, and premium paid to workers to date. Three
-    queries."""
+    the number of confirmed violations and of those remediated, and premium paid to
+    workers to date. Four queries."""
     counted = [
         ViolationState.CONFIRMED,
         ViolationState.CONSEQUENCES_APPLIED,
@@ -377,9 +377,12 @@ def public_enforcement_stats(*, program):
         }
         for r in rows
     ]
+    remediated = Violation.objects.filter(program=program, state=ViolationState.REMEDIATED).count()
     return {
         "violations_by_category": by_category,
         "confirmed_violations": sum(r["count"] for r in by_category),
+        # Remediation progress (Accord style): the share of confirmed violations fixed.
+        "remediated_violations": remediated,
         "premium_paid_to_workers": premium_paid_to_workers(program=program),
         "premium_currency": premium_currency(program=program),
     }
