@@ -1,7 +1,9 @@
 from django.apps import AppConfig
 
-# Haitian Creole is not in Django's LANG_INFO; the language switcher and
-# get_language_info() need it there.
+# Haitian Creole: Django ships no catalog for it, and only recent releases list it in
+# LANG_INFO. The language switcher and get_language_info() need the entry, so it is
+# registered here when missing (a no-op where Django already has it). Our own catalog
+# (locale/ht) carries the complaint pages, including the form error messages.
 HAITIAN_CREOLE = {
     "bidi": False,
     "code": "ht",

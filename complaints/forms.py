@@ -24,6 +24,14 @@ class UploadField(forms.FileField):
     """A file checked by content (magic bytes) and size; the result is kept for the
     service on ``self.inspected`` of the form."""
 
+    default_error_messages = {
+        "invalid": _("No file was sent. Check the form and try again."),
+        "missing": _("No file was sent. Check the form and try again."),
+        "empty": _("The file is empty."),
+        "max_length": _("The file name is too long."),
+        "contradiction": _("No file was sent. Check the form and try again."),
+    }
+
     def clean(self, data, initial=None):
         upload = super().clean(data, initial)
         if upload:
