@@ -7,6 +7,7 @@ import time_machine
 
 from audits import selectors, services
 from audits.models import CAPEscalationRequest, CAPItemStatus, CAPItemStatusChange
+from audits.services import caps as caps_services
 from programs import services as program_services
 from wsr.errors import IllegalTransition
 from wsr.models import AuditEvent
@@ -192,7 +193,7 @@ def test_overdue_job_records_requests_while_enforcement_is_absent(personas, monk
     it can (the import is re-tried on every run)."""
     a = personas.a
     make_cap_item(a, deadline=datetime.date(2026, 2, 1))
-    monkeypatch.setattr(services, "_escalation_advance", lambda: None)
+    monkeypatch.setattr(caps_services, "_escalation_advance", lambda: None)
     with time_machine.travel(at(2026, 2, 10), tick=False):
         assert services.cap_items_mark_overdue(program=a.program) == (1, 1, 0)
         assert services.cap_items_mark_overdue(program=a.program) == (0, 0, 0)

@@ -1,0 +1,380 @@
+"""Corrective action plans: items, follow-ups, the overdue job and escalation."""
+
+import logging
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from wsr.audit import audit_log
+from wsr.errors import DomainError, check_transition
+
+from ..models import (
+    CAP_ITEM_TRANSITIONS,
+    OVERDUE_FROM,
+    CAPEscalationRequest,
+    CAPItem,
+    CAPItemComment,
+    CAPItemStatus,
+    CAPItemStatusChange,
+    CorrectiveActionPlan,
+    SourceKind,
+)
+from ._common import _same_program, _user_id
+from .audits import policy_for
+
+log = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------- CAPs
+
+
+def _cap_for(*, actor, program, facility):
+    cap = CorrectiveActionPlan.objects.filter(program=program, facility=facility).first()
+    if cap is None:
+        try:
+            with transaction.atomic():
+                cap = CorrectiveActionPlan.objects.create(
+                    program=program, facility=facility, opened_by=actor if _user_id(actor) else None
+                )
+        except IntegrityError:  # opened concurrently
+            return CorrectiveActionPlan.objects.get(program=program, facility=facility)
+        audit_log(
+            program=program,
+            actor=actor,
+            verb="cap.opened",
+            obj=cap,
+            payload={"facility": facility.pk},
+        )
+    return cap
+
+
+@transaction.atomic
+def cap_item_create(
+    *,
+    actor,
+    program,
+    facility=None,
+    finding=None,
+    observation,
+    recommendation,
+    deadline,
+    responsible_party,
+    planned_completion_date=None,
+    source_kind=None,
+    source_ref="",
+):
+    """Add an item to the facility's CAP (opening the CAP if needed), from an audit
+    finding, a complaint finding (``source_kind``/``source_ref``) or on its own."""
+    if finding is not None:
+        _same_program(program, finding)
+        facility = facility or finding.facility
+        if finding.facility_id != facility.pk:
+            raise DomainError("The finding is from another facility.")
+        source_kind = source_kind or SourceKind.AUDIT_FINDING
+        source_ref = source_ref or str(finding.pk)
+    if facility is None:
+        raise DomainError("A CAP item needs a facility.")
+    _same_program(program, facility)
+    source_kind = source_kind or SourceKind.OTHER
+    if source_kind not in SourceKind.values:
+        raise DomainError(f"Unknown source '{source_kind}'.")
+    if not observation.strip() or not recommendation.strip() or not responsible_party.strip():
+        raise DomainError("Observation, recommendation and responsible party are required.")
+    cap = _cap_for(actor=actor, program=program, facility=facility)
+    now = timezone.now()
+    item = CAPItem(
+        program=program,
+        cap=cap,
+        facility=facility,
+        finding=finding,
+        source_kind=source_kind,
+        source_ref=source_ref,
+        observation=observation.strip(),
+        recommendation=recommendation.strip(),
+        deadline=deadline,
+        responsible_party=responsible_party.strip(),
+        planned_completion_date=planned_completion_date,
+        status=CAPItemStatus.OPEN,
+        created_at=now,
+    )
+    item.full_clean()
+    item.save()
+    CAPItemStatusChange.objects.create(
+        program=program,
+        item=item,
+        facility=facility,
+        from_status="",
+        to_status=CAPItemStatus.OPEN,
+        at=now,
+        actor=actor if _user_id(actor) else None,
+        note="created",
+    )
+    audit_log(
+        program=program,
+        actor=actor,
+        verb="cap_item.created",
+        obj=item,
+        payload={
+            "facility": facility.pk,
+            "finding": finding.pk if finding else None,
+            "source_kind": source_kind,
+            "deadline": deadline,
+        },
+    )
+    return item
+
+
+@transaction.atomic
+def cap_item_transition(*, actor, item, status, note=""):
+    """Record a follow-up: the item's new status, appended to its history. Locks the item.
+
+    Only auditors (and admin/staff) verify; the caller checks the role, the service
+    checks the table.
+    """
+    item = CAPItem.objects.select_for_update().get(pk=item.pk, program_id=item.program_id)
+    check_transition(CAP_ITEM_TRANSITIONS, item.status, status, "CAP item")
+    previous = item.status
+    item.status = status
+    item.save(update_fields=["status"])
+    CAPItemStatusChange.objects.create(
+        program_id=item.program_id,
+        item=item,
+        facility_id=item.facility_id,
+        from_status=previous,
+        to_status=status,
+        at=timezone.now(),
+        actor=actor if _user_id(actor) else None,
+        note=note,
+    )
+    audit_log(
+        program=item.program,
+        actor=actor,
+        verb="cap_item.transitioned",
+        obj=item,
+        payload={"from": previous, "to": status, "note": note},
+    )
+    return item
+
+
+@transaction.atomic
+def cap_item_update(*, actor, item, **fields):
+    allowed = {"deadline", "planned_completion_date", "responsible_party", "recommendation"}
+    item = CAPItem.objects.select_for_update().get(pk=item.pk, program_id=item.program_id)
+    if item.status == CAPItemStatus.VERIFIED:
+        raise DomainError("A verified item is closed.")
+    changes = {}
+    for key, value in fields.items():
+        if key not in allowed:
+            raise DomainError(f"'{key}' cannot be changed here.")
+        if getattr(item, key) != value:
+            changes[key] = [str(getattr(item, key)), str(value)]
+            setattr(item, key, value)
+    item.full_clean()
+    item.save()
+    audit_log(program=item.program, actor=actor, verb="cap_item.updated", obj=item, payload=changes)
+    return item
+
+
+@transaction.atomic
+def cap_item_comment(*, actor, item, body):
+    if not body.strip():
+        raise DomainError("A comment cannot be empty.")
+    comment = CAPItemComment.objects.create(
+        program_id=item.program_id, item=item, author=actor if _user_id(actor) else None, body=body
+    )
+    audit_log(
+        program=item.program,
+        actor=actor,
+        verb="cap_item.commented",
+        obj=item,
+        payload={"comment": comment.pk},
+    )
+    return comment
+
+
+def _escalation_advance():
+    try:
+        from enforcement.services import escalation_advance
+    except ImportError:
+        return None
+    return escalation_advance
+
+
+def cap_items_mark_overdue(*, program, today=None):
+    """The beat job's work for one program; safe to run any number of times.
+
+    1. Each item past its deadline and still open/in progress moves to ``overdue`` by a
+       conditional UPDATE (``WHERE status IN (open, in_progress)``): only the run whose
+       UPDATE matched writes the history row and the audit event.
+    2. For every overdue item, each escalation threshold it has crossed becomes one
+       ``CAPEscalationRequest`` (unique per item and threshold: a second insert is
+       impossible).
+    3. Unsent requests go to ``escalations_dispatch``, which raises the supplier to
+       the stage the policy names (one ``escalation_advance`` call per missing stage).
+
+    Returns (marked, requested, sent).
+    """
+    today = today or timezone.localdate()
+    marked = 0
+    candidates = list(
+        CAPItem.objects.filter(
+            program=program, status__in=OVERDUE_FROM, deadline__lt=today
+        ).values_list("pk", "status", "facility_id")
+    )
+    for pk, status, facility_id in candidates:
+        with transaction.atomic():
+            updated = CAPItem.objects.filter(pk=pk, status__in=OVERDUE_FROM).update(
+                status=CAPItemStatus.OVERDUE
+            )
+            if updated != 1:
+                continue  # another run, or a follow-up, got there first
+            now = timezone.now()
+            CAPItemStatusChange.objects.create(
+                program=program,
+                item_id=pk,
+                facility_id=facility_id,
+                from_status=status,
+                to_status=CAPItemStatus.OVERDUE,
+                at=now,
+                actor=None,
+                note="deadline passed",
+            )
+            audit_log(
+                program=program,
+                actor="audits.overdue_job",
+                verb="cap_item.overdue",
+                object_type="audits.capitem",
+                object_id=str(pk),
+                payload={"from": status},
+            )
+            marked += 1
+
+    requested = _escalations_request(program=program, today=today)
+    sent = escalations_dispatch(program=program)
+    return marked, requested, sent
+
+
+def _escalations_request(*, program, today):
+    thresholds = policy_for(program).escalation_thresholds()
+    if not thresholds:
+        return 0
+    requested = 0
+    overdue = CAPItem.objects.filter(program=program, status=CAPItemStatus.OVERDUE).values_list(
+        "pk", "deadline", "facility_id", "facility__supplier_id"
+    )
+    for pk, deadline, facility_id, supplier_id in overdue:
+        days = (today - deadline).days
+        for threshold, stage in thresholds:
+            if days < threshold:
+                break
+            with transaction.atomic():
+                obj, created = CAPEscalationRequest.objects.get_or_create(
+                    item_id=pk,
+                    days_overdue=threshold,
+                    defaults={
+                        "program": program,
+                        "supplier_id": supplier_id,
+                        "facility_id": facility_id,
+                        "stage": stage,
+                        "requested_at": timezone.now(),
+                    },
+                )
+                if created:
+                    audit_log(
+                        program=program,
+                        actor="audits.overdue_job",
+                        verb="cap_item.escalation_requested",
+                        object_type="audits.capitem",
+                        object_id=str(pk),
+                        payload={"days_overdue": threshold, "stage": stage, "request": obj.pk},
+                    )
+                    requested += 1
+    return requested
+
+
+def _current_stage(*, program, supplier):
+    try:
+        from enforcement.selectors import standing_for_supplier
+    except ImportError:
+        return 0
+    standing = standing_for_supplier(program=program, supplier=supplier)
+    return standing.stage if standing else 0
+
+
+# Namespace of the advisory lock serializing escalation of one supplier.
+_ESCALATION_LOCK = 0x4341
+
+
+def escalations_dispatch(*, program):
+    """Send owed escalation requests to enforcement, oldest first.
+
+    The policy names the stage an overdue item calls for, so a request only raises the
+    supplier to that stage: when the supplier already stands there (another item, or a
+    violation, got it there) the request is settled without a call. Many late items
+    therefore never compound into termination on their own. Each request is claimed
+    with ``FOR UPDATE SKIP LOCKED`` and a per-supplier advisory lock, and marked sent in
+    the transaction that calls ``escalation_advance``; enforcement is also idempotent
+    per (source_kind, source_ref).
+    """
+    advance = _escalation_advance()
+    if advance is None:
+        return 0
+    sent = 0
+    ids = list(
+        CAPEscalationRequest.objects.filter(program=program, sent_at__isnull=True)
+        .order_by("requested_at", "days_overdue", "pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in ids:
+        with transaction.atomic():
+            req = (
+                CAPEscalationRequest.objects.select_for_update(skip_locked=True)
+                .select_related("supplier", "facility", "item")
+                .filter(pk=pk, sent_at__isnull=True)
+                .first()
+            )
+            if req is None:
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)", [_ESCALATION_LOCK, req.supplier_id]
+                )
+            current = _current_stage(program=program, supplier=req.supplier)
+            if current >= req.stage:
+                req.sent_at = timezone.now()
+                req.result_ref = f"already at stage {current}"
+                req.save(update_fields=["sent_at", "result_ref"])
+                audit_log(
+                    program=program,
+                    actor="audits.overdue_job",
+                    verb="cap_item.escalation_settled",
+                    object_type="audits.capitem",
+                    object_id=str(req.item_id),
+                    payload={"stage": req.stage, "current_stage": current},
+                )
+                continue
+            result = advance(
+                actor="audits.overdue_job",
+                program=program,
+                supplier=req.supplier,
+                facility=req.facility,
+                reason=(
+                    f"CAP item {req.item_id} is {req.days_overdue}+ days overdue "
+                    f"(policy stage {req.stage}): {req.item.observation[:200]}"
+                ),
+                source_kind="cap_item",
+                source_ref=f"{req.item_id}:{req.days_overdue}",
+            )
+            req.sent_at = timezone.now()
+            req.result_ref = str(getattr(result, "pk", result) or "")[:64]
+            req.save(update_fields=["sent_at", "result_ref"])
+            audit_log(
+                program=program,
+                actor="audits.overdue_job",
+                verb="cap_item.escalated",
+                object_type="audits.capitem",
+                object_id=str(req.item_id),
+                payload={"stage": req.stage, "days_overdue": req.days_overdue},
+            )
+            sent += 1
+    return sent

@@ -1,0 +1,178 @@
+"""Corrective action plan pages: the program list, a facility's CAP, items."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from programs.selectors import get_or_404
+from wsr.forms import run_service
+from wsr.pagination import PAGE_SIZE
+
+from .. import selectors, services
+from ..forms import (
+    CAPItemForm,
+    CAPItemTransitionForm,
+    CommentForm,
+    EvidenceForm,
+)
+from ..models import (
+    CAP_ITEM_TRANSITIONS,
+    CAPItemStatus,
+)
+from ..selectors import CAP_WRITE_ROLES
+from ._base import AuditsViewMixin
+
+# ---------------------------------------------------------------- CAPs
+
+
+class CAPListView(AuditsViewMixin, ListView):
+    template_name = "audits/cap_list.html"
+    paginate_by = PAGE_SIZE
+    context_object_name = "items"
+
+    def get_scoped_queryset(self):
+        g = self.request.GET
+        return selectors.cap_item_list(
+            program=self.program,
+            status=g.get("status", "").strip(),
+            facility=g.get("facility") or None,
+            search=g.get("q", "").strip(),
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["statuses"] = CAPItemStatus.choices
+        context["caps"] = selectors.cap_list(program=self.program)[:50]
+        context["progress"] = selectors.cap_progress_by_facility(program=self.program)
+        context["program_rate"] = selectors.cap_progress_program(program=self.program)
+        return context
+
+
+class CAPDetailView(AuditsViewMixin, TemplateView):
+    template_name = "audits/cap_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        cap = get_or_404(selectors.cap_list(program=self.program), pk=self.kwargs["pk"])
+        context.update(
+            cap=cap,
+            items=selectors.cap_item_list(program=self.program, cap=cap),
+            rate=selectors.cap_progress_by_facility(program=self.program).get(cap.facility_id),
+        )
+        return context
+
+
+class CAPItemCreateView(AuditsViewMixin, FormView):
+    template_name = "audits/form.html"
+    form_class = CAPItemForm
+    read_roles = CAP_WRITE_ROLES
+    write_roles = CAP_WRITE_ROLES
+    extra_context = {"title": "New CAP item"}
+
+    def get_form_kwargs(self):
+        finding_pk = self.request.GET.get("finding") or self.request.POST.get("finding")
+        self.finding = self.get_finding(finding_pk) if finding_pk else None
+        return {**super().get_form_kwargs(), "program": self.program, "finding": self.finding}
+
+    def get_initial(self):
+        initial = {"facility": self.request.GET.get("facility")}
+        if self.finding is not None:
+            initial["observation"] = self.finding.facts
+        return initial
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["finding"] = self.finding
+        return context
+
+    def form_valid(self, form):
+        item = run_service(
+            form,
+            services.cap_item_create,
+            actor=self.request.user,
+            program=self.program,
+            finding=self.finding,
+            **form.cleaned_data,
+        )
+        if item is None:
+            return self.form_invalid(form)
+        messages.success(self.request, "CAP item added.")
+        return redirect("audits:cap_item_detail", program=self.program.slug, pk=item.pk)
+
+
+class CAPItemDetailView(AuditsViewMixin, TemplateView):
+    template_name = "audits/cap_item_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        item = self.get_item(self.kwargs["pk"])
+        allowed = sorted(CAP_ITEM_TRANSITIONS[item.status])
+        form = CAPItemTransitionForm()
+        form.fields["status"].choices = [(s, CAPItemStatus(s).label) for s in allowed]
+        context.update(
+            item=item,
+            history=selectors.cap_item_history(item=item),
+            comments=selectors.cap_item_comments(item=item),
+            evidence=selectors.evidence_list(program=self.program, cap_item=item),
+            transition_form=form if allowed else None,
+            comment_form=CommentForm(),
+            evidence_form=EvidenceForm(),
+        )
+        return context
+
+
+class CAPItemTransitionView(AuditsViewMixin, View):
+    write_roles = CAP_WRITE_ROLES
+
+    def post(self, request, *args, **kwargs):
+        item = self.get_item(kwargs["pk"])
+        form = CAPItemTransitionForm(request.POST)
+        if form.is_valid() and run_service(
+            form,
+            services.cap_item_transition,
+            actor=request.user,
+            item=item,
+            status=form.cleaned_data["status"],
+            note=form.cleaned_data["note"],
+        ):
+            messages.success(request, "Status recorded.")
+        else:
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+        return redirect("audits:cap_item_detail", program=self.program.slug, pk=item.pk)
+
+
+class CAPItemCommentView(AuditsViewMixin, View):
+    write_roles = CAP_WRITE_ROLES
+
+    def post(self, request, *args, **kwargs):
+        item = self.get_item(kwargs["pk"])
+        form = CommentForm(request.POST)
+        if form.is_valid() and run_service(
+            form, services.cap_item_comment, actor=request.user, item=item, **form.cleaned_data
+        ):
+            messages.success(request, "Comment added.")
+        return redirect("audits:cap_item_detail", program=self.program.slug, pk=item.pk)
+
+
+class CAPItemEvidenceView(AuditsViewMixin, View):
+    write_roles = CAP_WRITE_ROLES
+
+    def post(self, request, *args, **kwargs):
+        item = self.get_item(kwargs["pk"])
+        form = EvidenceForm(request.POST, request.FILES)
+        if form.is_valid() and run_service(
+            form,
+            services.evidence_attach,
+            actor=request.user,
+            program=self.program,
+            upload=form.cleaned_data["file"],
+            cap_item=item,
+            description=form.cleaned_data["description"],
+        ):
+            messages.success(request, "Evidence attached.")
+        else:
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("audits:cap_item_detail", program=self.program.slug, pk=item.pk)
