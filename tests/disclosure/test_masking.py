@@ -110,16 +110,11 @@ def sensitive_world(personas):
         facility=a.facility,
     )
     complaint_services.case_resolve(actor=admin, case=proven, outcome="substantiated")
-    # The violation as enforcement records it, its summary carrying the case facts.
-    violation = enforcement_services.violation_propose(
-        actor=investigator,
-        program=a.program,
-        provision=a.provision,
-        facility=a.facility,
-        source_kind="complaint_finding",
-        source_ref=str(finding.pk),
-        summary=f"Complaint {proven.reference}: {SECRETS['finding facts']}",
-    )
+    # Referred to enforcement: the violation's summary carries the case facts.
+    finding = complaint_services.finding_refer(actor=admin, finding=finding)
+    from enforcement.models import Violation
+
+    violation = Violation.objects.get(pk=finding.violation_id)
     enforcement_services.violation_confirm(actor=admin, violation=violation)
     enforcement_services.consequences_apply(violation=violation)
     return a, receipt, open_case, withdrawn, proven
