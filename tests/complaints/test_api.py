@@ -250,21 +250,52 @@ def test_openapi_schema_lists_complaint_endpoints(client_for, personas):
         assert path in paths, path
 
 
-def test_finding_refer_without_enforcement_is_a_clear_error(personas, client_for):
-    world = personas.a
+def _substantiated_finding(world, facility=True):
     case = investigating(world)
     inv = world.user(Role.INVESTIGATOR)
     finding = services.finding_add(actor=inv, case=case, provision=world.provision, facts="x")
-    services.case_resolve(actor=inv, case=case, outcome="substantiated")
-    try:
-        from enforcement.services import violation_propose  # noqa: F401
-    except ImportError:
-        with pytest.raises(Exception, match="enforcement is not available"):
-            services.finding_refer(actor=world.user(Role.STAFF), finding=finding)
-        r = client_for(world.user(Role.STAFF)).post(url("finding-refer", world, pk=finding.pk))
-        assert r.status_code == 400
-        return
-    finding = services.finding_refer(actor=world.user(Role.STAFF), finding=finding)
-    assert finding.violation_id
-    with pytest.raises(Exception, match="already referred"):
+    return finding, case
+
+
+def test_finding_refer_proposes_a_violation(personas, client_for):
+    from enforcement.models import Violation
+
+    world = personas.a
+    finding, case = _substantiated_finding(world)
+    staff = client_for(world.user(Role.STAFF))
+    # Not before the case is resolved as substantiated.
+    r = staff.post(url("finding-refer", world, pk=finding.pk))
+    assert r.status_code == 400 and "substantiated" in r.json()["detail"]
+    services.case_resolve(actor=world.user(Role.INVESTIGATOR), case=case, outcome="substantiated")
+    # Investigators do not refer; staff do.
+    r = client_for(world.user(Role.INVESTIGATOR)).post(url("finding-refer", world, pk=finding.pk))
+    assert r.status_code == 403
+    r = staff.post(url("finding-refer", world, pk=finding.pk))
+    assert r.status_code == 200, r.content
+    violation = Violation.objects.get(pk=r.json()["violation_id"])
+    assert violation.source_kind == "complaint_finding"
+    assert violation.source_ref == str(finding.pk)
+    assert violation.facility == world.facility and violation.provision == world.provision
+    assert case.reference in violation.summary
+    r = staff.post(url("finding-refer", world, pk=finding.pk))
+    assert r.status_code == 400 and "already referred" in r.json()["detail"]
+    assert Violation.objects.filter(source_ref=str(finding.pk)).count() == 1
+    assert AuditEvent.objects.filter(verb="finding.referred", object_id=str(finding.pk)).exists()
+    # Program B cannot refer A's finding.
+    r = client_for(personas.b.user(Role.STAFF)).post(
+        url("finding-refer", personas.b, pk=finding.pk)
+    )
+    assert r.status_code == 404
+
+
+def test_finding_refer_without_enforcement_is_a_clear_error(personas, monkeypatch):
+    import sys
+
+    world = personas.a
+    finding, case = _substantiated_finding(world)
+    services.case_resolve(actor=world.user(Role.INVESTIGATOR), case=case, outcome="substantiated")
+    monkeypatch.setitem(sys.modules, "enforcement.services", None)  # import now fails
+    with pytest.raises(Exception, match="enforcement is not available"):
         services.finding_refer(actor=world.user(Role.STAFF), finding=finding)
+    finding.refresh_from_db()
+    assert finding.violation_id == ""
