@@ -316,3 +316,15 @@ MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap con
 # The platform's public base URL, for links in e-mails sent outside a request (member
 # invitations). No trailing slash.
 SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
+# Stable OpenAPI enum names for the programs choice sets (instead of hash suffixes when
+# another app has a field of the same name).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "CodeVersionStatusEnum": "programs.models.CodeVersionStatus",
+        "AgreementStatusEnum": "programs.models.AgreementStatus",
+        "FacilityStatusEnum": "programs.models.FacilityStatus",
+        "ProvisionSeverityEnum": "programs.models.Severity",
+        "ProvisionCategoryEnum": "programs.models.Category",
+        "MemberRoleEnum": "wsr.roles.Role",
+    }
+)
