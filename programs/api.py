@@ -37,12 +37,12 @@ from .serializers import (
     AgreementTerminateSerializer,
     BuyerSerializer,
     CodeSerializer,
+    CodeVersionRatifySerializer,
     CodeVersionSerializer,
     FacilitySerializer,
     InviteSerializer,
     MembershipSerializer,
     ProvisionSerializer,
-    RatifySerializer,
     SignatorySerializer,
     SourcingEndSerializer,
     SourcingSerializer,
@@ -305,12 +305,12 @@ class CodeVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Progr
     def get_scoped_queryset(self):
         return selectors.code_version_list(program=self.program)
 
-    @extend_schema(request=RatifySerializer, responses=CodeVersionSerializer)
+    @extend_schema(request=CodeVersionRatifySerializer, responses=CodeVersionSerializer)
     @action(detail=True, methods=["post"])
     def ratify(self, request, *args, **kwargs):
         """Ratify a draft (worker-organization admins only)."""
         version = self.get_object()
-        data = RatifySerializer(data=request.data)
+        data = CodeVersionRatifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         version = services.code_version_ratify(
             actor=request.user, version=version, **data.validated_data

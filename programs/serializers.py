@@ -180,7 +180,7 @@ class CodeVersionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RatifySerializer(serializers.Serializer):
+class CodeVersionRatifySerializer(serializers.Serializer):
     effective_date = serializers.DateField()
 
 

@@ -3,6 +3,7 @@ the sourcing relationships between them (/p/<program>/...)."""
 
 import importlib
 
+from django.db.models import Sum
 from django.urls import reverse
 from django.views.generic import DetailView, TemplateView
 
@@ -46,11 +47,10 @@ class DashboardView(ProgramViewMixin, TemplateView):
             "buyers": selectors.buyer_list(program=p).count(),
             "suppliers": selectors.supplier_list(program=p).count(),
             "facilities": selectors.facility_list(program=p).count(),
-            "workers": sum(
-                selectors.facility_list(program=p, status=FacilityStatus.ACTIVE).values_list(
-                    "worker_count", flat=True
-                )
-            ),
+            "workers": selectors.facility_list(program=p, status=FacilityStatus.ACTIVE)
+            .order_by()
+            .aggregate(n=Sum("worker_count"))["n"]
+            or 0,
             "agreements": selectors.agreement_list(program=p, status="active").count(),
             "sourcing": selectors.sourcing_list(program=p, ongoing=True).count(),
         }

@@ -4,6 +4,7 @@ member whose role would not show it, program-scoped."""
 import datetime
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from programs import selectors, services
@@ -114,6 +115,8 @@ def test_share_control_htmx(a, draft, client_for):
     client = client_for(a.user(Role.STAFF))
     detail = reverse("programs:agreement_detail", kwargs={"program": a.slug, "pk": draft.pk})
     page = client.get(detail).content.decode()
+    assert finders.find("django_htmx/htmx-2.min.js")
+    assert 'src="/static/django_htmx/htmx-2.min.js"' in page
     assert 'id="agreement-shares"' in page and a.user(Role.AUDITOR).email in page
     assert (
         a.user(Role.VIEWER).email not in page.split('id="agreement-shares"')[1]
