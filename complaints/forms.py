@@ -287,3 +287,33 @@ class FindingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["provision"].queryset = current_provisions(program=program)
         self.fields["facility"].queryset = facility_list(program=program)
+
+
+class PolicyForm(forms.Form):
+    """Clocks per priority and the identity retention period of the program."""
+
+    identity_retention_days = forms.IntegerField(
+        min_value=1, help_text="Days after closure before the complainant's identity is purged."
+    )
+
+    def __init__(self, *args, policy, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["identity_retention_days"].initial = policy.identity_retention_days
+        for priority, label in Priority.choices:
+            clock = policy.clock_for(priority)
+            for key, text in (
+                ("ack_hours", "hours to acknowledge"),
+                ("triage_hours", "hours to triage"),
+                ("resolution_days", "days to resolve"),
+            ):
+                self.fields[f"{priority}__{key}"] = forms.IntegerField(
+                    min_value=1, label=f"{label}: {text}", initial=clock[key]
+                )
+
+    def clocks(self):
+        result = {}
+        for name, value in self.cleaned_data.items():
+            if "__" in name:
+                priority, key = name.split("__", 1)
+                result.setdefault(priority, {})[key] = value
+        return result

@@ -7,6 +7,7 @@ app_name = "complaints"
 urlpatterns = [
     path("", views.CaseListView.as_view(), name="case_list"),
     path("new/", views.CaseCreateView.as_view(), name="case_create"),
+    path("policy/", views.PolicyView.as_view(), name="policy"),
     path("<int:pk>/", views.CaseDetailView.as_view(), name="case_detail"),
     path("<int:pk>/triage/", views.CaseTriageView.as_view(), name="case_triage"),
     path("<int:pk>/assign/", views.CaseAssignView.as_view(), name="case_assign"),

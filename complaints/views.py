@@ -88,6 +88,36 @@ class CaseCreateView(ProgramViewMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
+class PolicyView(ProgramViewMixin, TemplateView):
+    """Clocks and retention of the program's complaint line (admins and staff)."""
+
+    template_name = "complaints/policy.html"
+    read_roles = MANAGE_ROLES
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", forms.PolicyForm(policy=services.policy_for(self.program)))
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = forms.PolicyForm(request.POST, policy=services.policy_for(self.program))
+        if form.is_valid():
+            result = run_service(
+                form,
+                services.complaint_policy_set,
+                actor=request.user,
+                program=self.program,
+                clocks=form.clocks(),
+                identity_retention_days=form.cleaned_data["identity_retention_days"],
+            )
+            if result is not None:
+                messages.success(
+                    request, "Complaint policy saved. New deadlines apply to triage from now on."
+                )
+                return redirect("complaints:policy", program=self.program.slug)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
 class CaseMixin(ProgramViewMixin):
     read_roles = INTERNAL_ROLES
     write_roles = INTERNAL_ROLES

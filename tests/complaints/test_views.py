@@ -191,3 +191,23 @@ def test_case_summary_pdf_redacts_identity_without_grant(personas, client_for):
     inv_text = text(world.user(Role.INVESTIGATOR))
     assert "Rosa" in inv_text
     assert AuditEvent.objects.filter(verb="case.identity_revealed").count() == before + 1
+
+
+def test_policy_page_sets_clocks_and_retention(personas, client_for):
+    from complaints.models import ComplaintPolicy
+
+    world = personas.a
+    staff = client_for(world.user(Role.STAFF))
+    page = staff.get(u("policy", world))
+    assert page.status_code == 200
+    data = {k: v.initial for k, v in page.context["form"].fields.items()}
+    data.update({"urgent__ack_hours": 6, "identity_retention_days": 90})
+    r = staff.post(u("policy", world), data)
+    assert r.status_code == 302
+    policy = ComplaintPolicy.objects.get(program=world.program)
+    assert policy.clock_for("urgent")["ack_hours"] == 6
+    assert policy.identity_retention_days == 90
+    assert AuditEvent.objects.filter(verb="complaint_policy.set").exists()
+    r = staff.post(u("policy", world), {**data, "normal__triage_hours": 0})
+    assert r.status_code == 400
+    assert client_for(world.user(Role.INVESTIGATOR)).get(u("policy", world)).status_code == 403
