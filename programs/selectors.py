@@ -1,7 +1,8 @@
 """Reads of the programs app. Every function takes the program (and the actor where
 visibility depends on who asks) and returns only that program's rows."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
@@ -101,12 +102,16 @@ def facility_list(*, program, search=None, supplier=None, country=None, status=N
 
 
 def buyer_list(*, program, search=None, country=None):
+    # A subquery, not a JOIN + GROUP BY: callers add their own annotations safely.
+    active = (
+        Agreement.objects.filter(buyer=OuterRef("pk"), status=AgreementStatus.ACTIVE)
+        .order_by()
+        .values("buyer")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     qs = Buyer.objects.filter(program=program).annotate(
-        active_agreement_count=Count(
-            "agreements",
-            filter=Q(agreements__status=AgreementStatus.ACTIVE),
-            distinct=True,
-        )
+        active_agreement_count=Coalesce(Subquery(active), 0)
     )
     if search:
         qs = qs.filter(name__icontains=search)
