@@ -4,8 +4,9 @@ from django import forms
 from django.conf import settings
 
 from programs.models import Facility, Provision, Severity, Supplier
+from wsr.roles import Role
 
-from .models import ImportKind, Standing
+from .models import ConsequenceRule, EnforcementSettings, ImportKind, Standing
 
 
 class ViolationProposeForm(forms.Form):
@@ -65,3 +66,51 @@ class SupplierFilterForm(forms.Form):
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["supplier"].queryset = Supplier.objects.filter(program=program)
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = ConsequenceRule
+        fields = [
+            "severity",
+            "repeat_count",
+            "window_days",
+            "supplier_action",
+            "cap_required",
+            "suspension_days",
+            "escalation_stage",
+            "buyer_obligation",
+            "obligation_days",
+        ]
+
+    def validate_unique(self):
+        # Setting a rule for an existing (severity, repeat count) replaces it.
+        pass
+
+    def _post_clean(self):
+        # The service validates the rule against its draft policy.
+        pass
+
+
+class PolicyRatifyForm(forms.Form):
+    effective_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
+class EnforcementSettingsForm(forms.ModelForm):
+    confirm_roles = forms.MultipleChoiceField(
+        choices=[(r, label) for r, label in Role.choices if r not in ("admin", "buyer_officer")],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Admins can always confirm; tick other roles that may too.",
+    )
+
+    class Meta:
+        model = EnforcementSettings
+        fields = [
+            "confirm_roles",
+            "premium_tolerance_percent",
+            "premium_tolerance_amount",
+            "breach_grace_days",
+        ]

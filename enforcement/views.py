@@ -20,10 +20,13 @@ from wsr.tenancy import ProgramViewMixin
 from . import selectors, services
 from .forms import (
     ConfirmForm,
+    EnforcementSettingsForm,
     LedgerImportForm,
+    PolicyRatifyForm,
     ReasonForm,
     ReinstateForm,
     RemediateForm,
+    RuleForm,
     ViolationProposeForm,
 )
 from .models import ObligationState, Standing, ViolationState
@@ -362,13 +365,101 @@ class BreachListView(ListPageMixin, ProgramViewMixin, ListView):
 
 
 class PolicyView(ProgramViewMixin, TemplateView):
+    """The ladder's versions; admins draft, edit, ratify, and set the program's knobs."""
+
     template_name = "enforcement/policy.html"
+    write_roles = ADMIN_ROLES
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["policies"] = selectors.policy_list(program=self.program)
         context["settings"] = services.settings_for(self.program)
+        context["can_edit"] = self.membership.role in ADMIN_ROLES
+        context["rule_form"] = kwargs.get("rule_form") or RuleForm()
+        context["ratify_form"] = kwargs.get("ratify_form") or PolicyRatifyForm()
+        context["settings_form"] = kwargs.get("settings_form") or EnforcementSettingsForm(
+            instance=context["settings"]
+        )
+        context["form_errors"] = kwargs.get("form_errors")
         return context
+
+    def _back(self):
+        return redirect("enforcement:policy", program=self.program.slug)
+
+    def _invalid(self, **forms):
+        return self.render_to_response(self.get_context_data(**forms), status=400)
+
+
+class PolicyDraftView(PolicyView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.policy_draft_create(actor=request.user, program=self.program)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Draft started from the ratified ladder.")
+        return self._back()
+
+
+def _policy(view):
+    return selectors.get_or_404(selectors.policy_list(program=view.program), pk=view.kwargs["pk"])
+
+
+class PolicyRuleView(PolicyView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        policy = _policy(self)
+        form = RuleForm(request.POST)
+        if form.is_valid() and run_service(
+            form,
+            services.policy_rule_set,
+            actor=request.user,
+            policy=policy,
+            **form.cleaned_data,
+        ):
+            messages.success(request, "Rule saved in the draft.")
+            return self._back()
+        return self._invalid(rule_form=form)
+
+
+class PolicyRatifyView(PolicyView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        policy = _policy(self)
+        form = PolicyRatifyForm(request.POST)
+        if form.is_valid() and run_service(
+            form,
+            services.policy_ratify,
+            actor=request.user,
+            policy=policy,
+            effective_date=form.cleaned_data.get("effective_date"),
+        ):
+            messages.success(request, f"Version {policy.number} ratified.")
+            return self._back()
+        return self._invalid(ratify_form=form)
+
+
+class SettingsView(PolicyView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = EnforcementSettingsForm(request.POST, instance=services.settings_for(self.program))
+        if form.is_valid():
+            data = {f: form.cleaned_data[f] for f in form.Meta.fields}
+            if run_service(
+                form,
+                services.enforcement_settings_update,
+                actor=request.user,
+                program=self.program,
+                **data,
+            ):
+                messages.success(request, "Enforcement settings saved.")
+                return self._back()
+        return self._invalid(settings_form=form)
 
 
 # ---------------------------------------------------------------- premium

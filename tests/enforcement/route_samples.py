@@ -85,6 +85,8 @@ def samples(world):
         "enforcement-api:standing-history": {"pk": standing.pk},
         "enforcement-api:obligation-detail": o,
         "enforcement-api:obligation-waive": o,
+        "enforcement:policy_rule": {"pk": policy.pk},
+        "enforcement:policy_ratify": {"pk": policy.pk},
         "enforcement-api:policy-detail": {"pk": policy.pk},
         "enforcement-api:policy-rules": {"pk": policy.pk},
         "enforcement-api:policy-ratify": {"pk": policy.pk},

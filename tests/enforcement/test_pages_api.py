@@ -405,3 +405,55 @@ def test_api_policy_versioning_and_settings(a, client_for):
     assert services.settings_for(a.program).breach_grace_days == 7
     v = propose(a)
     assert staff.post(url("enforcement-api:violation-confirm", a, pk=v.pk)).status_code == 200
+
+
+def test_admin_drafts_edits_and_ratifies_the_ladder_in_the_browser_forms(a, client_for):
+    services.policy_ensure_default(actor="t", program=a.program)
+    admin = client_for(a.user("admin"))
+    assert admin.post(url("enforcement:policy_draft", a)).status_code == 302
+    draft = services.current_policy(a.program).__class__.objects.get(
+        program=a.program, status="draft"
+    )
+    bad = admin.post(
+        url("enforcement:policy_rule", a, pk=draft.pk),
+        {
+            "severity": "minor",
+            "repeat_count": 1,
+            "window_days": 365,
+            "supplier_action": "suspension",
+            "suspension_days": 0,
+            "escalation_stage": 0,
+            "buyer_obligation": "none",
+            "obligation_days": 14,
+        },
+    )
+    assert bad.status_code == 400 and "needs a number of days" in bad.content.decode()
+    ok = admin.post(
+        url("enforcement:policy_rule", a, pk=draft.pk),
+        {
+            "severity": "minor",
+            "repeat_count": 1,
+            "window_days": 365,
+            "supplier_action": "probation",
+            "suspension_days": 0,
+            "escalation_stage": 1,
+            "buyer_obligation": "notify",
+            "obligation_days": 14,
+        },
+    )
+    assert ok.status_code == 302
+    assert admin.post(url("enforcement:policy_ratify", a, pk=draft.pk)).status_code == 302
+    assert services.current_policy(a.program).pk == draft.pk
+    staff = client_for(a.user("staff"))
+    assert staff.post(url("enforcement:policy_draft", a)).status_code == 403
+    response = admin.post(
+        url("enforcement:settings", a),
+        {
+            "confirm_roles": ["staff"],
+            "premium_tolerance_percent": "2.5",
+            "premium_tolerance_amount": "10",
+            "breach_grace_days": "21",
+        },
+    )
+    assert response.status_code == 302
+    assert services.settings_for(a.program).allowed_confirm_roles() == {"admin", "staff"}
