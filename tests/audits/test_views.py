@@ -479,3 +479,35 @@ def test_dashboard_panel_and_beat_schedule(personas, client_for):
     assert "<strong>50%</strong> CAP items verified" in body
     for entry in BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks
+
+
+def test_interface_selectors_issue_constant_queries(personas):
+    from tests.utils import count_queries
+
+    a = personas.a
+    staff = a.user(Role.STAFF)
+
+    def grow(n):
+        for i in range(n):
+            f = _facility(a)
+            services.education_session_record(
+                actor=staff,
+                program=a.program,
+                facility=f,
+                language="es",
+                educator="E",
+                date=datetime.date(2025, 1 + i % 12, 1),
+                attendance_count=3,
+            )
+            make_cap_item(a, facility=f)
+
+    grow(1)
+    calls = [
+        lambda: selectors.education_reach(program=a.program),
+        lambda: selectors.cap_progress_by_facility(program=a.program),
+        lambda: selectors.cap_progress_series(program=a.program, points=12),
+    ]
+    before = [count_queries(c)[0] for c in calls]
+    grow(29)
+    assert [count_queries(c)[0] for c in calls] == before
+    assert before[1:] == [1, 1]
