@@ -5,39 +5,21 @@ import datetime
 
 import pytest
 import time_machine
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from enforcement import services as enforcement_services
 from enforcement.models import BuyerObligation, ObligationState
+from tests.conftest import browser_login
 from wsr.roles import Role
 
 from .helpers import make_obligation
-
-
-def login_with_session(page, live_server, user):
-    """Log in by handing the browser a real session cookie.
-
-    Not ``browser_login``: /accounts/ answers with ``Referrer-Policy: no-referrer``
-    (wsr.middleware), so Chromium posts the login form with ``Origin: null`` and Django's
-    CSRF origin check refuses it (reported to the lead; same workaround as
-    tests/audits/test_browser.py).
-    """
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
-    )
-
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_officer_attests_an_overdue_obligation(personas, browser_page, live_server):
+def test_officer_attests_an_overdue_obligation(personas, browser_page):
     a = personas.a
     month_ago = timezone.now() - datetime.timedelta(days=30)
     with time_machine.travel(month_ago, tick=False):
@@ -46,8 +28,7 @@ def test_officer_attests_an_overdue_obligation(personas, browser_page, live_serv
     upcoming = make_obligation(a)
 
     page = browser_page
-    login_with_session(page, live_server, a.user(Role.BUYER_OFFICER))
-    page.goto("/p/")  # where the login lands: an officer is sent on to the portal
+    browser_login(page, a.user(Role.BUYER_OFFICER))  # lands on /p/, which sends officers on
     page.wait_for_url("**/buyer/")
 
     assert page.inner_text("[data-count=overdue]") == "1"
