@@ -4,7 +4,7 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -15,6 +15,7 @@ from programs.models import (
     Buyer,
     Membership,
     SourcingRelationship,
+    Supplier,
 )
 from wsr.audit import audit_log
 from wsr.errors import DomainError, IllegalTransition, check_transition
@@ -657,7 +658,46 @@ def escalation_advance(*, actor, program, supplier, facility=None, reason, sourc
             "reason": reason,
         },
     )
+    if to_stage == 3 and event.from_stage < 3:
+        pid, sid, reason_text = program.pk, supplier.pk, event.reason
+        transaction.on_commit(lambda: notify_termination(pid, sid, reason_text))
     return standing
+
+
+def notify_termination(program_id, supplier_id, reason):
+    """Escalation reached stage 3: tell the officers of every buyer with an active
+    agreement that sources from the supplier, and program staff. (No BuyerObligation is
+    created here: obligations hang off a confirmed violation's sanction.)"""
+    supplier = Supplier.objects.select_related("program").get(pk=supplier_id)
+    program = supplier.program
+    buyers = [
+        b.pk
+        for b, _ in obligated_buyers(program_id=program_id, supplier_id=supplier_id, on=today())
+    ]
+    recipients = list(
+        Membership.objects.filter(program_id=program_id, is_active=True)
+        .filter(
+            Q(role=Role.BUYER_OFFICER, buyer_id__in=buyers) | Q(role__in=[Role.ADMIN, Role.STAFF])
+        )
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if not recipients:
+        return
+    try:
+        # Bcc: officers of competing buyers do not see each other's addresses.
+        EmailMessage(
+            subject=f"[{program.name}] {supplier.legal_name}: escalation stage 3, termination",
+            body=(
+                f"{supplier.legal_name} has reached the third escalation stage of the "
+                f"{program.name} program: termination of business relationships.\n\n"
+                f"Reason: {reason}\n\nThe supplier is on the do-not-source list."
+            ),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            bcc=recipients,
+        ).send()
+    except Exception:  # noqa: BLE001 - the termination stands; the mail failure is logged
+        log.exception("termination notice failed for supplier %s", supplier_id)
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.core import mail
 from django.utils import timezone
 
 from enforcement import selectors, services
@@ -142,7 +143,9 @@ def test_a_sanction_never_lightens_the_standing(a):
     assert standing.standing == Standing.SUSPENDED
 
 
-def test_escalation_advance_is_idempotent_per_source_and_terminates_at_stage_3(a):
+def test_escalation_advance_is_idempotent_per_source_and_terminates_at_stage_3(
+    a, django_capture_on_commit_callbacks
+):
     def advance(ref):
         return services.escalation_advance(
             actor="audits",
@@ -158,10 +161,17 @@ def test_escalation_advance_is_idempotent_per_source_and_terminates_at_stage_3(a
     assert advance("cap-1").stage == 1  # same source: nothing changes
     assert StandingEvent.objects.filter(kind="escalation").count() == 1
     assert advance("cap-2").stage == 2
-    standing = advance("cap-3")
+    with django_capture_on_commit_callbacks(execute=True):
+        standing = advance("cap-3")
     assert standing.stage == 3
     assert standing.standing == Standing.TERMINATED
-    assert advance("cap-4").stage == 3
+    (notice,) = mail.outbox
+    assert "termination" in notice.subject
+    assert "buyer_officer@alpha.example.org" in notice.bcc
+    assert "admin@alpha.example.org" in notice.bcc and not notice.to
+    with django_capture_on_commit_callbacks(execute=True):
+        assert advance("cap-4").stage == 3
+    assert len(mail.outbox) == 1
     assert verbs(a.program).count("standing.escalated") == 4
     dns = list(selectors.do_not_source_list(program=a.program))
     assert [s.supplier_id for s in dns] == [a.supplier.pk]
