@@ -14,7 +14,7 @@ import re
 import pytest
 import schemathesis
 from django.core import signals
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.test import Client
 from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck, settings
@@ -44,6 +44,21 @@ FUZZ = settings(
 # Anonymous callers stop at authentication on every program route: fewer examples do.
 ANON_FUZZ = settings(FUZZ, max_examples=3)
 PUBLIC_PREFIXES = ("/api/v1/public/",)
+# Bugs found here in other apps' endpoints, reported to their owners with the
+# reproduction. While one is open its operation is xfailed when (and only when) it fails;
+# once fixed, the operation passes normally. Delete the entry with the fix.
+KNOWN_BUGS = {
+    "POST /api/v1/programs/{program}/suppliers/": (
+        "programs: the 201 body lacks facility_count, which the schema requires "
+        "(the count is annotated on the list queryset only)"
+    ),
+    "POST /api/v1/programs/{program}/buyers/": (
+        "programs: the 201 body lacks active_agreement_count, which the schema requires"
+    ),
+    "GET /api/v1/programs/{program}/education-sessions/reach/": (
+        "audits: returns a JSON list where the schema declares an object"
+    ),
+}
 ID_PARAM = re.compile(r"\{(id|pk)\}")
 
 
@@ -65,6 +80,8 @@ def keep_test_connection():
 def world(django_db_setup, django_db_blocker):
     """Both programs' personas, built once for the module (building them per operation
     would be most of the run time) inside a transaction rolled back at the end."""
+    # The marker below is what makes pytest-django create the test database at all.
+    assert connection.settings_dict["NAME"].startswith("test"), connection.settings_dict
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
@@ -122,6 +139,18 @@ def _maybe_real_object(case, token):
                 case.path_parameters[name] = real
 
 
+def _call(case, **kwargs):
+    return case.call_and_validate(checks=CHECKS, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def known_bug(request):
+    """xfail (not strict) the operations of KNOWN_BUGS; the node id names the operation."""
+    label = request.node.name.partition("[")[2].rstrip("]")
+    if request.node.name.startswith("test_api_as_staff") and label in KNOWN_BUGS:
+        request.node.add_marker(pytest.mark.xfail(reason=KNOWN_BUGS[label], strict=False))
+
+
 def _routed(path):
     """Whether a URL reaches a view at all (an id that fails the URL regex is a plain 404
     from the resolver, before any authentication)."""
@@ -132,21 +161,23 @@ def _routed(path):
     return True
 
 
+@pytest.mark.django_db
 @schema.parametrize()
 @FUZZ
 def test_api_as_staff(case, fuzz_db):
     personas, staff_token = fuzz_db
     _pin_program(case, personas)
     _maybe_real_object(case, staff_token)
-    case.call_and_validate(headers={"Authorization": f"Token {staff_token}"}, checks=CHECKS)
+    _call(case, headers={"Authorization": f"Token {staff_token}"})
 
 
+@pytest.mark.django_db
 @schema.parametrize()
 @ANON_FUZZ
 def test_api_anonymous(case, fuzz_db):
     personas, _ = fuzz_db
     _pin_program(case, personas)
-    response = case.call_and_validate(checks=CHECKS)
+    response = _call(case)
     if not case.operation.path.startswith(PUBLIC_PREFIXES):
         # Program data is never served to an anonymous caller, whatever the input.
         allowed = (401, 403) if _routed(case.formatted_path) else (401, 403, 404)
