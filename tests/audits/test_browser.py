@@ -81,3 +81,30 @@ def test_auditor_records_audit_finding_and_cap_item(browser_page, live_server, p
     assert "No forced labor" in main
     assert "A crew leader holds workers' passports." in main
     assert "Open" in main
+
+
+@pytest.mark.browser
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_report_page_polls_until_the_pdf_is_offered(
+    browser_page, live_server, personas, celery_worker_real
+):
+    from .helpers import make_audit, make_finding
+
+    a = personas.a
+    audit = make_audit(a, workforce_size=40, workers_interviewed=30)
+    make_finding(a, audit)
+    page = browser_page
+    errors = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    login_with_session(page, live_server, a.user(Role.STAFF))
+    page.goto(f"/p/{a.slug}/audits/{audit.pk}/")
+    page.click("text=Generate the audit report (PDF)")
+    page.wait_for_url("**/reports/*/")
+    assert page.evaluate("typeof htmx") == "object"  # the script loads under the CSP
+    # htmx replaces the status block by itself once the worker has stored the file.
+    page.wait_for_selector("#report-status >> text=Download", timeout=60_000)
+    with page.expect_download() as info:
+        page.click("#report-status a.btn")
+    assert info.value.suggested_filename == f"audit-{audit.pk}-report.pdf"
+    assert not [e for e in errors if "Content Security Policy" in e], errors
