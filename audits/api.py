@@ -1,6 +1,7 @@
 """REST API of the audits app (/api/v1/programs/<program>/audits/, caps/, ...)."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -21,7 +22,9 @@ from .serializers import (
     CAPItemCommentSerializer,
     CAPItemSerializer,
     CAPItemTransitionSerializer,
+    CAPProgressSerializer,
     CAPSerializer,
+    EducationReachSerializer,
     EducationSessionSerializer,
 )
 
@@ -128,20 +131,21 @@ class CAPViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditsViewSet
     def get_scoped_queryset(self):
         return selectors.cap_list(program=self.program)
 
-    @extend_schema(responses={200: dict})
-    @action(detail=False, methods=["get"])
+    @extend_schema(
+        parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE, required=False)],
+        responses=CAPProgressSerializer,
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def progress(self, request, *args, **kwargs):
-        as_of = request.query_params.get("as_of") or None
-        rates = selectors.cap_progress_by_facility(
-            program=self.program, as_of=as_of and _date(as_of)
-        )
-        return Response(
-            {
-                "program": selectors.cap_progress_program(program=self.program),
-                "facilities": {str(k): v for k, v in rates.items()},
-                "series": selectors.cap_progress_series(program=self.program),
-            }
-        )
+        as_of = request.query_params.get("as_of")
+        as_of = _date(as_of) if as_of else None
+        rates = selectors.cap_progress_by_facility(program=self.program, as_of=as_of)
+        data = {
+            "program": selectors.cap_progress_program(program=self.program, as_of=as_of),
+            "facilities": {str(k): v for k, v in rates.items()},
+            "series": selectors.cap_progress_series(program=self.program),
+        }
+        return Response(CAPProgressSerializer(data).data)
 
 
 def _date(value):
@@ -208,10 +212,11 @@ class EducationSessionViewSet(
             actor=self.request.user, program=self.program, **serializer.validated_data
         )
 
-    @extend_schema(responses={200: dict})
-    @action(detail=False, methods=["get"])
+    @extend_schema(responses=EducationReachSerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def reach(self, request, *args, **kwargs):
-        return Response(selectors.education_reach(program=self.program))
+        rows = selectors.education_reach(program=self.program)
+        return Response(EducationReachSerializer(rows, many=True).data)
 
 
 class ReportViewSet(

@@ -208,3 +208,21 @@ class AuditReportSerializer(serializers.ModelSerializer):
 
 class CAPItemCommentSerializer(serializers.Serializer):
     body = serializers.CharField()
+
+
+class EducationReachSerializer(serializers.Serializer):
+    season = serializers.CharField()
+    workers_reached = serializers.IntegerField()
+    workforce = serializers.IntegerField()
+    share = serializers.FloatField()
+
+
+class ProgressPointSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    rate = serializers.FloatField(allow_null=True)
+
+
+class CAPProgressSerializer(serializers.Serializer):
+    program = serializers.FloatField(allow_null=True)
+    facilities = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    series = ProgressPointSerializer(many=True)
