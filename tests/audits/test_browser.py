@@ -6,16 +6,13 @@ from django.conf import settings
 from django.test import Client
 
 from audits.models import Audit, CAPItem, Finding
+from tests.conftest import browser_login
 from wsr.roles import Role
 
 
 def login_with_session(page, live_server, user):
-    """Log in by handing the browser a real session cookie.
-
-    (``browser_login`` posts the login form; while /accounts/ answers with
-    ``Referrer-Policy: no-referrer`` Chromium sends ``Origin: null`` and the CSRF check
-    refuses it. Logging in is not what this test is about.)
-    """
+    """Log in by handing the browser a real session cookie (quicker than the form,
+    which the first test goes through)."""
     client = Client()
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
@@ -30,7 +27,7 @@ def test_auditor_records_audit_finding_and_cap_item(browser_page, live_server, p
     a = personas.a
     page = browser_page
     auditor = a.user(Role.AUDITOR)
-    login_with_session(page, live_server, auditor)
+    browser_login(page, auditor)  # the real login form
 
     page.goto(f"/p/{a.slug}/audits/")
     page.click("text=Plan an audit")
