@@ -123,6 +123,8 @@ def _pings(client):
 
 @pytest.fixture
 def private_redis(tmp_path):
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
     server = PrivateRedis(tmp_path)
     server.start()
     try:
