@@ -1,7 +1,8 @@
 """Fuzz every operation of /api/schema/ (schemathesis 4, WSGI in process, the test DB).
 
 Each operation runs twice: as a staff member of program A (token auth, so unsafe methods
-need no CSRF dance) and anonymously. Both must never see a 5xx, and every documented
+need no CSRF dance) and anonymously; the buyer portal's operations also as program A's
+buyer officer. Both must never see a 5xx, and every documented
 response must match its schema. The program path parameter is pinned to program A (a
 random slug would only ever test the 404 branch); an object id is, for half of the cases,
 swapped for a real object of the collection so the detail/update branches run too.
@@ -58,6 +59,10 @@ KNOWN_BUGS = {
     "POST /api/v1/programs/{program}/codes/{id}/draft/": (
         "programs: the new draft's ratified_by is null, the schema says a non-null string"
     ),
+    "GET /api/v1/buyer/premium/": (
+        "buyer portal: returns an object {periods, totals}; the schema declares an array "
+        "of PortalPremiumSummary"
+    ),
     "GET /api/v1/programs/{program}/education-sessions/reach/": (
         "audits: returns a JSON list where the schema declares an object"
     ),
@@ -92,6 +97,7 @@ def world(django_db_setup, django_db_blocker):
             a = build_world("alpha", "Alpha Fair Food")
             b = build_world("bravo", "Bravo Garment Accord")
             token = Token.objects.create(user=a.user(Role.STAFF)).key
+            Token.objects.create(user=a.user(Role.BUYER_OFFICER))
             yield Personas(a=a, b=b, outsider=make_user("outsider@example.org")), token
         finally:
             transaction.set_rollback(True)
@@ -150,7 +156,9 @@ def _call(case, **kwargs):
 def known_bug(request):
     """xfail (not strict) the operations of KNOWN_BUGS; the node id names the operation."""
     label = request.node.name.partition("[")[2].rstrip("]")
-    if request.node.name.startswith("test_api_as_staff") and label in KNOWN_BUGS:
+    if request.node.name.startswith(("test_api_as_staff", "test_api_as_buyer")) and (
+        label in KNOWN_BUGS
+    ):
         request.node.add_marker(pytest.mark.xfail(reason=KNOWN_BUGS[label], strict=False))
 
 
@@ -172,6 +180,18 @@ def test_api_as_staff(case, fuzz_db):
     _pin_program(case, personas)
     _maybe_real_object(case, staff_token)
     _call(case, headers={"Authorization": f"Token {staff_token}"})
+
+
+@pytest.mark.django_db
+@schema.include(path_regex=r"^/api/v1/buyer/").parametrize()
+@FUZZ
+def test_api_as_buyer_officer(case, fuzz_db):
+    """The buyer portal API is where companies act: fuzzed as program A's officer."""
+    personas, _ = fuzz_db
+    officer_token = Token.objects.get(user=personas.a.user(Role.BUYER_OFFICER)).key
+    _pin_program(case, personas)
+    _maybe_real_object(case, officer_token)
+    _call(case, headers={"Authorization": f"Token {officer_token}"})
 
 
 @pytest.mark.django_db
