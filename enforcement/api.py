@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from programs import selectors as program_selectors
-from wsr.roles import INTERNAL_ROLES
+from wsr.roles import INTERNAL_ROLES, Role
 from wsr.tenancy import ProgramViewSet
 
 from . import selectors, services
@@ -63,8 +63,9 @@ class ViolationViewSet(
 
     serializer_class = ViolationSerializer
     queryset = Violation.objects.all()
-    # Any internal member may propose; the services decide who may confirm or dismiss.
-    write_roles = INTERNAL_ROLES
+    # Internal members other than viewers may propose; the services decide who may
+    # confirm or dismiss.
+    write_roles = INTERNAL_ROLES - {Role.VIEWER}
     filterset_fields = ["state", "severity", "supplier", "source_kind"]
     search_fields = ["summary", "source_ref"]
     ordering_fields = ["created_at", "confirmed_at"]

@@ -14,7 +14,7 @@ from programs.models import Severity
 from wsr.errors import DomainError
 from wsr.forms import run_service
 from wsr.pagination import PAGE_SIZE, paginate, querystring_without_page
-from wsr.roles import ADMIN_ROLES, INTERNAL_ROLES, MANAGE_ROLES
+from wsr.roles import ADMIN_ROLES, INTERNAL_ROLES, MANAGE_ROLES, Role
 from wsr.tenancy import ProgramViewMixin
 
 from . import selectors, services
@@ -109,7 +109,8 @@ class _ViolationActionView(ProgramViewMixin, View):
     with the form (and what was typed) and the error."""
 
     http_method_names = ["post"]
-    write_roles = INTERNAL_ROLES
+    # Who may actually confirm, dismiss or remediate is the service's decision.
+    write_roles = INTERNAL_ROLES - {Role.VIEWER}
     form_class = ConfirmForm
     form_name = "confirm_form"
     success = "Done."
@@ -175,7 +176,7 @@ class ViolationRemediateView(_ViolationActionView):
 class ViolationProposeView(ProgramViewMixin, FormView):
     template_name = "enforcement/form.html"
     form_class = ViolationProposeForm
-    write_roles = INTERNAL_ROLES
+    read_roles = write_roles = INTERNAL_ROLES - {Role.VIEWER}
     extra_context = {"title": "Propose a violation", "submit_label": "Propose"}
 
     def get_form_kwargs(self):

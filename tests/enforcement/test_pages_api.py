@@ -457,3 +457,16 @@ def test_admin_drafts_edits_and_ratifies_the_ladder_in_the_browser_forms(a, clie
     )
     assert response.status_code == 302
     assert services.settings_for(a.program).allowed_confirm_roles() == {"admin", "staff"}
+
+
+def test_viewers_cannot_propose_or_decide(a, client_for):
+    v = propose(a)
+    viewer = client_for(a.user("viewer"))
+    assert viewer.get(url("enforcement:violation_list", a)).status_code == 200
+    assert viewer.post(url("enforcement:violation_confirm", a, pk=v.pk)).status_code == 403
+    assert viewer.get(url("enforcement:violation_propose", a)).status_code == 403
+    api = viewer.post(
+        url("enforcement-api:violation-list", a),
+        {"provision": a.provision.pk, "facility": a.facility.pk, "source_ref": "x", "summary": "y"},
+    )
+    assert api.status_code == 403
