@@ -44,6 +44,7 @@ class CaseSerializer(serializers.ModelSerializer):
     resolution_overdue = serializers.BooleanField(read_only=True, default=False)
     facility_name = serializers.CharField(source="facility.name", read_only=True, default=None)
     assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    has_identity = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Case
