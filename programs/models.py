@@ -331,6 +331,12 @@ class Agreement(ProgramOwned):
     def __str__(self):
         return f"{self.buyer}: {self.title}"
 
+    @property
+    def premium_display(self):
+        """'0.01 USD/lb': the rate without the column's trailing zeros."""
+        rate = format(self.premium_rate.normalize(), "f") if self.premium_rate is not None else "0"
+        return f"{rate} {self.premium_currency}/{self.premium_unit}"
+
 
 class Signatory(ProgramOwned):
     class Party(models.TextChoices):
