@@ -91,6 +91,7 @@ TEMPLATES = [
     },
 ]
 
+
 def _database(url):
     config = env.db_url_config(url)
     config["ATOMIC_REQUESTS"] = False
@@ -326,5 +327,20 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "ProvisionSeverityEnum": "programs.models.Severity",
         "ProvisionCategoryEnum": "programs.models.Category",
         "MemberRoleEnum": "wsr.roles.Role",
+    }
+)
+
+# --- infra ---
+# Stable OpenAPI enum names for the enforcement and audits choice sets that share field
+# names ("status", "kind", "action") with other apps; without them drf-spectacular makes
+# up hash-suffixed names and `check --deploy` warns.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "SupplierActionEnum": "enforcement.models.SupplierAction",
+        "BuyerObligationKindEnum": "enforcement.models.BuyerObligationKind",
+        "SupplierStandingEnum": "enforcement.models.Standing",
+        "LedgerImportKindEnum": "enforcement.models.ImportKind",
+        "AuditStatusEnum": "audits.models.AuditStatus",
+        "CAPItemStatusEnum": "audits.models.CAPItemStatus",
     }
 )
