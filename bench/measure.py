@@ -21,6 +21,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# Run as a script, this module is __main__; the measures_*.py modules import
+# "bench.measure" and must register into this very module's MEASURES, not a second copy.
+if __name__ == "__main__":
+    sys.modules.setdefault("bench.measure", sys.modules[__name__])
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wsr.settings.production")
 
 import django  # noqa: E402
@@ -54,7 +58,7 @@ def record(what, value, target="", ratio=None, note=""):
             "value": value,
             "target": target,
             "ratio": "" if ratio is None else f"{ratio:.2f}",
-            "note": note,
+            "note": " ".join(str(note).split()).replace("|", "/"),
         }
     )
     print(f"  {what}: {value}" + (f" (ratio {ratio:.2f})" if ratio is not None else ""))
@@ -87,6 +91,74 @@ def rss_mb(pid, field="VmRSS"):
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def inproc(name, *, timeout=300):
+    """Run ``python -m bench.inproc <name>`` (fresh interpreter, hard timeout); its JSON."""
+    try:
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.inproc", name],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=ROOT,
+        )
+    except subprocess.TimeoutExpired:
+        return {"timeout": timeout}
+    match = re.search(r"^JSON(\{.*\})$", out.stdout, re.M)
+    if not match:
+        raise RuntimeError(f"bench.inproc {name} failed:\n{out.stderr[-1500:]}")
+    return json.loads(match.group(1))
+
+
+def login_cookie(username, password):
+    """A session cookie for ``username`` from a real POST to /accounts/login/ (with CSRF).
+
+    Production cookies are Secure, so a cookie jar would not send them back over plain
+    HTTP to 127.0.0.1: the Set-Cookie headers are read and replayed by hand."""
+    import http.client
+    import urllib.parse
+
+    host = urllib.parse.urlsplit(BASE)
+
+    def request(method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        data = response.read().decode(errors="replace")
+        cookies = {}
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                cookies[key.strip()] = rest.split(";", 1)[0]
+        conn.close()
+        return response.status, data, cookies
+
+    status, page, cookies = request("GET", "/accounts/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if status != 200 or not token or "csrftoken" not in cookies:
+        raise RuntimeError(f"login page: HTTP {status}, no CSRF token")
+    body = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrfmiddlewaretoken": token.group(1)}
+    )
+    status, _, more = request(
+        "POST",
+        "/accounts/login/",
+        body=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={cookies['csrftoken']}",
+            "Origin": BASE,
+            "Referer": BASE + "/accounts/login/",
+        },
+    )
+    if status != 302 or "sessionid" not in more:
+        raise RuntimeError(f"login as {username} refused: HTTP {status}")
+    return f"sessionid={more['sessionid']}; csrftoken={more.get('csrftoken', cookies['csrftoken'])}"
+
+
+def ratio(result):
+    return result["rps"] / BASELINE["rps"] if BASELINE.get("rps") else None
 
 
 BASELINE = {}

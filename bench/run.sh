@@ -21,6 +21,8 @@ export CACHE_URL=${BENCH_CACHE_URL:-redis://127.0.0.1:6379/13}
 export CACHE_KEY_PREFIX=bench
 # Load generation is not abuse: lift the public throttles for the measured run.
 export PUBLIC_SUBMIT_RATE=100000/min RECEIPT_LOOKUP_RATE=100000/min
+# Mail is built and handed to a backend (the cost is measured) but not sent anywhere.
+export EMAIL_BACKEND=${BENCH_EMAIL_BACKEND:-django.core.mail.backends.locmem.EmailBackend}
 export LOG_LEVEL=WARNING
 export BENCH_BASE_URL=http://127.0.0.1:${PORT}
 mkdir -p bench/results var

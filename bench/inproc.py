@@ -1,0 +1,165 @@
+"""In-process measurements, run as a child process of bench/measure.py so that each has
+a clean interpreter, its own peak RSS and a hard timeout (a quadratic loop must not hang
+the whole suite).
+
+    python -m bench.inproc <name>    # prints one line: JSON{...}
+
+Uses the environment bench/run.sh exported (production settings, the bench database).
+"""
+
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wsr.settings.production")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+MAIN = "bench-main"
+COMMANDS = {}
+
+
+def command(func):
+    COMMANDS[func.__name__] = func
+    return func
+
+
+def _program():
+    from programs.models import Program
+
+    return Program.objects.get(slug=MAIN)
+
+
+def _timed(func):
+    with CaptureQueriesContext(connection) as ctx:
+        t0 = time.perf_counter()
+        result = func()
+        elapsed = time.perf_counter() - t0
+    return result, elapsed, len(ctx.captured_queries)
+
+
+class _Rollback(Exception):
+    pass
+
+
+@command
+def premium_reconciliation():
+    from enforcement import selectors
+    from enforcement.models import PurchaseReport
+
+    program = _program()
+    reports = PurchaseReport.objects.filter(program=program).count()
+    pairs = (
+        PurchaseReport.objects.filter(program=program)
+        .values("buyer_id", "supplier_id")
+        .distinct()
+        .count()
+    )
+    rows, elapsed, queries = _timed(lambda: selectors.reconciliation(program=program))
+    return {
+        "seconds": elapsed,
+        "rows": len(rows),
+        "queries": queries,
+        "reports": reports,
+        "pairs": pairs,
+    }
+
+
+@command
+def premium_shortfall_check():
+    """The daily job over the same ledger, rolled back (it proposes violations)."""
+    from django.contrib.auth import get_user_model
+
+    from enforcement.services import premium_shortfall_check as check
+
+    program = _program()
+    admin = get_user_model().objects.get(username=f"admin@{MAIN}.bench")
+    out = {}
+    try:
+        with transaction.atomic():
+            result, elapsed, queries = _timed(lambda: check(actor=admin, program=program))
+            out = {
+                "seconds": elapsed,
+                "queries": queries,
+                "opened": len(result["opened"]),
+                "shortfalls": result["shortfalls"],
+            }
+            raise _Rollback
+    except _Rollback:
+        pass
+    return out
+
+
+@command
+def audit_pdf():
+    from audits.models import Audit, Report, ReportKind
+    from audits.reports import render_report_pdf
+    from bench.seeders.audits import PDF_AUDIT_SUMMARY
+
+    program = _program()
+    audit = Audit.objects.select_related("program", "facility").get(
+        program=program, summary=PDF_AUDIT_SUMMARY
+    )
+    findings = audit.findings.count()
+    report = Report(program=program, kind=ReportKind.AUDIT, audit=audit)
+    data, elapsed, queries = _timed(lambda: render_report_pdf(report))
+    return {
+        "seconds": elapsed,
+        "queries": queries,
+        "bytes": len(data),
+        "findings": findings,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+@command
+def case_list_queries():
+    """Queries per request of the staff complaint list: page 1 and a late page, with the
+    test client against the bench database (same middleware as gunicorn)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from complaints.models import Case
+    from wsr.pagination import PAGE_SIZE
+
+    program = _program()
+    user = get_user_model().objects.get(username=f"staff@{MAIN}.bench")
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    total = Case.objects.filter(program=program).count()
+    late = max(1, total // PAGE_SIZE - 1)
+    out = {"cases": total, "late_page": late}
+    for label, page in (("page1", 1), ("late", late)):
+        client.get(f"/p/{MAIN}/complaints/?page={page}")  # warm caches
+        with CaptureQueriesContext(connection) as ctx:
+            t0 = time.perf_counter()
+            response = client.get(f"/p/{MAIN}/complaints/?page={page}")
+            elapsed = time.perf_counter() - t0
+        if response.status_code != 200:
+            raise RuntimeError(f"{label}: HTTP {response.status_code}")
+        out[label] = {"queries": len(ctx.captured_queries), "ms": elapsed * 1000}
+        out[label + "_slowest"] = sorted(
+            ({"ms": float(q["time"]) * 1000, "sql": q["sql"][:300]} for q in ctx.captured_queries),
+            key=lambda q: -q["ms"],
+        )[:3]
+    return out
+
+
+def main():
+    name = sys.argv[1]
+    result = COMMANDS[name]()
+    print("JSON" + json.dumps(result, default=str))
+
+
+if __name__ == "__main__":
+    main()
