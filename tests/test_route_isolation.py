@@ -23,6 +23,7 @@ APPS = ["programs", "complaints", "audits", "enforcement", "disclosure", "wsr", 
 # Open to everyone by design (DESIGN.md §7): the public side and logging in.
 PUBLIC_NAMESPACES = {"disclosure", "disclosure-api", "complaints-public", "complaints-public-api"}
 PUBLIC_ROUTES = {
+    "healthz",
     "api-schema",
     "api-docs",
     "login",
