@@ -6,8 +6,8 @@ library sees it, no cookie but the CSRF token the form needs is set, and respons
 never cached by intermediaries.
 
 The pages anyone may open without an account but that are not the public side proper
-(logging in, resetting a password, the API schema and its docs) get the same response
-headers: a login page left in a shared browser's cache, or a reset link leaked through
+(logging in, resetting a password, the API schema and its docs, the health check) get
+the same response headers: a login page left in a shared browser's cache, or a reset link leaked through
 a Referer header, is how an account on a shared phone gets taken over.
 """
 
@@ -15,7 +15,7 @@ from django.conf import settings
 
 # Open to anonymous visitors outside the public prefixes. Cookies are not filtered here:
 # logging in must be able to set the session cookie.
-ANONYMOUS_PATH_PREFIXES = ("/accounts/", "/api/schema/", "/api/docs/")
+ANONYMOUS_PATH_PREFIXES = ("/accounts/", "/api/schema/", "/api/docs/", "/healthz/")
 
 
 def no_client_ip(request):
