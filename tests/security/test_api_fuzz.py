@@ -63,9 +63,6 @@ KNOWN_BUGS = {
         "buyer portal: returns an object {periods, totals}; the schema declares an array "
         "of PortalPremiumSummary"
     ),
-    "GET /api/v1/programs/{program}/education-sessions/reach/": (
-        "audits: returns a JSON list where the schema declares an object"
-    ),
 }
 ID_PARAM = re.compile(r"\{(id|pk)\}")
 
