@@ -64,12 +64,14 @@ def record(what, value, target="", ratio=None, note=""):
     print(f"  {what}: {value}" + (f" (ratio {ratio:.2f})" if ratio is not None else ""))
 
 
-def wrk(path, *, duration=10, connections=8, threads=2, script="", headers=None):
+def wrk(path, *, duration=10, connections=8, threads=2, script="", headers=None, timeout=None):
     """Run wrk against ``path``; return dict(rps, p50, p95, p99 in ms, errors, requests)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script + "\n" + WRK_DONE)
         lua = f.name
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "-s", lua]
+    if timeout:  # wrk counts slower responses as errors (default 2 s) and leaves them out
+        cmd += ["--timeout", f"{timeout}s"]
     for key, value in (headers or {}).items():
         cmd += ["-H", f"{key}: {value}"]
     out = subprocess.run([*cmd, BASE + path], capture_output=True, text=True, check=True).stdout

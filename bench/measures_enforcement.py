@@ -96,7 +96,7 @@ def enforcement_fanout():
 
 @measure
 def premium_reconciliation():
-    result = inproc("premium_reconciliation", timeout=300)
+    result = inproc("premium_reconciliation", timeout=120)
     if "timeout" in result:
         record("premium reconciliation", f"> {result['timeout']} s (killed)", target="< 5 s")
         return
@@ -106,7 +106,7 @@ def premium_reconciliation():
         target="< 5 s",
         note=f"{result['rows']} rows, {result['queries']} queries",
     )
-    result = inproc("premium_shortfall_check", timeout=300)
+    result = inproc("premium_shortfall_check", timeout=120)
     if "timeout" in result:
         record(
             "premium shortfall check (daily job)",
