@@ -14,9 +14,15 @@ and no sample fails this test, so no endpoint escapes it. Public routes are on
 import importlib
 
 import pytest
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.conftest import Personas, build_world, make_user
 from wsr.roles import Role
+
+# The mark makes pytest-django create the test database; each test then also runs in a
+# transaction of its own, nested in the module's (see iso_world).
+pytestmark = pytest.mark.django_db
 
 APPS = ["programs", "complaints", "audits", "enforcement", "disclosure", "wsr", "buyer"]
 
@@ -115,10 +121,44 @@ def _anonymous_denied(response):
     return response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+@pytest.fixture(scope="module")
+def iso_world(django_db_setup, django_db_blocker):
+    """Both programs and every app's sample objects, built ONCE for this module inside a
+    transaction that is rolled back at the end (building them per route was most of the
+    suite's run time). Each test runs in a savepoint of its own (``iso``)."""
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        assert connection.settings_dict["NAME"].startswith("test"), connection.settings_dict["NAME"]
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            personas = Personas(
+                a=build_world("alpha", "Alpha Fair Food"),
+                b=build_world("bravo", "Bravo Garment Accord"),
+                outsider=make_user("outsider@example.org"),
+            )
+            yield personas, load_samples(personas.a)
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def iso(iso_world, django_db_blocker):
+    """Undo whatever one route's requests wrote, so the next starts from the same world."""
+    with django_db_blocker.unblock():
+        sid = transaction.savepoint_create()
+        try:
+            yield iso_world
+        finally:
+            transaction.savepoint_rollback(sid)
+
+
 @pytest.mark.parametrize("name,kwarg_names", PRIVATE_ROUTES, ids=[r[0] for r in PRIVATE_ROUTES])
-def test_route_isolation(name, kwarg_names, personas, client_for):
+def test_route_isolation(name, kwarg_names, iso, client_for):
+    personas, samples = iso
     a, b = personas.a, personas.b
-    samples = load_samples(a)
     object_kwargs = [k for k in kwarg_names if k != "program"]
     if object_kwargs:
         assert name in samples, (
@@ -164,11 +204,11 @@ def test_route_isolation(name, kwarg_names, personas, client_for):
 
 
 @pytest.mark.parametrize("name,kwarg_names", PRIVATE_ROUTES, ids=[r[0] for r in PRIVATE_ROUTES])
-def test_route_serves_own_members(name, kwarg_names, personas, client_for):
+def test_route_serves_own_members(name, kwarg_names, iso, client_for):
     """The positive control: some member of program A gets a non-error answer, so the
     denials above are not the route simply failing for everyone."""
+    personas, samples = iso
     a = personas.a
-    samples = load_samples(a)
     kwargs = dict(samples.get(name, {}))
     if "program" in kwarg_names:
         kwargs["program"] = a.slug
