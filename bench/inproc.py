@@ -41,11 +41,19 @@ def _program():
 
 
 def _timed(func):
-    with CaptureQueriesContext(connection) as ctx:
+    """(result, seconds, queries). Queries are counted by an execute wrapper: Django's
+    captured-query log stops at 9,000 entries."""
+    count = [0]
+
+    def counter(execute, sql, params, many, context):
+        count[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counter):
         t0 = time.perf_counter()
         result = func()
         elapsed = time.perf_counter() - t0
-    return result, elapsed, len(ctx.captured_queries)
+    return result, elapsed, count[0]
 
 
 class _Rollback(Exception):
@@ -88,11 +96,15 @@ def premium_shortfall_check():
     try:
         with transaction.atomic():
             result, elapsed, queries = _timed(lambda: check(actor=admin, program=program))
+            # The next day's run: every shortfall already proposed, nothing new to open.
+            again, elapsed2, queries2 = _timed(lambda: check(actor=admin, program=program))
             out = {
                 "seconds": elapsed,
                 "queries": queries,
                 "opened": len(result["opened"]),
                 "shortfalls": result["shortfalls"],
+                "steady_seconds": elapsed2,
+                "steady_queries": queries2,
             }
             raise _Rollback
     except _Rollback:
