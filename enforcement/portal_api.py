@@ -8,6 +8,7 @@ narrows to one program. Another buyer's records are 404, like missing ones.
 """
 
 from django.http import FileResponse, Http404
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -271,6 +272,13 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BuyerPo
         return response
 
 
+class SingleObjectSchema(AutoSchema):
+    """The premium summary is one object (periods + totals), not a list of periods."""
+
+    def _is_list_view(self, serializer=None):
+        return False
+
+
 @extend_schema(tags=["buyer portal"])
 @extend_schema_view(
     list=extend_schema(
@@ -288,6 +296,7 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BuyerPo
 class PremiumViewSet(BuyerPortalViewSet):
     serializer_class = PortalPremiumPeriodSerializer
     pagination_class = None
+    schema = SingleObjectSchema()
 
     def list(self, request, *args, **kwargs):
         periods = portal_selectors.premium_periods(memberships=self.scope)

@@ -3,42 +3,21 @@
 from django import forms
 from django.conf import settings
 
-from .portal_notifications import DELIVERY_CHOICES
+from wsr.errors import DomainError
 
-# The same allow-list enforcement's obligation_attest applies (it re-checks; this gives
-# the officer the message next to the field, with the note they typed kept).
-_SIGNATURES = (b"%PDF-", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"PK\x03\x04")
+from .portal_notifications import DELIVERY_CHOICES
+from .services.obligations import evidence_check
+
 EVIDENCE_HELP = "PDF, image (PNG, JPEG), office document or CSV; at most {mb} MB."
 
 
 def check_evidence(upload):
-    """Size limit and type by content (magic bytes), never by name or declared type."""
-    limit = settings.MAX_UPLOAD_BYTES
-    if upload.size > limit:
-        raise forms.ValidationError(f"The file is too large (limit {limit // (1024 * 1024)} MB).")
-    if upload.size == 0:
-        raise forms.ValidationError("The file is empty.")
-    upload.seek(0)
-    head = upload.read(4096)
-    upload.seek(0)
-    if any(head.startswith(sig) for sig in _SIGNATURES):
-        return upload
+    """Size limit and type by content, by the rule obligation_attest applies (it checks
+    again; this puts the message next to the field and keeps the note the officer typed)."""
     try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
-        # A multi-byte character cut at the 4096th byte is still text.
-        try:
-            head[:-3].decode("utf-8")
-        except UnicodeDecodeError:
-            raise forms.ValidationError(
-                "This type of file is not accepted: send a PDF, an image, an office "
-                "document or a CSV export."
-            ) from None
-    if b"\x00" in head:
-        raise forms.ValidationError(
-            "This type of file is not accepted: send a PDF, an image, an office document "
-            "or a CSV export."
-        )
+        evidence_check(upload)
+    except DomainError as exc:
+        raise forms.ValidationError(exc.message) from None
     return upload
 
 

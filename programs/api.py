@@ -73,14 +73,17 @@ class SupplierViewSet(ReadCreateUpdate):
         return selectors.supplier_list(program=self.program)
 
     def perform_create(self, serializer):
-        serializer.instance = services.supplier_create(
+        created = services.supplier_create(
             actor=self.request.user, program=self.program, **serializer.validated_data
         )
+        # Re-read through the selector so the response carries its computed counts.
+        serializer.instance = self.get_scoped_queryset().get(pk=created.pk)
 
     def perform_update(self, serializer):
-        serializer.instance = services.supplier_update(
+        updated = services.supplier_update(
             actor=self.request.user, supplier=serializer.instance, **serializer.validated_data
         )
+        serializer.instance = self.get_scoped_queryset().get(pk=updated.pk)
 
 
 class FacilityViewSet(ReadCreateUpdate):
@@ -115,14 +118,17 @@ class BuyerViewSet(ReadCreateUpdate):
         return selectors.buyer_list(program=self.program)
 
     def perform_create(self, serializer):
-        serializer.instance = services.buyer_create(
+        created = services.buyer_create(
             actor=self.request.user, program=self.program, **serializer.validated_data
         )
+        # Re-read through the selector so the response carries its computed counts.
+        serializer.instance = self.get_scoped_queryset().get(pk=created.pk)
 
     def perform_update(self, serializer):
-        serializer.instance = services.buyer_update(
+        updated = services.buyer_update(
             actor=self.request.user, buyer=serializer.instance, **serializer.validated_data
         )
+        serializer.instance = self.get_scoped_queryset().get(pk=updated.pk)
 
 
 class SourcingFilter(django_filters.FilterSet):

@@ -1,6 +1,7 @@
 """The program (tenant), its members, its code of conduct and the parties bound by it."""
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,9 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from wsr.models import ProgramOwned
 from wsr.roles import Role
+
+# ISO 3166-1 alpha-2: two letters; services store them upper-case.
+country_code = RegexValidator(r"^[A-Za-z]{2}$", _("Enter a two-letter ISO country code, e.g. US."))
 
 
 class Program(models.Model):
@@ -18,7 +22,9 @@ class Program(models.Model):
     worker_organization = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     sector = models.CharField(max_length=80, blank=True)
-    country = models.CharField(max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2"))
+    country = models.CharField(
+        max_length=2, blank=True, validators=[country_code], help_text=_("ISO 3166-1 alpha-2")
+    )
     # Languages the program's public pages and complaint line speak (codes from LANGUAGES).
     languages = models.JSONField(default=list, blank=True)
     hotline = models.CharField(max_length=100, blank=True)
@@ -182,7 +188,9 @@ class Buyer(ProgramOwned):
     """A company at the top of the supply chain that signs a binding agreement."""
 
     name = models.CharField(max_length=200)
-    headquarters_country = models.CharField(max_length=2, help_text=_("ISO 3166-1 alpha-2"))
+    headquarters_country = models.CharField(
+        max_length=2, validators=[country_code], help_text=_("ISO 3166-1 alpha-2")
+    )
     website = models.URLField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -198,7 +206,9 @@ class Buyer(ProgramOwned):
 
 class Supplier(ProgramOwned):
     legal_name = models.CharField(max_length=200)
-    country = models.CharField(max_length=2, help_text=_("ISO 3166-1 alpha-2"))
+    country = models.CharField(
+        max_length=2, validators=[country_code], help_text=_("ISO 3166-1 alpha-2")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -223,7 +233,9 @@ class Facility(ProgramOwned):
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="facilities")
     name = models.CharField(max_length=200)
     address = models.CharField(max_length=300)
-    country = models.CharField(max_length=2, help_text=_("ISO 3166-1 alpha-2"))
+    country = models.CharField(
+        max_length=2, validators=[country_code], help_text=_("ISO 3166-1 alpha-2")
+    )
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     worker_count = models.PositiveIntegerField(default=0)

@@ -162,7 +162,9 @@ class CodeSerializer(serializers.ModelSerializer):
 
 
 class CodeVersionSerializer(serializers.ModelSerializer):
-    ratified_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    ratified_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = CodeVersion

@@ -51,7 +51,17 @@ def _locked(obligation):
     return BuyerObligation.objects.select_for_update().get(pk=obligation.pk)
 
 
-def _check_evidence(evidence):
+NOT_ACCEPTED = (
+    "This type of file is not accepted: send a PDF, an image (PNG, JPEG), an office "
+    "document or a CSV/text export."
+)
+
+
+def evidence_check(evidence):
+    """The one check of attestation evidence (size, type by content); forms and the API
+    call it too. Raises DomainError with a message for the officer."""
+    if evidence.size == 0:
+        raise DomainError("The evidence file is empty.")
     if evidence.size > settings.MAX_UPLOAD_BYTES:
         raise DomainError("The evidence file is too large.")
     head = evidence.read(16)
@@ -64,9 +74,15 @@ def _check_evidence(evidence):
     try:
         sample.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DomainError("Evidence must be a PDF, an image, an office document or text.") from exc
+        raise DomainError(NOT_ACCEPTED) from exc
     if b"\x00" in sample:
-        raise DomainError("Evidence must be a PDF, an image, an office document or text.")
+        raise DomainError(NOT_ACCEPTED)
+    # Markup (HTML, SVG, XML) is text too, but a staff member who opens it opens a web
+    # page written by someone outside the program: refuse it.
+    if sample.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        raise DomainError(
+            "Text evidence must be plain text or CSV; web pages and markup are not accepted."
+        )
 
 
 @transaction.atomic
@@ -106,7 +122,7 @@ def obligation_attest(*, actor, obligation, note, evidence=None):
     )
     digest = ""
     if evidence is not None:
-        _check_evidence(evidence)
+        evidence_check(evidence)
         sha = hashlib.sha256()
         for chunk in evidence.chunks():
             sha.update(chunk)

@@ -48,22 +48,7 @@ PUBLIC_PREFIXES = ("/api/v1/public/",)
 # Bugs found here in other apps' endpoints, reported to their owners with the
 # reproduction. While one is open its operation is xfailed when (and only when) it fails;
 # once fixed, the operation passes normally. Delete the entry with the fix.
-KNOWN_BUGS = {
-    "POST /api/v1/programs/{program}/suppliers/": (
-        "programs: the 201 body lacks facility_count, which the schema requires "
-        "(the count is annotated on the list queryset only)"
-    ),
-    "POST /api/v1/programs/{program}/buyers/": (
-        "programs: the 201 body lacks active_agreement_count, which the schema requires"
-    ),
-    "POST /api/v1/programs/{program}/codes/{id}/draft/": (
-        "programs: the new draft's ratified_by is null, the schema says a non-null string"
-    ),
-    "GET /api/v1/buyer/premium/": (
-        "buyer portal: returns an object {periods, totals}; the schema declares an array "
-        "of PortalPremiumSummary"
-    ),
-}
+KNOWN_BUGS: dict[str, str] = {}
 ID_PARAM = re.compile(r"\{(id|pk)\}")
 
 
