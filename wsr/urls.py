@@ -9,7 +9,7 @@ Public:      /, /public/<program>/...       (disclosure, complaints.public_urls)
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from wsr import views
 
@@ -35,7 +35,7 @@ urlpatterns = [
     path(public_api, include("disclosure.api")),
     path(public_api + "complaints/", include("complaints.public_api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("public/<slug:program>/complaints/", include("complaints.public_urls")),
     path("", include("disclosure.urls")),
 ]

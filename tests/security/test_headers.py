@@ -12,7 +12,6 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
@@ -199,11 +198,6 @@ def test_public_pages_have_no_inline_script_without_nonce(personas, client_for):
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="/api/docs/ (wsr/urls.py SpectacularSwaggerView) renders inline script/style "
-    "without a nonce and CDN assets; blocked by the CSP. Needs the split view + sidecar.",
-)
 def test_api_docs_page_has_no_inline_script(client_for):
     response = client_for(None).get(reverse("api-docs"))
     assert response.status_code == 200
