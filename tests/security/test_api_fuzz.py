@@ -48,7 +48,7 @@ PUBLIC_PREFIXES = ("/api/v1/public/",)
 # Bugs found here in other apps' endpoints, reported to their owners with the
 # reproduction. While one is open its operation is xfailed when (and only when) it fails;
 # once fixed, the operation passes normally. Delete the entry with the fix.
-KNOWN_BUGS: dict[str, str] = {}
+KNOWN_BUGS = {}
 ID_PARAM = re.compile(r"\{(id|pk)\}")
 
 

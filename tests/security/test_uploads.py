@@ -214,7 +214,7 @@ def endpoint_for(personas, client_for):
 
 
 # Uploads known to slip through, each xfailed (not strict) until fixed. Empty: keep it so.
-KNOWN_BAD: dict = {}
+KNOWN_BAD = {}
 BAD_CASES = [
     pytest.param(
         bad,
