@@ -36,10 +36,10 @@ def not_modified_response(etag, version):
 def set_validators(response, etag, version):
     response["ETag"] = etag
     response["Last-Modified"] = http_date(version.at.timestamp())
-    # Public data could be kept briefly by any cache and revalidated with the ETag. Note
-    # that wsr.middleware.PublicPrivacyMiddleware currently replaces Cache-Control with
-    # "no-store" on every public path (a platform privacy decision), so today only
-    # clients that keep the ETag themselves (harvesters, scripts) revalidate.
+    # Public data may be kept briefly by any cache and revalidated with the ETag: it is
+    # the same for everyone and holds nothing personal. The flag tells
+    # wsr.middleware.PublicPrivacyMiddleware to keep this header instead of no-store.
     patch_cache_control(response, public=True, max_age=MAX_AGE, must_revalidate=True)
+    response.shared_cacheable = True
     patch_vary_headers(response, ["Accept", "Accept-Language"])
     return response

@@ -3,7 +3,7 @@
 Public pages (disclosure, complaint intake and status) must not tie a visitor to a
 network address: the address is removed from the request before any view, logger or
 library sees it, no cookie but the CSRF token the form needs is set, and responses are
-never cached by intermediaries.
+never cached by intermediaries (except open data that opts in: see below).
 
 The pages anyone may open without an account but that are not the public side proper
 (logging in, resetting a password, the API schema and its docs, the health check) get
@@ -48,7 +48,11 @@ class PublicPrivacyMiddleware:
             _strip_client_address(request.META)
         response = self.get_response(request)
         if anonymous:
-            response["Cache-Control"] = "no-store"
+            # Open data (the same for every visitor, nothing personal) may opt in to brief
+            # shared caching with ``response.shared_cacheable = True``; every other answer
+            # on this side, the complaint pages above all, is never stored anywhere.
+            if not getattr(response, "shared_cacheable", False):
+                response["Cache-Control"] = "no-store"
             response["Referrer-Policy"] = "no-referrer"
         if public:
             # Only the CSRF cookie (needed to post the complaint form) and the language

@@ -92,8 +92,15 @@ def _header_problems(name, url, response):
     for header, value in expected.items():
         if response.headers.get(header) != value:
             problems.append(f"{url}: {header} is {response.headers.get(header)!r}")
-    if "no-store" not in response.headers.get("Cache-Control", ""):
-        problems.append(f"{url}: Cache-Control is {response.headers.get('Cache-Control')!r}")
+    cache_control = response.headers.get("Cache-Control", "")
+    if getattr(response, "shared_cacheable", False):
+        # Only open data may be cached, and only briefly and revalidated.
+        if not name.startswith(("disclosure:", "disclosure-api:")):
+            problems.append(f"{url}: {name} is not open data but allows caching")
+        elif "public" not in cache_control or "max-age=" not in cache_control:
+            problems.append(f"{url}: open data Cache-Control is {cache_control!r}")
+    elif "no-store" not in cache_control:
+        problems.append(f"{url}: Cache-Control is {cache_control!r}")
     cookies = set(response.cookies)
     if name == "password_reset_confirm":
         # Django moves the reset token from the URL into the session (so it cannot leak
