@@ -7,45 +7,21 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-# (offset, signature) → (content type, extension)
-_SIGNATURES = [
-    (0, b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (0, b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-    (0, b"GIF87a", "image/gif", "gif"),
-    (0, b"GIF89a", "image/gif", "gif"),
-    (0, b"%PDF-", "application/pdf", "pdf"),
-    (0, b"ID3", "audio/mpeg", "mp3"),
-    (0, b"OggS", "audio/ogg", "ogg"),
-    (0, b"#!AMR", "audio/amr", "amr"),
-    (0, b"fLaC", "audio/flac", "flac"),
-]
-_FTYP_BRANDS = {
-    b"M4A ": ("audio/mp4", "m4a"),
-    b"isom": ("video/mp4", "mp4"),
-    b"mp42": ("video/mp4", "mp4"),
-    b"mp41": ("video/mp4", "mp4"),
-    b"3gp4": ("audio/3gpp", "3gp"),
-    b"3gp5": ("audio/3gpp", "3gp"),
-    b"heic": ("image/heic", "heic"),
-}
+from wsr.uploads import sniff as wsr_sniff
+
 ALLOWED_DESCRIPTION = "images (JPEG, PNG, GIF, WebP, HEIC), PDF or audio (MP3, M4A, OGG, WAV, AMR)"
 
 
+# What a worker may send: photos, documents and recordings; no archives.
+ACCEPTED_PREFIXES = ("image/", "audio/", "video/", "application/pdf")
+
+
 def sniff(head: bytes):
-    """Return (content_type, extension) for an allowed format, else None."""
-    for offset, sig, ctype, ext in _SIGNATURES:
-        if head[offset : offset + len(sig)] == sig:
-            return ctype, ext
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return "audio/wav", "wav"
-    if head[4:8] == b"ftyp" and head[8:12] in _FTYP_BRANDS:
-        return _FTYP_BRANDS[head[8:12]]
-    # MPEG audio frame sync without an ID3 tag.
-    if len(head) > 1 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0:
-        return "audio/mpeg", "mp3"
-    return None
+    """(content_type, extension) of an accepted format, else None."""
+    kind = wsr_sniff(head)
+    if kind is None or not kind[0].startswith(ACCEPTED_PREFIXES):
+        return None
+    return kind
 
 
 def inspect_upload(upload):

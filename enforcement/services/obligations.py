@@ -11,6 +11,7 @@ from programs.models import Membership
 from wsr.audit import audit_log
 from wsr.errors import DomainError, check_transition
 from wsr.roles import Role
+from wsr.uploads import SNIFF_BYTES, sniff
 
 from ..models import (
     OBLIGATION_TRANSITIONS,
@@ -21,13 +22,10 @@ from ..models import (
 from ._common import today, user_or_none
 from .policy import require_role, settings_for
 
-# Evidence of fulfilment: PDFs, images, office documents and CSV exports of purchase orders.
-EVIDENCE_SIGNATURES = [
-    (b"%PDF-", "pdf"),
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"\xff\xd8\xff", "jpg"),
-    (b"PK\x03\x04", "zip/office"),
-]
+# Evidence of fulfilment: PDFs, images, office documents (ZIP containers) and, below,
+# plain-text/CSV exports of purchase orders.
+EVIDENCE_TYPES = ("application/pdf", "image/", "application/zip")
+TEXT_SAMPLE_BYTES = 4096
 
 
 def _require_officer(actor, obligation):
@@ -64,17 +62,21 @@ def evidence_check(evidence):
         raise DomainError("The evidence file is empty.")
     if evidence.size > settings.MAX_UPLOAD_BYTES:
         raise DomainError("The evidence file is too large.")
-    head = evidence.read(16)
+    head = evidence.read(SNIFF_BYTES)
     evidence.seek(0)
-    if any(head.startswith(sig) for sig, _ in EVIDENCE_SIGNATURES):
+    kind = sniff(head)
+    if kind is not None and kind[0].startswith(EVIDENCE_TYPES):
         return
     # Plain-text evidence (CSV of held purchase orders): must decode as UTF-8 text.
-    sample = head + evidence.read(4096)
+    sample = evidence.read(TEXT_SAMPLE_BYTES)
     evidence.seek(0)
     try:
         sample.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DomainError(NOT_ACCEPTED) from exc
+        # A multi-byte character cut at the end of the sample is still text.
+        cut = len(sample) == TEXT_SAMPLE_BYTES and exc.start >= len(sample) - 3
+        if not cut:
+            raise DomainError(NOT_ACCEPTED) from exc
     if b"\x00" in sample:
         raise DomainError(NOT_ACCEPTED)
     # Markup (HTML, SVG, XML) is text too, but a staff member who opens it opens a web

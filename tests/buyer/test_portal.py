@@ -639,3 +639,30 @@ def test_premium_query_count_constant(personas, client_for, name):
     grow(1)
     warm_up(client, reverse(name))
     assert_constant_queries(lambda: client.get(reverse(name)), grow)
+
+
+def test_attest_accepts_utf8_csv_cut_mid_character_and_refuses_html(personas, client_for):
+    """Text evidence: a UTF-8 CSV whose 4096-byte sample ends inside a character is
+    accepted; an HTML page named .csv is refused and the obligation stays pending."""
+    a = personas.a
+    obligation = make_obligation(a)
+    client = client_for(a.user(Role.BUYER_OFFICER))
+    url = reverse("buyer:obligation_attest", kwargs={"pk": obligation.pk})
+    html = SimpleUploadedFile("po.csv", b"  <html><script>alert(1)</script></html>", "text/csv")
+    response = client.post(url, {"note": "held", "evidence": html})
+    assert response.status_code == 400
+    assert "markup" in response.content.decode()
+    obligation.refresh_from_db()
+    assert obligation.state == ObligationState.PENDING
+
+    row = "order,supplier\n" + "4411,Señora Café\n" * 400
+    data = row.encode()
+    # Make byte 4095 the first byte of a two-byte character.
+    pad = 4095 - data.index("ñ".encode())
+    data = b"x" * pad + data
+    assert data[4095:4097] == "ñ".encode()
+    csv = SimpleUploadedFile("po.csv", data, "text/csv")
+    response = client.post(url, {"note": "held", "evidence": csv})
+    assert response.status_code in (302, 200), response.content[:300]
+    obligation.refresh_from_db()
+    assert obligation.state == ObligationState.FULFILLED
