@@ -23,7 +23,7 @@ BEAT_SCHEDULE = {
 }
 
 
-@shared_task(queue="reports", acks_late=True, reject_on_worker_lost=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def report_render_task(report_id, program_id):
     # The service claims the report with a conditional UPDATE scoped to program_id.
     report = services.report_render(report_id=report_id, program_id=program_id)

@@ -37,7 +37,7 @@ def request_render(program, version):
         return False
     from .tasks import render_report
 
-    render_report.apply_async(args=[program.pk, version.seq], queue="reports")
+    render_report.delay(program.pk, version.seq)
     return True
 
 

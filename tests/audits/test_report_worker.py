@@ -27,8 +27,17 @@ def _wait_for(report_id, deadline_s=60):
     raise AssertionError(f"report {report_id} still {report.status}")
 
 
-def test_report_task_routes_to_the_reports_queue():
-    assert report_render_task.queue == "reports"
+def test_report_tasks_route_to_the_reports_queue():
+    """PDF rendering goes to its own queue (settings.CELERY_TASK_ROUTES); consequences
+    stay on the default queue, so a pile of reports never delays them."""
+    from wsr.celery import app
+
+    def queue_of(name):
+        return app.amqp.router.route({}, name, (), {})["queue"].name
+
+    assert queue_of(report_render_task.name) == "reports"
+    assert queue_of("disclosure.tasks.render_report") == "reports"
+    assert queue_of("enforcement.tasks.apply_consequences") == "default"
 
 
 @pytest.mark.celery_worker

@@ -259,6 +259,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# PDF rendering is slow: a queue of its own, so it never delays applying consequences.
+CELERY_TASK_ROUTES = {
+    "audits.tasks.report_render_task": {"queue": "reports"},
+    "disclosure.tasks.render_report": {"queue": "reports"},
+}
 # The beat schedule: each app contributes its jobs in wsr/celery.py (no database scheduler).
 CELERY_BEAT_SCHEDULE = {}
 
