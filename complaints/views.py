@@ -4,6 +4,7 @@ import functools
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.views import View
@@ -20,9 +21,28 @@ from .access import case_access
 from .models import CaseStatus, Priority
 
 
+class IdsFirstPaginator(Paginator):
+    """Pages by primary key first, then loads the page's rows with their joins.
+
+    A late page (OFFSET 100,000) otherwise makes PostgreSQL join and sort every case of
+    the program before skipping; the ids come from an index-only scan of the list's
+    order index, and only 25 rows are joined. One query more, whatever the page."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
 class CaseListView(ProgramViewMixin, ListView):
     template_name = "complaints/case_list.html"
     paginate_by = PAGE_SIZE
+    paginator_class = IdsFirstPaginator
     context_object_name = "cases"
 
     def get_scoped_queryset(self):

@@ -6,10 +6,13 @@ written as they come, so memory stays flat however many suppliers a program has.
 """
 
 import csv
+import hashlib
 import json
 
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -112,9 +115,8 @@ def _render_program_page(request, program, lang):
         standings=selectors.standing_choices(standings=standings),
     )
     filters = form.filters() if form.is_bound else {}
-    suppliers = selectors.public_suppliers(program=program, standings=standings, **filters)
-    page = paginate(request, suppliers, per_page=PAGE_SIZE)
-    rows = [_decorate(selectors.supplier_record(s, standings=standings, caps=caps)) for s in page]
+    page = _supplier_page(request, program, version, lang, filters, standings, caps)
+    rows = [_decorate(record) for record in page]
     stats = selectors.public_statistics(program=program, version=version)
     buyers = selectors.cached(
         program, version, "buyers", lambda: list(selectors.buyer_records(program=program))
@@ -151,6 +153,36 @@ def _render_program_page(request, program, lang):
         ),
     }
     return render(request, "disclosure/program.html", context)
+
+
+class _Counted:
+    """Stands in for the queryset in a Paginator rebuilt from the cache (only count())."""
+
+    def __init__(self, count):
+        self._count = count
+
+    def count(self):
+        return self._count
+
+
+def _supplier_page(request, program, version, lang, filters, standings, caps):
+    """One page of supplier records, cached per data version, language, filters and page.
+
+    Counting and sorting the suppliers (with each one's count of active buyers) is most
+    of the page's cost at 20,000 facilities, and the answer changes only with the data
+    version, like the other cached parts of the page."""
+    requested = str(request.GET.get("page", ""))[:12]
+    wanted = hashlib.sha256(repr(sorted((filters or {}).items())).encode()).hexdigest()[:16]
+    key = selectors.cache_key(program, version, "page", lang, wanted, requested)
+    hit = cache.get(key)
+    if hit is not None:
+        count, number, records = hit
+        return Page(records, number, Paginator(_Counted(count), PAGE_SIZE))
+    suppliers = selectors.public_suppliers(program=program, standings=standings, **filters)
+    page = paginate(request, suppliers, per_page=PAGE_SIZE)
+    records = [selectors.supplier_record(s, standings=standings, caps=caps) for s in page]
+    cache.set(key, (page.paginator.count, page.number, records), selectors.CACHE_TIMEOUT)
+    return Page(records, page.number, page.paginator)
 
 
 @require_safe

@@ -1,6 +1,7 @@
 """Reads of the enforcement app. Every function takes the program and returns only that
 program's rows; lists issue a constant number of queries whatever their length."""
 
+from bisect import bisect_left
 from decimal import Decimal
 
 from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
@@ -283,12 +284,34 @@ def reconciliation(*, program, buyer=None, supplier=None):
     ):
         key = (p["buyer_id"], p["supplier_id"], p["period_start"], p["period_end"])
         paid[key] = p["total"]
-    distributions = list(
+    # Per supplier, sorted by start: a reporting period's distributions are found by
+    # bisection, and computed once per (supplier, period) whatever the number of buyers.
+    # (Scanning every distribution for every row made this quadratic: a year of weekly
+    # reports for 2,000 pairs ran for hours.)
+    by_supplier = {}
+    for d in (
         PayrollDistribution.objects.filter(program=program, supplier_id__in=supplier_ids)
         .values("supplier_id", "period_start", "period_end")
         .annotate(total=Sum("amount"), workers=Sum("workers_paid"))
-        .order_by()
-    )
+        .order_by("supplier_id", "period_start")
+    ):
+        by_supplier.setdefault(d["supplier_id"], []).append(d)
+    starts = {s: [d["period_start"] for d in ds] for s, ds in by_supplier.items()}
+    dist_memo = {}
+
+    def distributed_in(supplier_id, start, end):
+        key = (supplier_id, start, end)
+        if key not in dist_memo:
+            total = Decimal("0")
+            ds = by_supplier.get(supplier_id, [])
+            for d in ds[bisect_left(starts.get(supplier_id, []), start) :]:
+                if d["period_start"] > end:
+                    break
+                if d["period_end"] <= end:
+                    total += d["total"]
+            dist_memo[key] = total
+        return dist_memo[key]
+
     # Payments to each supplier per period from all buyers, to share distributions.
     paid_to_supplier = {}
     for (_buyer, s, ps, pe), amount in paid.items():
@@ -298,16 +321,7 @@ def reconciliation(*, program, buyer=None, supplier=None):
         key = (r["buyer_id"], r["supplier_id"], r["period_start"], r["period_end"])
         owed = r["owed"] or Decimal("0")
         paid_amount = paid.get(key, Decimal("0"))
-        dist_total = sum(
-            (
-                d["total"]
-                for d in distributions
-                if d["supplier_id"] == r["supplier_id"]
-                and d["period_start"] >= r["period_start"]
-                and d["period_end"] <= r["period_end"]
-            ),
-            Decimal("0"),
-        )
+        dist_total = distributed_in(r["supplier_id"], r["period_start"], r["period_end"])
         supplier_paid = paid_to_supplier.get(
             (r["supplier_id"], r["period_start"], r["period_end"]), Decimal("0")
         )
@@ -348,6 +362,41 @@ def supplier_premium_position(*, program, supplier, period_start, period_end):
         period_end__lte=period_end,
     ).aggregate(s=Sum("amount"))["s"] or Decimal("0")
     return received, distributed
+
+
+def supplier_premium_positions(*, program, periods):
+    """``supplier_premium_position`` for many (supplier_id, period_start, period_end)
+    keys at once, in two aggregate queries: {key: (received, distributed)}."""
+    supplier_ids = {key[0] for key in periods}
+    received = {}
+    for p in (
+        PremiumPayment.objects.filter(program=program, supplier_id__in=supplier_ids)
+        .values("supplier_id", "period_start", "period_end")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ):
+        received[(p["supplier_id"], p["period_start"], p["period_end"])] = p["total"]
+    by_supplier = {}
+    for d in (
+        PayrollDistribution.objects.filter(program=program, supplier_id__in=supplier_ids)
+        .values("supplier_id", "period_start", "period_end")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ):
+        by_supplier.setdefault(d["supplier_id"], []).append(d)
+    positions = {}
+    for key in periods:
+        supplier_id, start, end = key
+        distributed = sum(
+            (
+                d["total"]
+                for d in by_supplier.get(supplier_id, ())
+                if d["period_start"] >= start and d["period_end"] <= end
+            ),
+            Decimal("0"),
+        )
+        positions[key] = (received.get(key) or Decimal("0"), distributed)
+    return positions
 
 
 # ---------------------------------------------------------------- public

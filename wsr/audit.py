@@ -111,6 +111,70 @@ def audit_log(*, program, actor, verb, obj=None, object_type="", object_id="", p
     )
 
 
+def audit_log_many(*, program, actor, entries):
+    """Append several events by one actor to ``program``'s chain in one lock, one read
+    of the chain's head and one INSERT; the chain is exactly what as many ``audit_log``
+    calls would write. ``entries``: dicts with ``verb`` and ``obj`` (or ``object_type``
+    and ``object_id``) and optionally ``payload``. Same transaction rule as audit_log."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_log must be called inside the service's transaction")
+    entries = list(entries)
+    if not entries:
+        return []
+    program_id = getattr(program, "pk", program)
+    actor_user = actor if getattr(actor, "is_authenticated", False) else None
+    actor_label = _actor_label(actor)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, program_id or 0])
+    last = (
+        AuditEvent.objects.filter(program_id=program_id)
+        .order_by("-seq")
+        .values_list("seq", "hash")
+        .first()
+    )
+    seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
+    events = []
+    for entry in entries:
+        obj = entry.get("obj")
+        object_type = entry.get("object_type", "")
+        object_id = entry.get("object_id", "")
+        if obj is not None:
+            object_type = object_type or obj._meta.label_lower
+            object_id = object_id or str(obj.pk)
+        payload = json.loads(canonical_json(entry.get("payload") or {}))
+        seq += 1
+        created_at = timezone.now()
+        digest = event_digest(
+            prev_hash=prev_hash,
+            program_id=program_id,
+            seq=seq,
+            actor_id=actor_user.pk if actor_user else None,
+            actor_label=actor_label,
+            verb=entry["verb"],
+            object_type=object_type,
+            object_id=object_id,
+            payload=payload,
+            created_at=created_at,
+        )
+        events.append(
+            AuditEvent(
+                program_id=program_id,
+                seq=seq,
+                actor=actor_user,
+                actor_label=actor_label,
+                verb=entry["verb"],
+                object_type=object_type,
+                object_id=str(object_id),
+                payload=payload,
+                created_at=created_at,
+                prev_hash=prev_hash,
+                hash=digest,
+            )
+        )
+        prev_hash = digest
+    return AuditEvent.objects.bulk_create(events)
+
+
 def _actor_label(actor) -> str:
     if actor is None:
         return "system"

@@ -126,6 +126,12 @@ def _build_fetcher_class():
                     candidate = Path(found).resolve()
                     if _within(candidate, self._roots) and candidate.is_file():
                         return candidate
+                # Under the manifest storage (production) {% static %} gives the hashed
+                # name (pdf.<hash>.css), which exists only in STATIC_ROOT.
+                if getattr(settings, "STATIC_ROOT", None):
+                    candidate = (Path(settings.STATIC_ROOT) / relative).resolve()
+                    if _within(candidate, self._roots) and candidate.is_file():
+                        return candidate
             # An absolute path is accepted only if it really lies inside a static
             # directory after resolving symlinks and "..".
             candidate = Path(os.path.realpath(raw_path))

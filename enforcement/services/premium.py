@@ -546,10 +546,9 @@ def premium_shortfall_check(*, actor, program):
         if beyond_tolerance(r["payment_gap"], r["owed"], tolerance):
             underpaid.append(r)
     shortfalls = []
+    positions = selectors.supplier_premium_positions(program=program, periods=periods)
     for (supplier_id, start, end), r in periods.items():
-        received, distributed = selectors.supplier_premium_position(
-            program=program, supplier=supplier_id, period_start=start, period_end=end
-        )
+        received, distributed = positions[(supplier_id, start, end)]
         gap = received - distributed
         if beyond_tolerance(gap, received, tolerance):
             shortfalls.append((supplier_id, r["supplier"], start, end, received, distributed, gap))
@@ -571,11 +570,14 @@ def premium_shortfall_check(*, actor, program):
         )
         return result
     suppliers = Supplier.objects.in_bulk([s[0] for s in shortfalls])
+    proposed = set(
+        Violation.objects.filter(
+            program_id=program.pk, source_kind=SourceKind.PREMIUM_SHORTFALL
+        ).values_list("source_ref", flat=True)
+    )
     for supplier_id, name, start, end, received, distributed, gap in shortfalls:
         ref = f"supplier-{supplier_id}:{start:%Y-%m-%d}:{end:%Y-%m-%d}"
-        if Violation.objects.filter(
-            program_id=program.pk, source_kind=SourceKind.PREMIUM_SHORTFALL, source_ref=ref
-        ).exists():
+        if ref in proposed:
             result["already_open"] += 1
             continue
         result["opened"].append(

@@ -17,7 +17,7 @@ from programs.models import (
     SourcingRelationship,
     Supplier,
 )
-from wsr.audit import audit_log
+from wsr.audit import audit_log, audit_log_many
 from wsr.errors import DomainError, IllegalTransition, check_transition
 from wsr.roles import Role
 
@@ -494,19 +494,24 @@ def consequences_apply(*, violation):
             "suspended_until": standing.suspended_until,
         },
     )
-    for obligation in obligations:
-        audit_log(
-            program=program,
-            actor=system,
-            verb="obligation.created",
-            obj=obligation,
-            payload={
-                "buyer": obligation.buyer_id,
-                "kind": obligation.kind,
-                "due_date": obligation.due_date,
-                "violation": violation.pk,
-            },
-        )
+    # One event per obligation, appended in one statement (500 buyers: 2 queries, not 1,000).
+    audit_log_many(
+        program=program,
+        actor=system,
+        entries=(
+            {
+                "verb": "obligation.created",
+                "obj": obligation,
+                "payload": {
+                    "buyer": obligation.buyer_id,
+                    "kind": obligation.kind,
+                    "due_date": obligation.due_date,
+                    "violation": violation.pk,
+                },
+            }
+            for obligation in obligations
+        ),
+    )
     audit_log(
         program=program,
         actor=system,
