@@ -162,12 +162,14 @@ def render_pdf(
 ) -> bytes:
     """Render a Django template to PDF bytes.
 
-    ``strict`` (default) turns a refused or missing resource into an exception
-    (``weasyprint.urls.FatalURLFetchingError`` whose ``__cause__`` is the
-    ``PDFResourceRefused``), so a template that points outside the allow-list fails
-    loudly in tests instead of silently dropping an image.
+    ``strict`` (default) turns a refused or missing resource into ``PDFResourceRefused``,
+    so a template that points outside the allow-list fails loudly instead of silently
+    dropping an image. WeasyPrint raises a ``BaseException`` for it
+    (``FatalURLFetchingError``), which would slip past callers' ``except Exception``
+    and leave a report stuck "rendering"; it is re-raised here as the ordinary error.
     """
     import weasyprint
+    from weasyprint.urls import FatalURLFetchingError
 
     html = render_to_string(template_name, context)
     document = weasyprint.HTML(
@@ -175,4 +177,10 @@ def render_pdf(
         base_url=base_url or "file:///",
         url_fetcher=StaticOnlyURLFetcher(fail_on_errors=strict),
     )
-    return document.write_pdf()
+    try:
+        return document.write_pdf()
+    except FatalURLFetchingError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, PDFResourceRefused):
+            raise PDFResourceRefused(str(cause)) from exc
+        raise PDFResourceRefused(f"a resource could not be loaded: {exc}") from exc
