@@ -64,51 +64,14 @@ def audit_log(*, program, actor, verb, obj=None, object_type="", object_id="", p
     event commits or rolls back with the change it records. Appends to one program are
     serialized by a transaction-scoped advisory lock, held until that transaction ends.
     """
-    if not connection.in_atomic_block:
-        raise RuntimeError("audit_log must be called inside the service's transaction")
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = object_id or str(obj.pk)
-    program_id = getattr(program, "pk", program)
-    actor_user = actor if getattr(actor, "is_authenticated", False) else None
-    actor_label = _actor_label(actor)
-    payload = json.loads(canonical_json(payload or {}))
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, program_id or 0])
-    last = (
-        AuditEvent.objects.filter(program_id=program_id)
-        .order_by("-seq")
-        .values_list("seq", "hash")
-        .first()
-    )
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    created_at = timezone.now()
-    digest = event_digest(
-        prev_hash=prev_hash,
-        program_id=program_id,
-        seq=seq,
-        actor_id=actor_user.pk if actor_user else None,
-        actor_label=actor_label,
-        verb=verb,
-        object_type=object_type,
-        object_id=object_id,
-        payload=payload,
-        created_at=created_at,
-    )
-    return AuditEvent.objects.create(
-        program_id=program_id,
-        seq=seq,
-        actor=actor_user,
-        actor_label=actor_label,
-        verb=verb,
-        object_type=object_type,
-        object_id=str(object_id),
-        payload=payload,
-        created_at=created_at,
-        prev_hash=prev_hash,
-        hash=digest,
-    )
+    entry = {
+        "verb": verb,
+        "obj": obj,
+        "object_type": object_type,
+        "object_id": object_id,
+        "payload": payload,
+    }
+    return audit_log_many(program=program, actor=actor, entries=[entry])[0]
 
 
 def audit_log_many(*, program, actor, entries):
