@@ -141,6 +141,17 @@ def build_world(slug, name):
     return world
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Every test starts with an empty cache. Throttle counters and cached fragments live
+    in Redis and would otherwise carry from one test into the next (a public-submission
+    throttle engaging in whichever test happens to be the 31st submission within a
+    minute). The cache is a Redis database of its own per test run (settings.test)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def personas(db):
     a = build_world("alpha", "Alpha Fair Food")
