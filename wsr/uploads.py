@@ -5,6 +5,12 @@ One table for the whole platform; each app decides which of these kinds it accep
 (complaint evidence takes audio recordings, a buyer's attestation takes office files).
 """
 
+import hashlib
+import io
+import struct
+import warnings
+from typing import NamedTuple
+
 # (offset, signature, content type, extension)
 _SIGNATURES = [
     (0, b"\xff\xd8\xff", "image/jpeg", "jpg"),
@@ -49,3 +55,466 @@ def sniff(head: bytes):
     if len(head) > 1 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0:
         return "audio/mpeg", "mp3"
     return None
+
+
+# ------------------------------------------------------------ identifying metadata
+#
+# A phone photo carries EXIF (GPS position, the phone's make, model and serial, the
+# owner's name, the time, a thumbnail that may show the picture before it was cropped or
+# blurred), XMP, IPTC and comments. A worker's photo of a violation can identify or
+# locate the worker, so every image is stripped before it is stored or hashed.
+#
+# How: a strict walker per container keeps only the segments a decoder needs to draw the
+# picture (an allow-list: anything unknown goes) and copies the compressed picture data
+# untouched, so the stripped photo is the same picture bit for bit. Pillow then decodes
+# the input and the output and checks the pixels are identical and no metadata is left.
+# When the photo has an EXIF orientation (dropping the tag would show it rotated), or
+# the walker's output fails the check, the picture is re-encoded without metadata
+# (JPEG with the photo's own quantisation tables, so at its original quality).
+# HEIC is decoded with pi-heif (libheif without the GPL encoder) and stored as JPEG.
+
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "image/heic")
+_PIL_FORMAT = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/gif": "GIF",
+    "image/webp": "WEBP",
+    "image/heic": "HEIF",
+}
+# What Pillow may report about a stripped image: rendering facts, no metadata. Anything
+# else (exif, xmp, icc_profile, comment, photoshop, PNG text keys...) is a leftover.
+_HARMLESS_INFO = {
+    "jfif",
+    "jfif_version",
+    "jfif_unit",
+    "jfif_density",
+    "dpi",
+    "adobe",
+    "adobe_transform",
+    "progressive",
+    "progression",
+    "transparency",
+    "gamma",
+    "srgb",
+    "chromaticity",
+    "cicp",
+    "aspect",
+    "background",
+    "duration",
+    "loop",
+    "version",
+    "disposal",
+    "timestamp",
+    "blend",
+    "bbox",
+    "default_image",
+    "interlace",
+}
+# GIF: Pillow reports the first application extension; only the looping one is harmless.
+_LOOPING = (b"NETSCAPE2.0", b"ANIMEXTS1.0")
+
+UNREADABLE = (
+    "This picture could not be read, so the hidden details in it (such as where it was "
+    "taken) could not be removed. Send it again as a JPEG or PNG, or send a screenshot."
+)
+
+
+class UnreadableImage(ValueError):
+    """The file looks like an image by its first bytes but cannot be parsed: it is
+    refused rather than stored with its metadata."""
+
+    def __init__(self, message=UNREADABLE):
+        super().__init__(message)
+        self.message = message
+
+
+class Stripped(NamedTuple):
+    data: bytes
+    content_type: str
+    extension: str
+
+
+def strip_metadata(data: bytes, content_type: str) -> Stripped:
+    """Return the file without identifying metadata: for JPEG, PNG, GIF, WebP and HEIC
+    (HEIC comes back as JPEG); any other type unchanged. Raises UnreadableImage for an
+    image that cannot be parsed."""
+    if content_type not in IMAGE_TYPES:
+        return Stripped(data, content_type, _extension(content_type))
+    _register_heif()
+    fmt = _PIL_FORMAT[content_type]
+    with warnings.catch_warnings():
+        # A small file that unpacks into a gigantic picture is refused, not decoded.
+        warnings.simplefilter("error", _pil().Image.DecompressionBombWarning)
+        try:
+            return _strip_image(data, content_type, fmt)
+        except UnreadableImage:
+            raise
+        except Exception as exc:  # any parse failure of an untrusted file: refuse it
+            raise UnreadableImage() from exc
+
+
+def _extension(content_type):
+    for _o, _s, ctype, ext in _SIGNATURES:
+        if ctype == content_type:
+            return ext
+    for ctype, ext in _FTYP_BRANDS.values():
+        if ctype == content_type:
+            return ext
+    return {"image/webp": "webp", "audio/wav": "wav"}.get(content_type, "bin")
+
+
+def _pil():
+    # Imported on first use: settings and management commands that never see an
+    # upload do not pay for Pillow.
+    import PIL.Image
+    import PIL.ImageOps
+    import PIL.JpegImagePlugin
+
+    return PIL
+
+
+_heif_registered = False
+
+
+def _register_heif():
+    global _heif_registered
+    if not _heif_registered:
+        import pi_heif
+
+        pi_heif.register_heif_opener()
+        _heif_registered = True
+
+
+def _open(data, fmt):
+    image = _pil().Image.open(io.BytesIO(data), formats=[fmt])
+    return image
+
+
+def _frame_digests(image, *, first_only=False):
+    """Decode every frame (a truncated or corrupt file fails here) and hash its pixels."""
+    digests = []
+    frames = 1 if first_only else getattr(image, "n_frames", 1)
+    for index in range(frames):
+        image.seek(index)
+        image.load()
+        digests.append(hashlib.sha256(image.tobytes()).digest() + repr(image.size).encode())
+    image.seek(0)
+    return digests
+
+
+def _orientation(image):
+    # Pillow also reads tiff:Orientation from XMP when EXIF has none.
+    return image.getexif().get(0x0112, 1)
+
+
+def _leftovers(image):
+    left = set(image.info) - _HARMLESS_INFO
+    extension = image.info.get("extension")
+    if extension and bytes(extension[0]).startswith(_LOOPING):
+        left.discard("extension")
+    if getattr(image, "text", None):
+        left.add("text")
+    if len(image.getexif()):
+        left.add("exif")
+    return left
+
+
+def _strip_image(data, content_type, fmt):
+    source = _open(data, fmt)
+    # JPEG and HEIC: only the primary picture counts (an MPO's or a HEIF's further
+    # pictures, depth maps and previews are dropped).
+    first_only = fmt in ("JPEG", "HEIF")
+    source_pixels = _frame_digests(source, first_only=first_only)
+    animated = len(source_pixels) > 1
+    orientation = _orientation(source)
+    if fmt == "HEIF":
+        return Stripped(_reencode(source, "JPEG"), "image/jpeg", "jpg")
+    ext = _extension(content_type)
+    if orientation in range(2, 9) and not animated:
+        return Stripped(_reencode(source, fmt), content_type, ext)
+    try:
+        out = _WALKERS[fmt](data)
+    except (IndexError, struct.error, ValueError) as exc:
+        raise UnreadableImage() from exc
+    try:
+        cleaned = _open(out, fmt)
+        same = _frame_digests(cleaned, first_only=first_only) == source_pixels
+        if same and not _leftovers(cleaned):
+            return Stripped(out, content_type, ext)
+    except (OSError, SyntaxError, ValueError, EOFError):
+        pass
+    # The lossless copy did not come out clean: fall back to re-encoding the picture.
+    return Stripped(_reencode(source, fmt), content_type, ext)
+
+
+def _reencode(source, fmt):
+    """Encode the decoded picture afresh, orientation applied, with no metadata at all."""
+    PIL = _pil()
+    source.seek(0)
+    picture = PIL.ImageOps.exif_transpose(source)
+    clean = picture.copy()
+    clean.info = {}
+    params = {}
+    if fmt == "JPEG":
+        if source.format == "JPEG":
+            # The photo's own tables: the re-encoded photo keeps its quality and size.
+            params["qtables"] = source.quantization
+            sampling = PIL.JpegImagePlugin.get_sampling(source)
+            if sampling != -1:
+                params["subsampling"] = sampling
+        else:
+            params["quality"] = 92
+        if clean.mode not in ("L", "RGB", "CMYK"):
+            clean = clean.convert("RGB")
+    elif fmt == "WEBP":
+        params["quality"] = 95
+    if "transparency" in picture.info and fmt in ("PNG", "GIF"):
+        params["transparency"] = picture.info["transparency"]
+    out = io.BytesIO()
+    clean.save(out, fmt, **params)
+    data = out.getvalue()
+    check = _open(data, fmt)
+    check.load()
+    if _leftovers(check):
+        raise UnreadableImage()
+    return data
+
+
+# ---- JPEG: keep frame, tables, scans; a bare JFIF header; Adobe's colour transform.
+
+
+def _strip_jpeg(data):
+    if data[:2] != b"\xff\xd8":
+        raise ValueError("no SOI")
+    out = [b"\xff\xd8"]
+    i, n = 2, len(data)
+    while True:
+        j = data.find(b"\xff", i)  # stray bytes before a marker are dropped
+        if j < 0:
+            raise ValueError("no EOI")
+        i = j
+        while i < n and data[i] == 0xFF:  # fill bytes
+            i += 1
+        if i >= n:
+            raise ValueError("truncated")
+        marker = data[i]
+        i += 1
+        if marker == 0xD9:  # EOI: anything after it (trailers, extra pictures) goes
+            out.append(b"\xff\xd9")
+            return b"".join(out)
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # no length
+            continue
+        if marker == 0x00:
+            raise ValueError("stuffed byte outside a scan")
+        (length,) = struct.unpack(">H", data[i : i + 2])
+        if length < 2 or i + length > n:
+            raise ValueError("segment overruns the file")
+        payload = data[i + 2 : i + length]
+        i += length
+        kept = _jpeg_segment(marker, payload)
+        if kept is not None:
+            out.append(bytes((0xFF, marker)) + struct.pack(">H", len(kept) + 2) + kept)
+        if marker == 0xDA:  # entropy-coded data runs to the next real marker
+            j = i
+            while True:
+                j = data.find(b"\xff", j)
+                if j < 0 or j + 1 >= n:
+                    raise ValueError("scan without end")
+                follow = data[j + 1]
+                if follow == 0x00 or 0xD0 <= follow <= 0xD7 or follow == 0xFF:
+                    j += 1 if follow == 0xFF else 2
+                    continue
+                break
+            out.append(data[i:j])
+            i = j
+
+
+def _jpeg_segment(marker, payload):
+    """The payload to keep for one segment, or None to drop it."""
+    if 0xC0 <= marker <= 0xCF or marker in (0xDA, 0xDB, 0xDD, 0xDC):
+        return payload  # frame headers, Huffman/arithmetic tables, scans, quantisation
+    if marker == 0xE0 and payload[:5] == b"JFIF\x00" and len(payload) >= 14:
+        return payload[:12] + b"\x00\x00"  # density only; its thumbnail goes
+    if marker == 0xEE and payload[:5] == b"Adobe" and len(payload) >= 12:
+        return payload[:12]  # the colour transform a decoder needs for CMYK/YCCK
+    return None  # APP1-15 (EXIF, XMP, ICC, IPTC, MPF...), COM and anything unknown
+
+
+# ---- PNG: critical chunks, transparency, colour space, animation; no text, eXIf, time.
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_KEEP = {
+    b"IHDR",
+    b"PLTE",
+    b"IDAT",
+    b"IEND",
+    b"tRNS",
+    b"gAMA",
+    b"cHRM",
+    b"sRGB",
+    b"cICP",
+    b"sBIT",
+    b"bKGD",
+    b"pHYs",
+    b"acTL",
+    b"fcTL",
+    b"fdAT",
+}
+
+
+def _strip_png(data):
+    if data[:8] != _PNG_SIGNATURE:
+        raise ValueError("no PNG signature")
+    out = [_PNG_SIGNATURE]
+    i, n = 8, len(data)
+    while True:
+        (length,) = struct.unpack(">I", data[i : i + 4])
+        kind = data[i + 4 : i + 8]
+        end = i + 12 + length
+        if end > n:
+            raise ValueError("chunk overruns the file")
+        if kind in _PNG_KEEP:
+            out.append(data[i:end])
+        i = end
+        if kind == b"IEND":
+            return b"".join(out)
+
+
+# ---- WebP: picture, alpha and animation chunks; VP8X flags say no ICC/EXIF/XMP.
+
+_WEBP_KEEP = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF"}
+
+
+def _riff_chunks(data, start, end):
+    i = start
+    while i < end:
+        if i + 8 > end:
+            raise ValueError("truncated chunk header")
+        kind = data[i : i + 4]
+        (size,) = struct.unpack("<I", data[i + 4 : i + 8])
+        stop = i + 8 + size
+        if stop > end:
+            raise ValueError("chunk overruns the file")
+        yield kind, data[i + 8 : stop]
+        i = stop + (size & 1)
+
+
+def _riff_chunk(kind, payload):
+    return kind + struct.pack("<I", len(payload)) + payload + (b"\x00" if len(payload) & 1 else b"")
+
+
+def _strip_webp(data):
+    if data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        raise ValueError("no WebP header")
+    (size,) = struct.unpack("<I", data[4:8])
+    end = 8 + size
+    if end > len(data):
+        raise ValueError("truncated")
+    body = []
+    for kind, payload in _riff_chunks(data, 12, end):
+        if kind not in _WEBP_KEEP:
+            continue
+        if kind == b"VP8X":
+            # Clear the ICC (0x20), EXIF (0x08) and XMP (0x04) flags.
+            payload = bytes((payload[0] & ~0x2C & 0xFF,)) + payload[1:]
+        elif kind == b"ANMF":
+            # A frame: a 16-byte header, then its own chunks (keep only picture data).
+            inner = b"".join(
+                _riff_chunk(k, p)
+                for k, p in _riff_chunks(payload, 16, len(payload))
+                if k in (b"ALPH", b"VP8 ", b"VP8L")
+            )
+            payload = payload[:16] + inner
+        body.append(_riff_chunk(kind, payload))
+    content = b"WEBP" + b"".join(body)
+    return b"RIFF" + struct.pack("<I", len(content)) + content
+
+
+# ---- GIF: header, colour tables, frames, frame timing and the loop count; no comments
+# and no application blocks (XMP lives in one) other than the looping extension.
+
+
+def _gif_sub_blocks(data, i):
+    """Index just past a run of sub-blocks ending with the zero-length block."""
+    while True:
+        size = data[i]
+        i += 1 + size
+        if size == 0:
+            return i
+
+
+def _strip_gif(data):
+    if data[:6] not in (b"GIF87a", b"GIF89a"):
+        raise ValueError("no GIF header")
+    packed = data[10]
+    i = 13 + (3 << ((packed & 7) + 1) if packed & 0x80 else 0)
+    out = [data[:i]]
+    n = len(data)
+    while True:
+        if i >= n:
+            raise ValueError("no trailer")
+        block = data[i]
+        if block == 0x3B:
+            out.append(b"\x3b")
+            return b"".join(out)
+        if block == 0x2C:  # image descriptor, local colour table, LZW data
+            packed = data[i + 9]
+            start = i
+            i += 10 + (3 << ((packed & 7) + 1) if packed & 0x80 else 0)
+            i = _gif_sub_blocks(data, i + 1)  # +1: the LZW minimum code size
+            if i > n:
+                raise ValueError("truncated frame")
+            out.append(data[start:i])
+        elif block == 0x21:
+            label = data[i + 1]
+            start = i
+            i = _gif_sub_blocks(data, i + 2)
+            if i > n:
+                raise ValueError("truncated extension")
+            looping = label == 0xFF and data[start + 2 : start + 14] in (
+                b"\x0bNETSCAPE2.0",
+                b"\x0bANIMEXTS1.0",
+            )
+            if label in (0xF9, 0x01) or looping:  # frame timing, plain text, loop count
+                out.append(data[start:i])
+        else:
+            raise ValueError("unknown GIF block")
+
+
+_WALKERS = {"JPEG": _strip_jpeg, "PNG": _strip_png, "WEBP": _strip_webp, "GIF": _strip_gif}
+
+
+def strip_upload(upload, data: bytes, content_type: str) -> Stripped:
+    """Strip ``data`` (the upload's whole content) and put the stripped bytes back into
+    the uploaded file in place, so whatever stores or hashes it afterwards gets them.
+
+    Forms check a file and the service checks it again: the second call sees the
+    already-stripped bytes (marked by their hash) and does not decode them twice.
+    Raises UnreadableImage."""
+    digest = hashlib.sha256(data).hexdigest()
+    if getattr(upload, "_wsr_stripped_sha256", None) == digest:
+        return Stripped(data, content_type, _extension(content_type))
+    stripped = strip_metadata(data, content_type)
+    if stripped.data != data:
+        replace_content(upload, stripped.data)
+    if stripped.content_type != content_type and getattr(upload, "name", None):
+        upload.name = f"{upload.name.rsplit('.', 1)[0]}.{stripped.extension}"
+        if hasattr(upload, "content_type"):
+            upload.content_type = stripped.content_type
+    upload._wsr_stripped_sha256 = hashlib.sha256(stripped.data).hexdigest()
+    return stripped
+
+
+def replace_content(upload, data: bytes):
+    """Make a Django UploadedFile hold ``data``. A file Django spooled to disk is
+    rewritten where it is (storage may move that file into place by its path)."""
+    if hasattr(upload, "temporary_file_path"):
+        handle = upload.file
+        handle.seek(0)
+        handle.write(data)
+        handle.truncate()
+        handle.flush()
+    else:
+        upload.file = io.BytesIO(data)
+    upload.size = len(data)
+    upload.seek(0)
