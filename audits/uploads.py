@@ -3,6 +3,7 @@
 from django.conf import settings
 
 from wsr.errors import DomainError
+from wsr.uploads import UnreadableImage, strip_metadata
 from wsr.uploads import sniff as wsr_sniff
 
 # Audit evidence: photos, documents, recordings and video; no archives.
@@ -18,7 +19,12 @@ def sniff(data: bytes) -> str | None:
 
 
 def check_upload(upload):
-    """Return (bytes, content type) or raise DomainError (too large, unknown type)."""
+    """Return (bytes, content type) or raise DomainError (too large, unknown type, a
+    picture that cannot be read).
+
+    The bytes returned are what gets stored and hashed: a photo comes back without its
+    identifying metadata (GPS, phone make/model/serial, owner, time, thumbnail, XMP),
+    a HEIC photo as a JPEG."""
     limit = settings.MAX_UPLOAD_BYTES
     size = getattr(upload, "size", None)
     if size is not None and size > limit:
@@ -33,4 +39,11 @@ def check_upload(upload):
     content_type = sniff(data)
     if content_type is None:
         raise DomainError("Only PDF, image, audio and video files are accepted as evidence.")
-    return data, content_type
+    try:
+        stripped = strip_metadata(data, content_type)
+    except UnreadableImage as exc:
+        raise DomainError(exc.message) from exc
+    if stripped.content_type != content_type and getattr(upload, "name", None):
+        # A converted HEIC: the download's file name says what it now is.
+        upload.name = f"{upload.name.rsplit('.', 1)[0]}.{stripped.extension}"
+    return stripped.data, stripped.content_type

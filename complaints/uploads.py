@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from wsr.uploads import UnreadableImage, strip_upload
 from wsr.uploads import sniff as wsr_sniff
 
 ALLOWED_DESCRIPTION = "images (JPEG, PNG, GIF, WebP, HEIC), PDF or audio (MP3, M4A, OGG, WAV, AMR)"
@@ -27,8 +28,14 @@ def sniff(head: bytes):
 def inspect_upload(upload):
     """Validate size and type of an uploaded file; return a dict for the Evidence row.
 
+    A photo's identifying metadata (GPS position, phone make/model/serial, owner, time,
+    thumbnail, XMP, comments) is removed first, in place: the upload then holds the
+    stripped bytes, and the size and sha256 returned are those of what will be stored.
+    A HEIC photo comes back as a JPEG.
+
     Raises ValidationError (in the worker's language) for a file that is too large,
-    empty, or not one of the allowed formats by content.
+    empty, not one of the allowed formats by content, or a picture that cannot be read
+    (it would otherwise be stored with its metadata).
     """
     size = upload.size or 0
     limit = settings.MAX_UPLOAD_BYTES
@@ -40,23 +47,29 @@ def inspect_upload(upload):
     if size == 0:
         raise ValidationError(_("The file is empty."), code="file_empty")
     upload.seek(0)
-    head = upload.read(32)
-    kind = sniff(head)
+    data = upload.read()
+    kind = sniff(data[:32])
     if kind is None:
         raise ValidationError(
             _("This type of file is not accepted. Send a photo, a PDF or an audio recording."),
             code="file_type",
         )
-    digest = hashlib.sha256()
+    try:
+        stripped = strip_upload(upload, data, kind[0])
+    except UnreadableImage as exc:
+        raise ValidationError(
+            _(
+                "This photo could not be read, so the hidden details in it (such as where "
+                "it was taken) could not be removed. Send it again, or send a screenshot "
+                "of it."
+            ),
+            code="file_unreadable",
+        ) from exc
     upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    content_type, ext = kind
     return {
-        "content_type": content_type,
-        "extension": ext,
-        "size": size,
-        "sha256": digest.hexdigest(),
-        "name": f"{uuid.uuid4().hex}.{ext}",
+        "content_type": stripped.content_type,
+        "extension": stripped.extension,
+        "size": len(stripped.data),
+        "sha256": hashlib.sha256(stripped.data).hexdigest(),
+        "name": f"{uuid.uuid4().hex}.{stripped.extension}",
     }

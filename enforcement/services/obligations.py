@@ -11,7 +11,7 @@ from programs.models import Membership
 from wsr.audit import audit_log
 from wsr.errors import DomainError, check_transition
 from wsr.roles import Role
-from wsr.uploads import SNIFF_BYTES, sniff
+from wsr.uploads import IMAGE_TYPES, SNIFF_BYTES, UnreadableImage, sniff, strip_upload
 
 from ..models import (
     OBLIGATION_TRANSITIONS,
@@ -57,7 +57,11 @@ NOT_ACCEPTED = (
 
 def evidence_check(evidence):
     """The one check of attestation evidence (size, type by content); forms and the API
-    call it too. Raises DomainError with a message for the officer."""
+    call it too. Raises DomainError with a message for the officer.
+
+    A photo (it may show workers, and a phone records where it was taken) loses its
+    identifying metadata here, in place: the upload then holds the stripped bytes, which
+    are what obligation_attest hashes and stores. A HEIC photo becomes a JPEG."""
     if evidence.size == 0:
         raise DomainError("The evidence file is empty.")
     if evidence.size > settings.MAX_UPLOAD_BYTES:
@@ -65,6 +69,14 @@ def evidence_check(evidence):
     head = evidence.read(SNIFF_BYTES)
     evidence.seek(0)
     kind = sniff(head)
+    if kind is not None and kind[0] in IMAGE_TYPES:
+        data = evidence.read()
+        evidence.seek(0)
+        try:
+            strip_upload(evidence, data, kind[0])
+        except UnreadableImage as exc:
+            raise DomainError(exc.message) from exc
+        return
     if kind is not None and kind[0].startswith(EVIDENCE_TYPES):
         return
     # Plain-text evidence (CSV of held purchase orders): must decode as UTF-8 text.

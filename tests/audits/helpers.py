@@ -5,7 +5,12 @@ import datetime
 from audits import services
 from wsr.roles import Role
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+# A real 1x1 PNG without metadata (uploads are decoded: a signature alone is refused).
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+    b"\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc8!'\x07\x00\x02\xb6\x01\x054\xa6u\xaa\x00\x00\x00\x00"
+    b"IEND\xaeB`\x82"
+)
 
 
 def make_audit(world, *, facility=None, lead_role=Role.AUDITOR, **fields):

@@ -120,7 +120,15 @@ def test_case_file_actions_through_html(personas, client_for):
     assert r.status_code == 302
     r = inv.post(
         u("evidence_add", world, pk=case.pk),
-        {"file": SimpleUploadedFile("x.gif", b"GIF89a....", content_type="image/gif")},
+        {
+            "file": SimpleUploadedFile(
+                "x.gif",
+                # A real 1x1 GIF (uploads are decoded: a signature alone is refused).
+                b"GIF87a\x01\x00\x01\x00\x81\x00\x00\xc8\x1e\x1e\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+                b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x08\x04\x00\x01\x04\x04\x00;",
+                content_type="image/gif",
+            )
+        },
     )
     assert r.status_code == 302
     r = inv.post(
