@@ -1,8 +1,8 @@
 """The public program report (PDF): rendered by a Celery job, kept until the data changes.
 
-The PDF of a data version is stored in the cache (Redis) under that version's key, and
-the latest rendering is kept under a second key so a visitor gets the previous report
-while the new one renders. A render is enqueued at most once per version (``cache.add``
+The PDF is stored in the cache (Redis) with the version of the figures it shows
+(``DataVersion.figures_key``: the register and the complaint figures), and the latest
+rendering is kept so a visitor gets the previous report while the new one renders. A render is enqueued at most once per version (``cache.add``
 is atomic in Redis); the task itself is idempotent: it does nothing if the version it
 would produce is already stored.
 """
@@ -23,21 +23,21 @@ def _key(program_id, suffix):
 
 
 def stored_report(program):
-    """(seq, pdf bytes) of the latest rendered report, or (None, None)."""
+    """(version key, pdf bytes) of the latest rendered report, or (None, None)."""
     latest = cache.get(_key(program.pk, "latest"))
-    if not latest:
+    if not latest or "key" not in latest:
         return None, None
-    return latest["seq"], latest["pdf"]
+    return latest["key"], latest["pdf"]
 
 
 def request_render(program, version):
     """Enqueue the render of ``version`` unless one is already claimed. Returns True if
     this call enqueued it."""
-    if not cache.add(_key(program.pk, f"claim:{version.seq}"), 1, RENDER_CLAIM_SECONDS):
+    if not cache.add(_key(program.pk, f"claim:{version.figures_key}"), 1, RENDER_CLAIM_SECONDS):
         return False
     from .tasks import render_report
 
-    render_report.delay(program.pk, version.seq)
+    render_report.delay(program.pk, version.figures_key)
     return True
 
 
@@ -64,18 +64,22 @@ def render_report_pdf(program, version):
 
 
 def build_report(program):
-    """Render the current version unless it is stored already; return its seq.
+    """Render the current version unless it is stored already; return its key.
 
     Called by the task. Renders whatever the data version is *now* (newer than the one
     requested if data changed in between), so a late task never stores stale data as new.
     """
     version = selectors.data_version(program)
-    seq, _pdf = stored_report(program)
-    if seq == version.seq:
-        return seq
+    key, _pdf = stored_report(program)
+    if key == version.figures_key:
+        return key
     pdf = render_report_pdf(program, version)
     # Only move "latest" forward: a slow render of an older version must not overwrite.
-    seq_now, _ = stored_report(program)
-    if seq_now is None or seq_now < version.seq:
-        cache.set(_key(program.pk, "latest"), {"seq": version.seq, "pdf": pdf}, REPORT_TIMEOUT)
-    return version.seq
+    latest = cache.get(_key(program.pk, "latest"))
+    if not latest or tuple(latest.get("order", ())) < version.order:
+        cache.set(
+            _key(program.pk, "latest"),
+            {"key": version.figures_key, "order": version.order, "pdf": pdf},
+            REPORT_TIMEOUT,
+        )
+    return version.figures_key

@@ -10,6 +10,7 @@ import datetime
 import importlib
 import inspect
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -18,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from programs import selectors as program_selectors
-from programs.models import Agreement, SourcingRelationship
-from wsr.models import AuditEvent
+from programs.models import Agreement, Facility, SourcingRelationship, Supplier
+from wsr.models import REGISTER_EXCLUDED_PREFIX, AuditEvent
 
 from .policy import POLICY, PUBLIC_AGREEMENT_STATUSES, STANDING_LABELS, UNPUBLISHED
 
@@ -56,26 +57,48 @@ def public_program(slug):
 
 
 class DataVersion:
-    """Identifies the state of a program's data: the seq of its latest audit event.
+    """Identifies the state of a program's public data.
 
-    Every write in the platform goes through a service that appends an AuditEvent in the
-    same transaction, so the seq changes exactly when public data may have changed. One
-    indexed query (program, seq), whatever the size of the program.
+    Two parts, because they change at very different rates:
+
+    - ``seq``, the register: the seq of the program's latest audit event that is not
+      about a complaint case. Every write goes through a service that appends an event
+      in the same transaction, so it moves exactly when the buyers, suppliers, code,
+      standings, CAPs or education figures may have changed, and a change shows at
+      once. One query on a partial index (program, seq) whatever the program's size.
+    - ``mark``, the complaint figures: the program's latest event of any kind, read at
+      most once per ``DISCLOSURE_FIGURES_MAX_AGE`` seconds (memoised in the cache).
+      Intake appends an event per submission; if the figures moved with each one, no
+      cached page would survive a busy hour. So the complaint counts and the public
+      complaint log lag by at most that many seconds, and the page says so.
 
     Some figures also move with the calendar alone (the last twelve months of
-    complaints, the CAP series ending today), so cache keys and validators also carry
-    the date: at worst a figure is recomputed once a day without a write.
+    complaints, the CAP series ending today), so keys and validators carry the date: at
+    worst a figure is recomputed once a day without a write.
     """
 
-    def __init__(self, seq, at, day=None):
+    def __init__(self, seq, at, day=None, mark=None):
         self.seq = seq
+        self.mark = seq if mark is None else max(mark, seq)
         self.day = day or timezone.localdate()
         midnight = timezone.make_aware(datetime.datetime.combine(self.day, datetime.time.min))
         self.at = max(at, midnight) if at else midnight
 
     @property
     def key(self):
+        """The register's version: open data files and supplier pages."""
         return f"{self.seq}-{self.day:%Y%m%d}"
+
+    @property
+    def figures_key(self):
+        """The version of anything that shows complaint figures as well (statistics,
+        the program page, the report)."""
+        return f"{self.key}-{self.mark}"
+
+    @property
+    def order(self):
+        """Comparable: a later version of the figures sorts after an earlier one."""
+        return (self.seq, self.day.toordinal(), self.mark)
 
     def __str__(self):
         return self.key
@@ -85,16 +108,30 @@ class DataVersion:
         return f"v{self.key}"
 
 
+def _latest_event(queryset):
+    return queryset.order_by("-seq").values_list("seq", "created_at").first()
+
+
+def _figures_mark(program):
+    """The program's latest audit seq, looked up at most once per max age."""
+    max_age = settings.DISCLOSURE_FIGURES_MAX_AGE
+
+    def latest():
+        row = _latest_event(AuditEvent.objects.filter(program=program))
+        return row[0] if row else 0
+
+    if max_age <= 0:
+        return latest()
+    return cache.get_or_set(f"disclosure:{program.pk}:figures-mark", latest, max_age)
+
+
 def data_version(program):
-    row = (
-        AuditEvent.objects.filter(program=program)
-        .order_by("-seq")
-        .values_list("seq", "created_at")
-        .first()
-    )
+    events = AuditEvent.objects.filter(program=program)
+    row = _latest_event(events.exclude(object_type__startswith=REGISTER_EXCLUDED_PREFIX))
+    mark = _figures_mark(program)
     if row is None:
-        return DataVersion(0, program.created_at)
-    return DataVersion(*row)
+        return DataVersion(0, program.created_at, mark=mark)
+    return DataVersion(*row, mark=mark)
 
 
 def cache_key(program, version, *parts):
@@ -237,6 +274,19 @@ def public_suppliers(
         .annotate(buyer_count=_active_buyer_count())
         .prefetch_related(Prefetch("facilities", queryset=facilities))
     )
+    qs = _filter_suppliers(
+        qs,
+        program=program,
+        search=search,
+        country=country,
+        standing=standing,
+        stage=stage,
+        standings=standings,
+    )
+    return qs.order_by("legal_name", "pk")
+
+
+def _filter_suppliers(qs, *, program, search, country, standing, stage, standings):
     if search:
         match = program_selectors.facility_list(program=program, search=search)
         qs = qs.filter(Q(legal_name__icontains=search) | Q(pk__in=match.values("supplier_id")))
@@ -260,7 +310,7 @@ def public_suppliers(
             qs = qs.filter(Q(pk__in=wanted) | ~Q(pk__in=list(standings)))
         else:
             qs = qs.filter(pk__in=wanted)
-    return qs.order_by("legal_name", "pk")
+    return qs
 
 
 def supplier_record(supplier, *, standings, caps):
@@ -273,14 +323,70 @@ def supplier_record(supplier, *, standings, caps):
     )
 
 
+# What the policy reads of a supplier and a facility: the streams fetch only these.
+_SUPPLIER_COLUMNS = ("pk", "legal_name", "country", "buyer_count")
+_FACILITY_COLUMNS = (
+    "pk",
+    "supplier_id",
+    "name",
+    "address",
+    "country",
+    "latitude",
+    "longitude",
+    "worker_count",
+    "os_id",
+    "status",
+)
+
+
+class _Row:
+    """A values() row read by attribute, as the policy reads a model instance."""
+
+    def __init__(self, values):
+        self.__dict__ = values
+
+
 def supplier_records(*, program, chunk_size=500, version=None, **filters):
-    """Every supplier as a public record, streamed (memory stays flat in the rows)."""
+    """Every supplier as a public record, streamed: memory stays flat in the rows.
+
+    Two queries read in chunks through server-side cursors (suppliers, and their
+    facilities in the same order), merged as they come, with plain rows rather than
+    model instances and without the per-chunk prefetch queries: 20,000 facilities in
+    about a third of the time. The records equal ``supplier_record`` of
+    ``public_suppliers`` (tested)."""
     version = version or data_version(program)
     standings = supplier_standings(program=program, version=version)
     caps = cap_by_facility(program=program, version=version)
-    qs = public_suppliers(program=program, standings=standings, **filters)
-    for supplier in qs.iterator(chunk_size=chunk_size):
-        yield supplier_record(supplier, standings=standings, caps=caps)
+    suppliers = _filter_suppliers(
+        Supplier.objects.filter(program=program).annotate(buyer_count=_active_buyer_count()),
+        program=program,
+        standings=standings,
+        **{name: filters.get(name) for name in ("search", "country", "standing", "stage")},
+    ).order_by("legal_name", "pk")
+    facilities = (
+        Facility.objects.filter(program=program, supplier__in=suppliers.values("pk"))
+        # The suppliers' order, then the page's order of facilities within a supplier:
+        # the same collation sorts both streams, so they line up one supplier at a time.
+        .order_by("supplier__legal_name", "supplier_id", "name", "pk")
+        .values(*_FACILITY_COLUMNS)
+        .iterator(chunk_size=chunk_size)
+    )
+    pending = next(facilities, None)
+    for row in suppliers.values(*_SUPPLIER_COLUMNS).iterator(chunk_size=chunk_size):
+        own = []
+        while pending is not None and pending["supplier_id"] == row["pk"]:
+            own.append(_Row(pending))
+            pending = next(facilities, None)
+        supplier = _Row(row)
+        yield POLICY.supplier(
+            supplier,
+            standing=UNPUBLISHED if standings is UNPUBLISHED else standings.get(row["pk"]),
+            caps=None if caps is UNPUBLISHED else caps,
+            facilities=own,
+        )
+    if pending is not None:
+        # Only if the two orders ever disagreed: fail loudly rather than drop rows.
+        raise RuntimeError("facility stream out of step with the supplier stream")
 
 
 def facility_records(*, program, chunk_size=500, version=None, **filters):
@@ -357,9 +463,9 @@ def _complaint_log(program, *, limit):
 
 
 def public_statistics(*, program, version=None):
-    """Every public figure of the program, computed once per data version."""
+    """Every public figure of the program, computed once per version of the figures."""
     version = version or data_version(program)
-    return cached(program, version, "stats", lambda: _compute_statistics(program))
+    return cached(program, version.figures_key, "stats", lambda: _compute_statistics(program))
 
 
 def chart_data(stats):

@@ -4,10 +4,10 @@ from celery import shared_task
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def render_report(program_id, seq):
+def render_report(program_id, version_key):
     """Render the public report of a program. Idempotent: a redelivered or duplicate task
-    finds the current version stored and does nothing. ``seq`` is the version the visitor
-    saw; the task renders the current one."""
+    finds the current version stored and does nothing. ``version_key`` is the version the
+    visitor saw; the task renders the current one."""
     from programs.selectors import program_public_list
 
     from . import reports

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_safe
 from programs.selectors import program_public_list
 from wsr.pagination import paginate, querystring_without_page
 
-from . import reports, selectors
+from . import page_cache, reports, selectors
 from .http import make_etag, not_modified, not_modified_response, set_validators
 from .policy import POLICY, STAGE_LABELS, STANDING_LABELS
 
@@ -96,14 +96,21 @@ def _decorate(record):
 
 @require_safe
 def program_page(request, program):
-    program = selectors.public_program(program)
+    program, version = page_cache.current(program)
     lang = page_language(request, program)
     with translation.override(lang):
-        return _render_program_page(request, program, lang)
+        key = page_cache.key(request, program, version, lang)
+        if key is not None:
+            cached_page = page_cache.get(request, key)
+            if cached_page is not None:
+                return cached_page
+        response = _render_program_page(request, program, lang, version)
+        if key is not None:
+            page_cache.store(request, key, response)
+        return response
 
 
-def _render_program_page(request, program, lang):
-    version = selectors.data_version(program)
+def _render_program_page(request, program, lang, version):
     standings = selectors.supplier_standings(program=program, version=version)
     caps = selectors.cap_by_facility(program=program, version=version)
     countries = selectors.cached(
@@ -147,6 +154,7 @@ def _render_program_page(request, program, lang):
         "cap_published": caps is not selectors.UNPUBLISHED,
         "complaint_form_url": complaint_form_url(program),
         "complaint_status_url": f"/public/{program.slug}/complaints/status/",
+        "figures_minutes": -(-settings.DISCLOSURE_FIGURES_MAX_AGE // 60),
         "map_tile_url": settings.MAP_TILE_URL,
         "map_attribution": getattr(
             settings, "MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors"
@@ -381,8 +389,8 @@ def report_pdf(request, program):
     """
     program = selectors.public_program(program)
     version = selectors.data_version(program)
-    seq, pdf = reports.stored_report(program)
-    if seq != version.seq:
+    stored_key, pdf = reports.stored_report(program)
+    if stored_key != version.figures_key:
         reports.request_render(program, version)
     if pdf is None:
         response = render(
@@ -392,6 +400,6 @@ def report_pdf(request, program):
         return response
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{program.slug}-report.pdf"'
-    response["X-Report-Version"] = str(seq)
-    response["X-Report-Current"] = "true" if seq == version.seq else "false"
+    response["X-Report-Version"] = stored_key
+    response["X-Report-Current"] = "true" if stored_key == version.figures_key else "false"
     return response

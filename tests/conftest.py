@@ -149,7 +149,11 @@ def fresh_cache():
     minute). The cache is a Redis database of its own per test run (settings.test)."""
     from django.core.cache import cache
 
+    from disclosure import page_cache
+
     cache.clear()
+    # ... and so do the copies of public pages each process keeps beside it.
+    page_cache.forget_local()
 
 
 @pytest.fixture

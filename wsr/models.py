@@ -2,6 +2,11 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+
+# Events about complaint cases (object types of the complaints app) do not change the
+# public register; see the partial index on AuditEvent and disclosure.selectors.
+REGISTER_EXCLUDED_PREFIX = "complaints."
 
 
 class ProgramOwned(models.Model):
@@ -55,6 +60,15 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["program", "object_type", "object_id"]),
             models.Index(fields=["program", "verb"]),
+            # The public register's data version: the latest event that is not about a
+            # complaint case (disclosure.selectors.data_version). Intake writes an event
+            # per submission; without this the lookup would walk back over all of them.
+            models.Index(
+                F("program"),
+                F("seq").desc(),
+                condition=~Q(object_type__startswith=REGISTER_EXCLUDED_PREFIX),
+                name="auditevent_register_seq",
+            ),
         ]
 
     def __str__(self):

@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from disclosure import page_cache
 from programs import services as program_services
 
 SYSTEM = "test-setup"
@@ -20,8 +21,10 @@ def _clean_cache():
     # Our own Redis db (WSR_TEST_REDIS_BASE): cached fragments of one test must not
     # answer for the next test's data (ids and audit seqs restart per test database).
     cache.clear()
+    page_cache.forget_local()
     yield
     cache.clear()
+    page_cache.forget_local()
 
 
 def add_suppliers(world, n, *, start=0, country="US", with_facility=True):

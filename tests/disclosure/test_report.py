@@ -72,11 +72,11 @@ def test_report_is_rendered_by_the_worker_and_cached_until_data_changes(
 def test_build_report_is_idempotent(personas):
     a = personas.a
     version = selectors.data_version(a.program)
-    assert reports.build_report(a.program) == version.seq
-    seq, pdf = reports.stored_report(a.program)
-    assert seq == version.seq and pdf.startswith(b"%PDF")
+    assert reports.build_report(a.program) == version.figures_key
+    key, pdf = reports.stored_report(a.program)
+    assert key == version.figures_key and pdf.startswith(b"%PDF")
     # A redelivered task finds the version stored and renders nothing.
-    assert reports.build_report(a.program) == version.seq
+    assert reports.build_report(a.program) == version.figures_key
     assert reports.stored_report(a.program)[1] == pdf
 
 

@@ -267,6 +267,15 @@ CELERY_TASK_ROUTES = {
 # The beat schedule: each app contributes its jobs in wsr/celery.py (no database scheduler).
 CELERY_BEAT_SCHEDULE = {}
 
+# The public page's complaint figures (counts, public complaint log) lag by at most this
+# many seconds: intake writes on every submission, and figures that moved with each one
+# would leave no cached public page standing. The register (buyers, suppliers, standing)
+# is always current. 0: figures current on every request.
+DISCLOSURE_FIGURES_MAX_AGE = env.int("DISCLOSURE_FIGURES_MAX_AGE", default=300)
+# How long a web process may answer the public program page from the version it last
+# read (seconds): the page's register shows a change at most this late.
+DISCLOSURE_VERSION_MAX_AGE = env.float("DISCLOSURE_VERSION_MAX_AGE", default=1.0)
+
 # Content Security Policy (Django 6 built in): no inline script without a nonce, nothing
 # from third parties. Map tiles are the one configurable exception (public map).
 MAP_TILE_URL = env("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")

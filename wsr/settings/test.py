@@ -26,6 +26,10 @@ CACHES = {
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 MEDIA_ROOT = BASE_DIR / "var" / f"test-media-{env('WSR_TEST_DB_NAME', default='test_wsr')}"  # noqa: F405
 AXES_FAILURE_LIMIT = 5
+# Figures current on every request, so a test sees what it just wrote; the lag itself is
+# tested with override_settings (tests/disclosure/test_page_cache.py).
+DISCLOSURE_FIGURES_MAX_AGE = 0
+DISCLOSURE_VERSION_MAX_AGE = 0
 ALLOWED_HOSTS = ["*"]
 # Never let a developer's MIGRATION_DATABASE_URL point the test run's migrate elsewhere.
 MIGRATION_DATABASE_URL = ""
