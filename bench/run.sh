@@ -36,7 +36,8 @@ $VENV/bin/python manage.py collectstatic --noinput -v0
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
-$VENV/bin/gunicorn wsr.wsgi:application --bind 127.0.0.1:${PORT} --workers 2 --threads 1 \
+# As shipped: the Dockerfile's gunicorn command runs 3 sync workers.
+$VENV/bin/gunicorn wsr.wsgi:application --bind 127.0.0.1:${PORT} --workers ${BENCH_WORKERS:-3} --threads 1 \
   --worker-class sync --max-requests 0 --access-logfile /dev/null --error-logfile var/bench-gunicorn.log &
 pids+=($!)
 echo $! > var/bench-gunicorn.pid

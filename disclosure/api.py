@@ -6,6 +6,9 @@ for the OpenAPI schema. Responses carry ETag/Last-Modified from the data version
 answer If-None-Match with 304.
 """
 
+import hashlib
+
+from django.core.cache import cache
 from django.http import Http404
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
@@ -162,6 +165,9 @@ class PublicPagination(PageNumberPagination):
     max_page_size = 500
 
 
+# Query parameters the public API reads (filters, pagination, DRF's format switch).
+CACHED_PARAMETERS = {"search", "country", "page", "page_size", "format"}
+
 FILTER_PARAMETERS = [
     OpenApiParameter("search", OpenApiTypes.STR, description="name, address or OS ID"),
     OpenApiParameter("country", OpenApiTypes.STR, description="ISO 3166-1 alpha-2"),
@@ -192,8 +198,35 @@ class PublicAPIMixin:
         if not_modified(request, self.etag):
             response = Response(status=304)
         else:
-            response = self.respond(request)
+            response = self.cached_respond(request)
         return set_validators(response, self.etag, self.version)
+
+    def cached_respond(self, request):
+        """The answer's data, stored per data version and query: the same for everyone
+        (it holds only public records), and a page of suppliers costs a count and a
+        sorted page of 20,000 with their buyer counts to compute. Rendered per request,
+        so content negotiation still applies. Unknown or repeated parameters are
+        answered but not stored, so arbitrary query strings cannot fill the cache."""
+        key = self._cache_key(request)
+        data = cache.get(key) if key else None
+        if data is not None:
+            return Response(data)
+        response = self.respond(request)
+        if key and response.status_code == 200:
+            cache.set(key, response.data, selectors.CACHE_TIMEOUT)
+        return response
+
+    def _cache_key(self, request):
+        params = []
+        for name, values in request.GET.lists():
+            if name not in CACHED_PARAMETERS or len(values) != 1 or len(values[0]) > 100:
+                return None
+            params.append((name, values[0]))
+        # next/previous links are absolute: the host is part of the answer.
+        what = repr((request.path, request.get_host(), sorted(params)))
+        digest = hashlib.sha256(what.encode()).hexdigest()[:24]
+        version = self.version.figures_key if self.shows_figures else self.version.key
+        return selectors.cache_key(self.program, version, "api", digest)
 
 
 class PublicListView(PublicAPIMixin, mixins.ListModelMixin, generics.GenericAPIView):

@@ -113,3 +113,28 @@ def test_list_query_count_is_constant(a, client_for):
             lambda name=name: _cold_get(client, api(a.slug, name)),
             lambda n, name=name: add_suppliers(a, n, start=100 if name == "suppliers" else 200),
         )
+
+
+def test_answers_are_stored_per_version_and_query(a, client_for):
+    from tests.utils import count_queries
+
+    add_suppliers(a, 3)
+    client = client_for(None)
+    url = api(a.slug, "suppliers") + "?page_size=2&country=us"
+    cold, first = count_queries(lambda: client.get(url))
+    warm, second = count_queries(lambda: client.get(url))
+    assert first.status_code == second.status_code == 200
+    assert second.json() == first.json() and warm < cold
+    assert first.json()["next"].startswith("http://testserver/")
+    # Absolute links follow the host that asked.
+    mirrored = client.get(url, HTTP_HOST="mirror.example.org").json()
+    assert mirrored["next"].startswith("http://mirror.example.org/")
+    # A write is a new version: the new supplier is listed at once.
+    add_suppliers(a, 1, start=300)
+    names = [s["name"] for s in client.get(api(a.slug, "suppliers")).json()["results"]]
+    assert "Grower 300 Inc" in names
+    # Unknown parameters are answered but not stored: the second asking costs as much.
+    odd = api(a.slug, "suppliers") + "?utm=1"
+    once, response = count_queries(lambda: client.get(odd))
+    twice, _ = count_queries(lambda: client.get(odd))
+    assert response.status_code == 200 and once == twice
