@@ -67,7 +67,8 @@ def sniff(head: bytes):
 # How: a strict walker per container keeps only the segments a decoder needs to draw the
 # picture (an allow-list: anything unknown goes) and copies the compressed picture data
 # untouched, so the stripped photo is the same picture bit for bit. Pillow then decodes
-# the input and the output and checks the pixels are identical and no metadata is left.
+# the input and the output (a JPEG at 1/8 scale: all its data is still decoded) and
+# checks the pixels are identical and no metadata is left.
 # When the photo has an EXIF orientation (dropping the tag would show it rotated), or
 # the walker's output fails the check, the picture is re-encoded without metadata
 # (JPEG with the photo's own quantisation tables, so at its original quality).
@@ -113,6 +114,9 @@ _HARMLESS_INFO = {
 # GIF: Pillow reports the first application extension; only the looping one is harmless.
 _LOOPING = (b"NETSCAPE2.0", b"ANIMEXTS1.0")
 
+TOO_MANY_PIXELS = (
+    "This picture is too large to check (over 89 megapixels). Send a smaller copy of it."
+)
 UNREADABLE = (
     "This picture could not be read, so the hidden details in it (such as where it was "
     "taken) could not be removed. Send it again as a JPEG or PNG, or send a screenshot."
@@ -142,15 +146,12 @@ def strip_metadata(data: bytes, content_type: str) -> Stripped:
         return Stripped(data, content_type, _extension(content_type))
     _register_heif()
     fmt = _PIL_FORMAT[content_type]
-    with warnings.catch_warnings():
-        # A small file that unpacks into a gigantic picture is refused, not decoded.
-        warnings.simplefilter("error", _pil().Image.DecompressionBombWarning)
-        try:
-            return _strip_image(data, content_type, fmt)
-        except UnreadableImage:
-            raise
-        except Exception as exc:  # any parse failure of an untrusted file: refuse it
-            raise UnreadableImage() from exc
+    try:
+        return _strip_image(data, content_type, fmt)
+    except UnreadableImage:
+        raise
+    except Exception as exc:  # any parse failure of an untrusted file: refuse it
+        raise UnreadableImage() from exc
 
 
 def _extension(content_type):
@@ -186,19 +187,34 @@ def _register_heif():
 
 
 def _open(data, fmt):
-    image = _pil().Image.open(io.BytesIO(data), formats=[fmt])
+    PIL = _pil()
+    with warnings.catch_warnings():
+        # Pillow warns above MAX_IMAGE_PIXELS (and refuses at twice that); the check
+        # below refuses it, without touching the process-wide warning filters.
+        warnings.simplefilter("ignore", PIL.Image.DecompressionBombWarning)
+        image = PIL.Image.open(io.BytesIO(data), formats=[fmt])
+    # A small file that unpacks into a gigantic picture is refused, not decoded.
+    if image.width * image.height > PIL.Image.MAX_IMAGE_PIXELS:
+        raise UnreadableImage(TOO_MANY_PIXELS)
     return image
 
 
-def _frame_digests(image, *, first_only=False):
-    """Decode every frame (a truncated or corrupt file fails here) and hash its pixels."""
+def _frame_digests(image, *, jpeg=False):
+    """Decode every frame (a truncated or corrupt file fails here) and hash its pixels.
+
+    JPEG: only the primary picture (an MPO's further pictures are dropped anyway), and
+    decoded at 1/8 scale: every byte of the compressed data is still decoded (truncation
+    and corruption still fail), at a fraction of the cost of a 12-megapixel photo."""
     digests = []
-    frames = 1 if first_only else getattr(image, "n_frames", 1)
+    frames = 1 if jpeg else getattr(image, "n_frames", 1)
+    if jpeg:
+        image.draft(image.mode, ((image.width + 7) // 8, (image.height + 7) // 8))
     for index in range(frames):
         image.seek(index)
         image.load()
         digests.append(hashlib.sha256(image.tobytes()).digest() + repr(image.size).encode())
-    image.seek(0)
+    if frames > 1:
+        image.seek(0)
     return digests
 
 
@@ -221,30 +237,30 @@ def _leftovers(image):
 
 def _strip_image(data, content_type, fmt):
     source = _open(data, fmt)
-    # JPEG and HEIC: only the primary picture counts (an MPO's or a HEIF's further
-    # pictures, depth maps and previews are dropped).
-    first_only = fmt in ("JPEG", "HEIF")
-    source_pixels = _frame_digests(source, first_only=first_only)
-    animated = len(source_pixels) > 1
-    orientation = _orientation(source)
     if fmt == "HEIF":
+        # libheif applies the HEIF's rotation and mirror while decoding.
         return Stripped(_reencode(source, "JPEG"), "image/jpeg", "jpg")
     ext = _extension(content_type)
-    if orientation in range(2, 9) and not animated:
+    jpeg = fmt == "JPEG"
+    animated = not jpeg and getattr(source, "n_frames", 1) > 1
+    if _orientation(source) in range(2, 9) and not animated:
+        # Dropping the tag would show the photo on its side: turn the pixels instead.
         return Stripped(_reencode(source, fmt), content_type, ext)
+    # Decoding it whole is what tells a picture from a file that only starts like one.
+    source_pixels = _frame_digests(source, jpeg=jpeg)
     try:
         out = _WALKERS[fmt](data)
-    except (IndexError, struct.error, ValueError) as exc:
-        raise UnreadableImage() from exc
-    try:
         cleaned = _open(out, fmt)
-        same = _frame_digests(cleaned, first_only=first_only) == source_pixels
+        same = _frame_digests(cleaned, jpeg=jpeg) == source_pixels
         if same and not _leftovers(cleaned):
             return Stripped(out, content_type, ext)
-    except (OSError, SyntaxError, ValueError, EOFError):
-        pass
-    # The lossless copy did not come out clean: fall back to re-encoding the picture.
-    return Stripped(_reencode(source, fmt), content_type, ext)
+    except (IndexError, struct.error, OSError, SyntaxError, ValueError, EOFError):
+        pass  # a container the walker cannot follow, though Pillow could decode it
+    # The lossless copy did not come out clean: re-encode the picture instead (not an
+    # animation: re-encoding would keep only its first frame).
+    if animated:
+        raise UnreadableImage()
+    return Stripped(_reencode(_open(data, fmt), fmt), content_type, ext)
 
 
 def _reencode(source, fmt):
@@ -256,7 +272,7 @@ def _reencode(source, fmt):
     clean.info = {}
     params = {}
     if fmt == "JPEG":
-        if source.format == "JPEG":
+        if source.format in ("JPEG", "MPO"):
             # The photo's own tables: the re-encoded photo keeps its quality and size.
             params["qtables"] = source.quantization
             sampling = PIL.JpegImagePlugin.get_sampling(source)
