@@ -267,8 +267,9 @@ def _reencode(source, fmt):
     """Encode the decoded picture afresh, orientation applied, with no metadata at all."""
     PIL = _pil()
     source.seek(0)
-    picture = PIL.ImageOps.exif_transpose(source)
-    clean = picture.copy()
+    # A new image either way (turned, or a plain copy): its info can be emptied.
+    clean = PIL.ImageOps.exif_transpose(source)
+    transparency = clean.info.get("transparency")
     clean.info = {}
     params = {}
     if fmt == "JPEG":
@@ -284,8 +285,8 @@ def _reencode(source, fmt):
             clean = clean.convert("RGB")
     elif fmt == "WEBP":
         params["quality"] = 95
-    if "transparency" in picture.info and fmt in ("PNG", "GIF"):
-        params["transparency"] = picture.info["transparency"]
+    if transparency is not None and fmt in ("PNG", "GIF"):
+        params["transparency"] = transparency
     out = io.BytesIO()
     clean.save(out, fmt, **params)
     data = out.getvalue()
