@@ -269,8 +269,10 @@ def public_suppliers(
     them, filtered like the public page's form. ``standings`` comes from
     ``supplier_standings`` (passed in so the caller fetches it once)."""
     facilities = program_selectors.facility_list(program=program).order_by("name", "pk")
+    # Not programs' supplier_list: its facility count groups every facility of the
+    # program before the page can be cut (and the page does not show that count).
     qs = (
-        program_selectors.supplier_list(program=program)
+        Supplier.objects.filter(program=program)
         .annotate(buyer_count=_active_buyer_count())
         .prefetch_related(Prefetch("facilities", queryset=facilities))
     )
