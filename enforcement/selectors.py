@@ -244,22 +244,20 @@ def premium_currency(*, program):
     return agreement or "USD"
 
 
-def reconciliation(*, program, buyer=None, supplier=None):
-    """Rows per (buyer, supplier, reporting period): owed, paid, distributed, shortfall.
+ZERO = Decimal("0")
+ZERO_CENTS = Decimal("0.00")
+CENTS = Decimal("0.01")
 
-    owed = the purchase reports' premium; paid = premium payments from that buyer to that
-    supplier for the same period; distributed = the supplier's payroll distributions whose
-    payroll period falls inside the reporting period, shared among the buyers who paid in
-    proportion to what each paid. shortfall = owed − distributed (what did not reach the
-    workers); payment_gap = owed − paid (the buyer's part of it); distribution_gap =
-    paid − distributed (the supplier's part). Three aggregate queries.
-    """
+
+def _owed_rows(*, program, buyer=None, supplier=None):
+    """Premium owed per (buyer, supplier, reporting period), in the reconciliation's
+    order: newest period first, then buyer and supplier by name. One aggregate query."""
     reports = PurchaseReport.objects.filter(program=program)
     if buyer:
         reports = reports.filter(buyer_id=buyer)
     if supplier:
         reports = reports.filter(supplier_id=supplier)
-    owed_rows = list(
+    return list(
         reports.values(
             "buyer_id",
             "buyer__name",
@@ -272,82 +270,148 @@ def reconciliation(*, program, buyer=None, supplier=None):
         .annotate(owed=Sum("premium_owed"), volume=Sum("volume"))
         .order_by("-period_start", "buyer__name", "supplier__legal_name")
     )
+
+
+class _PremiumLedger:
+    """The premium payments to, and payroll distributions of, a set of suppliers, indexed
+    for lookups per (buyer, supplier, period) and per (supplier, period). Two aggregate
+    queries, whatever the number of reports."""
+
+    def __init__(self, *, program, supplier_ids):
+        # Payments from each buyer, and from all buyers together (to share distributions
+        # among the buyers who paid, and for the supplier's position).
+        self.paid = {}
+        self.received = {}
+        for p in (
+            PremiumPayment.objects.filter(program=program, supplier_id__in=supplier_ids)
+            .values("buyer_id", "supplier_id", "period_start", "period_end")
+            .annotate(total=Sum("amount"))
+            .order_by()
+        ):
+            period = (p["supplier_id"], p["period_start"], p["period_end"])
+            self.paid[(p["buyer_id"], *period)] = p["total"]
+            self.received[period] = self.received.get(period, ZERO) + p["total"]
+        # Per supplier, sorted by start: a reporting period's distributions are found by
+        # bisection, and summed once per (supplier, period) whatever the number of buyers.
+        # (Scanning every distribution for every row made this quadratic: a year of weekly
+        # reports for 2,000 pairs ran for hours.)
+        self._dists = {}
+        for d in (
+            PayrollDistribution.objects.filter(program=program, supplier_id__in=supplier_ids)
+            .values("supplier_id", "period_start", "period_end")
+            .annotate(total=Sum("amount"))
+            .order_by("supplier_id", "period_start")
+        ):
+            self._dists.setdefault(d["supplier_id"], []).append(
+                (d["period_start"], d["period_end"], d["total"])
+            )
+        self._starts = {s: [d[0] for d in ds] for s, ds in self._dists.items()}
+        self._distributed = {}
+
+    def distributed(self, supplier_id, start, end):
+        """The supplier's payroll distributions whose payroll period falls inside
+        [start, end] (all buyers' premium together)."""
+        key = (supplier_id, start, end)
+        total = self._distributed.get(key)
+        if total is None:
+            total = ZERO
+            dists = self._dists.get(supplier_id, ())
+            if dists:
+                # A distribution ends on or after its start (check constraint), so the
+                # ones starting after ``end`` cannot fall inside the period.
+                for d_start, d_end, amount in dists[
+                    bisect_left(self._starts[supplier_id], start) :
+                ]:
+                    if d_start > end:
+                        break
+                    if d_end <= end:
+                        total += amount
+            self._distributed[key] = total
+        return total
+
+    def payment_gap(self, r):
+        """(owed, what the buyer did not pay of it) for an owed row."""
+        owed = r["owed"] or ZERO
+        paid = self.paid.get(
+            (r["buyer_id"], r["supplier_id"], r["period_start"], r["period_end"]), ZERO
+        )
+        return owed, max(owed - paid, ZERO)
+
+    def row(self, r):
+        """The reconciliation row of an owed row (see ``reconciliation``)."""
+        supplier_id, start, end = r["supplier_id"], r["period_start"], r["period_end"]
+        owed = r["owed"] or ZERO
+        paid = self.paid.get((r["buyer_id"], supplier_id, start, end), ZERO)
+        supplier_paid = self.received.get((supplier_id, start, end), ZERO)
+        if supplier_paid > 0:
+            distributed = (
+                self.distributed(supplier_id, start, end) * paid / supplier_paid
+            ).quantize(CENTS)
+        else:
+            distributed = ZERO_CENTS
+        return {
+            "buyer_id": r["buyer_id"],
+            "buyer": r["buyer__name"],
+            "supplier_id": supplier_id,
+            "supplier": r["supplier__legal_name"],
+            "period_start": start,
+            "period_end": end,
+            "currency": r["currency"],
+            "volume": r["volume"],
+            "owed": owed,
+            "paid": paid,
+            "distributed": distributed,
+            "payment_gap": max(owed - paid, ZERO),
+            "distribution_gap": max(paid - distributed, ZERO),
+            "shortfall": max(owed - distributed, ZERO),
+        }
+
+
+def reconciliation(*, program, buyer=None, supplier=None):
+    """Rows per (buyer, supplier, reporting period): owed, paid, distributed, shortfall.
+
+    owed = the purchase reports' premium; paid = premium payments from that buyer to that
+    supplier for the same period; distributed = the supplier's payroll distributions whose
+    payroll period falls inside the reporting period, shared among the buyers who paid in
+    proportion to what each paid. shortfall = owed − distributed (what did not reach the
+    workers); payment_gap = owed − paid (the buyer's part of it); distribution_gap =
+    paid − distributed (the supplier's part). Three aggregate queries.
+    """
+    owed_rows = _owed_rows(program=program, buyer=buyer, supplier=supplier)
     if not owed_rows:
         return []
-    supplier_ids = {r["supplier_id"] for r in owed_rows}
-    paid = {}
-    for p in (
-        PremiumPayment.objects.filter(program=program, supplier_id__in=supplier_ids)
-        .values("buyer_id", "supplier_id", "period_start", "period_end")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    ):
-        key = (p["buyer_id"], p["supplier_id"], p["period_start"], p["period_end"])
-        paid[key] = p["total"]
-    # Per supplier, sorted by start: a reporting period's distributions are found by
-    # bisection, and computed once per (supplier, period) whatever the number of buyers.
-    # (Scanning every distribution for every row made this quadratic: a year of weekly
-    # reports for 2,000 pairs ran for hours.)
-    by_supplier = {}
-    for d in (
-        PayrollDistribution.objects.filter(program=program, supplier_id__in=supplier_ids)
-        .values("supplier_id", "period_start", "period_end")
-        .annotate(total=Sum("amount"), workers=Sum("workers_paid"))
-        .order_by("supplier_id", "period_start")
-    ):
-        by_supplier.setdefault(d["supplier_id"], []).append(d)
-    starts = {s: [d["period_start"] for d in ds] for s, ds in by_supplier.items()}
-    dist_memo = {}
+    ledger = _PremiumLedger(program=program, supplier_ids={r["supplier_id"] for r in owed_rows})
+    return [ledger.row(r) for r in owed_rows]
 
-    def distributed_in(supplier_id, start, end):
-        key = (supplier_id, start, end)
-        if key not in dist_memo:
-            total = Decimal("0")
-            ds = by_supplier.get(supplier_id, [])
-            for d in ds[bisect_left(starts.get(supplier_id, []), start) :]:
-                if d["period_start"] > end:
-                    break
-                if d["period_end"] <= end:
-                    total += d["total"]
-            dist_memo[key] = total
-        return dist_memo[key]
 
-    # Payments to each supplier per period from all buyers, to share distributions.
-    paid_to_supplier = {}
-    for (_buyer, s, ps, pe), amount in paid.items():
-        paid_to_supplier[(s, ps, pe)] = paid_to_supplier.get((s, ps, pe), Decimal(0)) + amount
+def premium_positions(*, program, underpaid):
+    """What the shortfall check reads, in the reconciliation's three queries.
+
+    Returns (rows, positions): ``rows`` are the reconciliation rows (as ``reconciliation``
+    builds them, in its order) whose ``underpaid(payment_gap, owed)`` is true; only those
+    are built. ``positions``: for every (supplier_id, period_start, period_end) reported,
+    in the order of first appearance, (supplier name, received, distributed): what the
+    supplier received from all buyers for the period and what it passed on to workers on
+    payroll, from the reconciliation's own payment and distribution index.
+    """
+    owed_rows = _owed_rows(program=program)
+    if not owed_rows:
+        return [], {}
+    ledger = _PremiumLedger(program=program, supplier_ids={r["supplier_id"] for r in owed_rows})
     rows = []
+    positions = {}
     for r in owed_rows:
-        key = (r["buyer_id"], r["supplier_id"], r["period_start"], r["period_end"])
-        owed = r["owed"] or Decimal("0")
-        paid_amount = paid.get(key, Decimal("0"))
-        dist_total = distributed_in(r["supplier_id"], r["period_start"], r["period_end"])
-        supplier_paid = paid_to_supplier.get(
-            (r["supplier_id"], r["period_start"], r["period_end"]), Decimal("0")
-        )
-        if supplier_paid > 0:
-            distributed = (dist_total * paid_amount / supplier_paid).quantize(Decimal("0.01"))
-        else:
-            distributed = Decimal("0.00")
-        rows.append(
-            {
-                "buyer_id": r["buyer_id"],
-                "buyer": r["buyer__name"],
-                "supplier_id": r["supplier_id"],
-                "supplier": r["supplier__legal_name"],
-                "period_start": r["period_start"],
-                "period_end": r["period_end"],
-                "currency": r["currency"],
-                "volume": r["volume"],
-                "owed": owed,
-                "paid": paid_amount,
-                "distributed": distributed,
-                "payment_gap": max(owed - paid_amount, Decimal("0")),
-                "distribution_gap": max(paid_amount - distributed, Decimal("0")),
-                "shortfall": max(owed - distributed, Decimal("0")),
-            }
-        )
-    return rows
+        owed, gap = ledger.payment_gap(r)
+        if underpaid(gap, owed):
+            rows.append(ledger.row(r))
+        period = (r["supplier_id"], r["period_start"], r["period_end"])
+        if period not in positions:
+            positions[period] = (
+                r["supplier__legal_name"],
+                ledger.received.get(period, ZERO),
+                ledger.distributed(*period),
+            )
+    return rows, positions
 
 
 def supplier_premium_position(*, program, supplier, period_start, period_end):
@@ -362,41 +426,6 @@ def supplier_premium_position(*, program, supplier, period_start, period_end):
         period_end__lte=period_end,
     ).aggregate(s=Sum("amount"))["s"] or Decimal("0")
     return received, distributed
-
-
-def supplier_premium_positions(*, program, periods):
-    """``supplier_premium_position`` for many (supplier_id, period_start, period_end)
-    keys at once, in two aggregate queries: {key: (received, distributed)}."""
-    supplier_ids = {key[0] for key in periods}
-    received = {}
-    for p in (
-        PremiumPayment.objects.filter(program=program, supplier_id__in=supplier_ids)
-        .values("supplier_id", "period_start", "period_end")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    ):
-        received[(p["supplier_id"], p["period_start"], p["period_end"])] = p["total"]
-    by_supplier = {}
-    for d in (
-        PayrollDistribution.objects.filter(program=program, supplier_id__in=supplier_ids)
-        .values("supplier_id", "period_start", "period_end")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    ):
-        by_supplier.setdefault(d["supplier_id"], []).append(d)
-    positions = {}
-    for key in periods:
-        supplier_id, start, end = key
-        distributed = sum(
-            (
-                d["total"]
-                for d in by_supplier.get(supplier_id, ())
-                if d["period_start"] >= start and d["period_end"] <= end
-            ),
-            Decimal("0"),
-        )
-        positions[key] = (received.get(key) or Decimal("0"), distributed)
-    return positions
 
 
 # ---------------------------------------------------------------- public

@@ -7,7 +7,7 @@ import hashlib
 import io
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from programs.models import (
@@ -38,6 +38,8 @@ from ._common import same_program, user_or_none
 from .policy import require_role, settings_for
 
 CENT = Decimal("0.01")
+# Advisory-lock namespace serializing shortfall checks of one program (see the check).
+_SHORTFALL_LOCK = 0x5346
 MAX_IMPORT_ROWS = 20_000
 LEDGER_ROLES = {Role.ADMIN, Role.STAFF}
 
@@ -529,29 +531,31 @@ def premium_shortfall_check(*, actor, program):
     violation is unique per source). A buyer's underpayment is reported in the result
     (the supplier is not to blame for it).
 
+    Runs of one program are serialized by a transaction-scoped advisory lock taken
+    first, so a second run started meanwhile waits, then finds the first one's
+    violations already proposed (the unique constraint stays the backstop: a duplicate
+    raises DomainError 'duplicate' and the run writes nothing). The new violations are
+    inserted in one statement and their audit events appended in one
+    (``violations_propose_many``): a constant number of queries however many open.
+
     Returns {"opened": [Violation], "already_open": int, "shortfalls": int,
     "buyer_underpayments": [row], "missing_provision": bool, "message": str}.
     """
     from .. import selectors
-    from .violations import violation_propose
+    from .violations import violations_propose_many
 
     require_role(actor, program, LEDGER_ROLES, "reconcile the premium")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_SHORTFALL_LOCK, program.pk])
     tolerance = settings_for(program)
-    rows = selectors.reconciliation(program=program)
-    periods = {}
-    underpaid = []
-    for r in rows:
-        key = (r["supplier_id"], r["period_start"], r["period_end"])
-        periods.setdefault(key, r)
-        if beyond_tolerance(r["payment_gap"], r["owed"], tolerance):
-            underpaid.append(r)
+    underpaid, positions = selectors.premium_positions(
+        program=program, underpaid=lambda gap, owed: beyond_tolerance(gap, owed, tolerance)
+    )
     shortfalls = []
-    positions = selectors.supplier_premium_positions(program=program, periods=periods)
-    for (supplier_id, start, end), r in periods.items():
-        received, distributed = positions[(supplier_id, start, end)]
+    for (supplier_id, start, end), (name, received, distributed) in positions.items():
         gap = received - distributed
         if beyond_tolerance(gap, received, tolerance):
-            shortfalls.append((supplier_id, r["supplier"], start, end, received, distributed, gap))
+            shortfalls.append((supplier_id, name, start, end, received, distributed, gap))
     result = {
         "opened": [],
         "already_open": 0,
@@ -569,24 +573,22 @@ def premium_shortfall_check(*, actor, program):
             "premium pass-through provision to the code."
         )
         return result
-    suppliers = Supplier.objects.in_bulk([s[0] for s in shortfalls])
     proposed = set(
         Violation.objects.filter(
             program_id=program.pk, source_kind=SourceKind.PREMIUM_SHORTFALL
         ).values_list("source_ref", flat=True)
     )
+    new = []
     for supplier_id, name, start, end, received, distributed, gap in shortfalls:
         ref = f"supplier-{supplier_id}:{start:%Y-%m-%d}:{end:%Y-%m-%d}"
         if ref in proposed:
             result["already_open"] += 1
             continue
-        result["opened"].append(
-            violation_propose(
-                actor=actor,
-                program=program,
+        new.append(
+            dict(
                 provision=provision,
                 facility=None,
-                supplier=suppliers[supplier_id],
+                supplier=supplier_id,  # the instance below
                 source_kind=SourceKind.PREMIUM_SHORTFALL,
                 source_ref=ref,
                 summary=(
@@ -596,6 +598,11 @@ def premium_shortfall_check(*, actor, program):
                 ),
             )
         )
+    if new:
+        suppliers = Supplier.objects.in_bulk([p["supplier"] for p in new])
+        for proposal in new:
+            proposal["supplier"] = suppliers[proposal["supplier"]]
+        result["opened"] = violations_propose_many(actor=actor, program=program, proposals=new)
     parts = [f"{len(result['opened'])} violation(s) proposed"]
     if result["already_open"]:
         parts.append(f"{result['already_open']} already proposed")

@@ -53,6 +53,58 @@ COUNTED_STATES = (
 # ---------------------------------------------------------------- proposing and confirming
 
 
+def _proposal(
+    *, actor, program, provision, facility, severity, source_kind, source_ref, summary, supplier
+):
+    """Check one proposal and return its unsaved Violation (what ``violation_propose``
+    inserts)."""
+    if source_kind not in SourceKind.values:
+        raise DomainError(f"Unknown source kind '{source_kind}'.")
+    source_ref = str(source_ref or "").strip()
+    if not source_ref:
+        raise DomainError("A violation needs the id of the finding it comes from.")
+    if facility is not None:
+        supplier = facility.supplier
+    if supplier is None:
+        raise DomainError("A violation needs a facility or a supplier.")
+    same_program(program, provision, facility, supplier)
+    severity = severity or provision.severity
+    if not (summary or "").strip():
+        raise DomainError("A violation needs a summary.")
+    return Violation(
+        program_id=program.pk,
+        supplier=supplier,
+        facility=facility,
+        provision=provision,
+        severity=severity,
+        source_kind=source_kind,
+        source_ref=source_ref,
+        summary=summary.strip(),
+        proposed_by_label=actor_label(actor),
+    )
+
+
+def _proposed_event(violation):
+    return {
+        "verb": "violation.proposed",
+        "obj": violation,
+        "payload": {
+            "supplier": violation.supplier_id,
+            "facility": violation.facility_id,
+            "provision": violation.provision_id,
+            "severity": violation.severity,
+            "source_kind": violation.source_kind,
+            "source_ref": violation.source_ref,
+        },
+    }
+
+
+def _duplicate(what):
+    return DomainError(
+        f"This finding ({what}) has already been proposed as a violation.", code="duplicate"
+    )
+
+
 @transaction.atomic
 def violation_propose(
     *,
@@ -73,54 +125,62 @@ def violation_propose(
     same finding twice raises DomainError code 'duplicate' without touching the caller's
     transaction (the insert runs in a savepoint).
     """
-    if source_kind not in SourceKind.values:
-        raise DomainError(f"Unknown source kind '{source_kind}'.")
-    source_ref = str(source_ref or "").strip()
-    if not source_ref:
-        raise DomainError("A violation needs the id of the finding it comes from.")
-    if facility is not None:
-        supplier = facility.supplier
-    if supplier is None:
-        raise DomainError("A violation needs a facility or a supplier.")
-    same_program(program, provision, facility, supplier)
-    severity = severity or provision.severity
-    if not (summary or "").strip():
-        raise DomainError("A violation needs a summary.")
-    violation = Violation(
-        program_id=program.pk,
-        supplier=supplier,
-        facility=facility,
+    violation = _proposal(
+        actor=actor,
+        program=program,
         provision=provision,
+        facility=facility,
         severity=severity,
         source_kind=source_kind,
         source_ref=source_ref,
-        summary=summary.strip(),
-        proposed_by_label=actor_label(actor),
+        summary=summary,
+        supplier=supplier,
     )
     violation.full_clean(validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             violation.save()
     except IntegrityError as exc:
-        raise DomainError(
-            f"This finding ({source_kind} {source_ref}) has already been proposed as a violation.",
-            code="duplicate",
-        ) from exc
-    audit_log(
-        program=program,
-        actor=actor,
-        verb="violation.proposed",
-        obj=violation,
-        payload={
-            "supplier": supplier.pk,
-            "facility": facility.pk if facility else None,
-            "provision": provision.pk,
-            "severity": severity,
-            "source_kind": source_kind,
-            "source_ref": source_ref,
-        },
-    )
+        raise _duplicate(f"{source_kind} {violation.source_ref}") from exc
+    audit_log(program=program, actor=actor, **_proposed_event(violation))
     return violation
+
+
+# Checked by the caller of violations_propose_many, which passes loaded instances (and by
+# the database's foreign keys): not read again once per row.
+_RELATED = ["program", "supplier", "facility", "provision", "confirmed_by", "dismissed_by"]
+
+
+@transaction.atomic
+def violations_propose_many(*, actor, program, proposals):
+    """Many ``violation_propose`` calls at once (the premium shortfall check), in a
+    constant number of queries: one INSERT for the violations and one read and one
+    INSERT for their audit events (``audit_log_many``). The rows and the program's chain
+    are what as many ``violation_propose`` calls would write, in the order given.
+
+    ``proposals``: dicts of ``violation_propose``'s keyword arguments (but actor and
+    program), with loaded instances of this program's provision, supplier and facility;
+    each is checked like ``violation_propose`` checks it, but for the existence of the
+    related rows (the database's foreign keys check that). All or nothing: if one is
+    already proposed, DomainError 'duplicate' and nothing is written (the insert runs in
+    a savepoint, the caller's transaction is untouched). Returns the Violations.
+    """
+    violations = []
+    for proposal in proposals:
+        violation = _proposal(
+            actor=actor, program=program, **{"severity": None, "supplier": None, **proposal}
+        )
+        violation.full_clean(exclude=_RELATED, validate_unique=False, validate_constraints=False)
+        violations.append(violation)
+    if not violations:
+        return []
+    try:
+        with transaction.atomic():
+            Violation.objects.bulk_create(violations)
+    except IntegrityError as exc:
+        raise _duplicate(f"one of {len(violations)}") from exc
+    audit_log_many(program=program, actor=actor, entries=[_proposed_event(v) for v in violations])
+    return violations
 
 
 def _enqueue_apply(violation_id, program_id):
