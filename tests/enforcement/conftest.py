@@ -41,6 +41,24 @@ def add_buyer(world, name, *, agreement=True, sourcing=True, supplier=None):
     return buyer
 
 
+def add_premium_provision(world):
+    """Ratify a new code version with a premium pass-through provision (major)."""
+    draft = program_services.code_version_draft_create(actor="t", code=world.code)
+    program_services.provision_add(
+        actor="t",
+        version=draft,
+        number="3.1",
+        section="Premium",
+        title="Premium passed through on every paycheck",
+        text="The premium is paid to workers as a line item on each paycheck.",
+        category="premium",
+        severity="major",
+    )
+    program_services.code_version_ratify(
+        actor=world.user("admin"), version=draft, effective_date=datetime.date(2026, 1, 1)
+    )
+
+
 _seq = {"n": 0}
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from enforcement import selectors, services
 from enforcement.models import PayrollDistribution, PurchaseReport, Violation
-from programs import services as program_services
+from tests.enforcement.conftest import add_premium_provision
 from wsr.errors import DomainError
 from wsr.models import AuditEvent
 
@@ -138,25 +138,8 @@ def test_shortfall_without_a_premium_provision_says_so(a):
     assert not Violation.objects.exists()
 
 
-def _add_premium_provision(world):
-    draft = program_services.code_version_draft_create(actor="t", code=world.code)
-    program_services.provision_add(
-        actor="t",
-        version=draft,
-        number="3.1",
-        section="Premium",
-        title="Premium passed through on every paycheck",
-        text="The premium is paid to workers as a line item on each paycheck.",
-        category="premium",
-        severity="major",
-    )
-    program_services.code_version_ratify(
-        actor=world.user("admin"), version=draft, effective_date=datetime.date(2026, 1, 1)
-    )
-
-
 def test_shortfall_beyond_tolerance_opens_one_proposed_violation(a):
-    _add_premium_provision(a)
+    add_premium_provision(a)
     _ledger(a, paid=Decimal("1000.00"), distributed=Decimal("900.00"))  # 10% short
     result = services.premium_shortfall_check(actor=a.user("staff"), program=a.program)
     assert len(result["opened"]) == 1
@@ -169,7 +152,7 @@ def test_shortfall_beyond_tolerance_opens_one_proposed_violation(a):
 
 
 def test_shortfall_within_tolerance_opens_nothing(a):
-    _add_premium_provision(a)
+    add_premium_provision(a)
     _ledger(a, paid=Decimal("1000.00"), distributed=Decimal("960.00"))  # 4% < 5%
     result = services.premium_shortfall_check(actor=a.user("staff"), program=a.program)
     assert result["opened"] == [] and result["shortfalls"] == 0
@@ -178,7 +161,7 @@ def test_shortfall_within_tolerance_opens_nothing(a):
 def test_daily_beat_job_proposes_premium_violations_once(a):
     from enforcement.tasks import check_premium_shortfalls
 
-    _add_premium_provision(a)
+    add_premium_provision(a)
     _ledger(a, paid=Decimal("1000.00"), distributed=Decimal("700.00"))
     assert check_premium_shortfalls() == 1
     assert check_premium_shortfalls() == 0
