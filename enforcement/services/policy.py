@@ -26,71 +26,30 @@ from ._common import same_program, user_or_none
 # zero tolerance (buyers suspend purchases for at least 90 days), CAP + probation for
 # major findings, suspension on a third major within a year, and the Accord's three
 # escalation stages (1 notice, 2 warning, 3 termination).
+_LADDER_COLUMNS = (
+    "severity",
+    "repeat_count",
+    "window_days",
+    "supplier_action",
+    "suspension_days",
+    "escalation_stage",
+    "buyer_obligation",
+    "obligation_days",
+)
+_S, _B = SupplierAction, BuyerObligationKind
 DEFAULT_RULES = [
-    dict(
-        severity=Severity.ZERO_TOLERANCE,
-        repeat_count=1,
-        window_days=730,
-        supplier_action=SupplierAction.SUSPENSION,
-        suspension_days=90,
-        escalation_stage=2,
-        buyer_obligation=BuyerObligationKind.SUSPEND_PURCHASES,
-        obligation_days=7,
-    ),
-    dict(
-        severity=Severity.ZERO_TOLERANCE,
-        repeat_count=2,
-        window_days=730,
-        supplier_action=SupplierAction.TERMINATION,
-        escalation_stage=3,
-        buyer_obligation=BuyerObligationKind.END_RELATIONSHIP,
-        obligation_days=30,
-    ),
-    dict(
-        severity=Severity.MAJOR,
-        repeat_count=1,
-        window_days=365,
-        supplier_action=SupplierAction.PROBATION,
-        escalation_stage=1,
-        buyer_obligation=BuyerObligationKind.NOTIFY,
-        obligation_days=14,
-    ),
-    dict(
-        severity=Severity.MAJOR,
-        repeat_count=2,
-        window_days=365,
-        supplier_action=SupplierAction.PROBATION,
-        escalation_stage=2,
-        buyer_obligation=BuyerObligationKind.NOTIFY,
-        obligation_days=14,
-    ),
-    dict(
-        severity=Severity.MAJOR,
-        repeat_count=3,
-        window_days=365,
-        supplier_action=SupplierAction.SUSPENSION,
-        suspension_days=90,
-        escalation_stage=2,
-        buyer_obligation=BuyerObligationKind.SUSPEND_PURCHASES,
-        obligation_days=14,
-    ),
-    dict(
-        severity=Severity.MINOR,
-        repeat_count=1,
-        window_days=365,
-        supplier_action=SupplierAction.CAP_REQUIRED,
-        escalation_stage=0,
-        buyer_obligation=BuyerObligationKind.NONE,
-    ),
-    dict(
-        severity=Severity.MINOR,
-        repeat_count=3,
-        window_days=365,
-        supplier_action=SupplierAction.PROBATION,
-        escalation_stage=1,
-        buyer_obligation=BuyerObligationKind.NOTIFY,
-        obligation_days=14,
-    ),
+    dict(zip(_LADDER_COLUMNS, rung, strict=True))
+    for rung in (
+        # severity, repeat count, within days → supplier action, suspension days,
+        # escalation stage, buyers' obligation, days to fulfil it
+        (Severity.ZERO_TOLERANCE, 1, 730, _S.SUSPENSION, 90, 2, _B.SUSPEND_PURCHASES, 7),
+        (Severity.ZERO_TOLERANCE, 2, 730, _S.TERMINATION, 0, 3, _B.END_RELATIONSHIP, 30),
+        (Severity.MAJOR, 1, 365, _S.PROBATION, 0, 1, _B.NOTIFY, 14),
+        (Severity.MAJOR, 2, 365, _S.PROBATION, 0, 2, _B.NOTIFY, 14),
+        (Severity.MAJOR, 3, 365, _S.SUSPENSION, 90, 2, _B.SUSPEND_PURCHASES, 14),
+        (Severity.MINOR, 1, 365, _S.CAP_REQUIRED, 0, 0, _B.NONE, 14),
+        (Severity.MINOR, 3, 365, _S.PROBATION, 0, 1, _B.NOTIFY, 14),
+    )
 ]
 
 RULE_FIELDS = {
