@@ -120,7 +120,7 @@ def premium_reconciliation():
         target="< 5 s",
         note=(
             f"{result['queries']} queries; opens {result['opened']} premium violations "
-            f"of {result['shortfalls']} shortfalls (a service call each)"
+            f"of {result['shortfalls']} shortfalls (one batch and one audit append)"
         ),
     )
     record(
