@@ -259,8 +259,7 @@ class SupplierListView(PublicListView):
         )
 
     def records(self, items):
-        for supplier in items:
-            yield selectors.supplier_record(supplier, standings=self.standings, caps=self.caps)
+        yield from selectors.supplier_page_records(items, standings=self.standings, caps=self.caps)
 
     @extend_schema(parameters=FILTER_PARAMETERS)
     def get(self, request, *args, **kwargs):

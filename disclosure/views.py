@@ -116,11 +116,13 @@ def _render_program_page(request, program, lang, version):
     countries = selectors.cached(
         program, version, "countries", lambda: selectors.country_choices(program=program)
     )
-    form = SupplierFilterForm(
-        request.GET or None,
-        countries=countries,
-        standings=selectors.standing_choices(standings=standings),
+    choices = selectors.cached(
+        program,
+        version,
+        "standing-choices",
+        lambda: selectors.standing_choices(standings=standings),
     )
+    form = SupplierFilterForm(request.GET or None, countries=countries, standings=choices)
     filters = form.filters() if form.is_bound else {}
     page = _supplier_page(request, program, version, lang, filters, standings, caps)
     rows = [_decorate(record) for record in page]
@@ -188,7 +190,7 @@ def _supplier_page(request, program, version, lang, filters, standings, caps):
         return Page(records, number, Paginator(_Counted(count), PAGE_SIZE))
     suppliers = selectors.public_suppliers(program=program, standings=standings, **filters)
     page = paginate(request, suppliers, per_page=PAGE_SIZE)
-    records = [selectors.supplier_record(s, standings=standings, caps=caps) for s in page]
+    records = selectors.supplier_page_records(page, standings=standings, caps=caps)
     cache.set(key, (page.paginator.count, page.number, records), selectors.CACHE_TIMEOUT)
     return Page(records, page.number, page.paginator)
 

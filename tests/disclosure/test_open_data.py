@@ -217,10 +217,11 @@ def test_streamed_records_equal_the_page_records(a):
         version = selectors.data_version(a.program)
         standings = selectors.supplier_standings(program=a.program, version=version)
         caps = selectors.cap_by_facility(program=a.program, version=version)
-        expected = [
-            selectors.supplier_record(s, standings=standings, caps=caps)
-            for s in selectors.public_suppliers(program=a.program, standings=standings, **filters)
-        ]
+        expected = selectors.supplier_page_records(
+            selectors.public_suppliers(program=a.program, standings=standings, **filters),
+            standings=standings,
+            caps=caps,
+        )
         streamed = list(selectors.supplier_records(program=a.program, chunk_size=2, **filters))
         assert streamed == expected, filters
         assert expected, filters
