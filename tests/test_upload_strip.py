@@ -8,7 +8,7 @@ import io
 import struct
 
 import pytest
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageFile
 
 from tests.upload_metadata import (
     ARTIST,
@@ -214,6 +214,7 @@ def _png_claiming(width, height):
     [
         (malformed_jpeg(), "image/jpeg"),
         (phone_jpeg(orientation=1)[:-150], "image/jpeg"),
+        (phone_jpeg(orientation=6)[:-150], "image/jpeg"),
         (b"\xff\xd8\xff\xe0" + b"\x00" * 40, "image/jpeg"),
         (phone_png()[:-40], "image/png"),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png"),
@@ -225,6 +226,7 @@ def _png_claiming(width, height):
     ids=[
         "jpeg-garbage",
         "jpeg-truncated",
+        "jpeg-to-turn-truncated",
         "jpeg-header-only",
         "png-truncated",
         "png-fake",
@@ -234,7 +236,11 @@ def _png_claiming(width, height):
         "png-bomb",
     ],
 )
-def test_unparseable_images_are_refused(data, kind):
+@pytest.mark.parametrize("lenient", [False, True], ids=["strict-pillow", "weasyprint-loaded"])
+def test_unparseable_images_are_refused(data, kind, lenient, monkeypatch):
+    # WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES on import: a truncated
+    # photo must be refused all the same.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", lenient)
     with pytest.raises(UnreadableImage) as refused:
         strip_metadata(data, kind)
     assert "could not be read" in refused.value.message

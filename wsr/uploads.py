@@ -144,7 +144,6 @@ def strip_metadata(data: bytes, content_type: str) -> Stripped:
     image that cannot be parsed."""
     if content_type not in IMAGE_TYPES:
         return Stripped(data, content_type, _extension(content_type))
-    _register_heif()
     fmt = _PIL_FORMAT[content_type]
     try:
         return _strip_image(data, content_type, fmt)
@@ -172,18 +171,6 @@ def _pil():
     import PIL.JpegImagePlugin
 
     return PIL
-
-
-_heif_registered = False
-
-
-def _register_heif():
-    global _heif_registered
-    if not _heif_registered:
-        import pi_heif
-
-        pi_heif.register_heif_opener()
-        _heif_registered = True
 
 
 def _open(data, fmt):
@@ -236,31 +223,49 @@ def _leftovers(image):
 
 
 def _strip_image(data, content_type, fmt):
-    source = _open(data, fmt)
     if fmt == "HEIF":
-        # libheif applies the HEIF's rotation and mirror while decoding.
-        return Stripped(_reencode(source, "JPEG"), "image/jpeg", "jpg")
+        return Stripped(_reencode(_open_heif(data), "JPEG"), "image/jpeg", "jpg")
+    source = _open(data, fmt)
     ext = _extension(content_type)
+    # The walker's structural check (every segment whole, the end marker present) runs
+    # first, whatever happens next. Pillow's decoding alone is not enough: WeasyPrint,
+    # once imported, sets the process-wide ImageFile.LOAD_TRUNCATED_IMAGES, and a
+    # truncated file then decodes, grey-filled, without an error.
+    try:
+        out = _WALKERS[fmt](data)
+    except (IndexError, struct.error, ValueError) as exc:
+        raise UnreadableImage() from exc
     jpeg = fmt == "JPEG"
     animated = not jpeg and getattr(source, "n_frames", 1) > 1
     if _orientation(source) in range(2, 9) and not animated:
         # Dropping the tag would show the photo on its side: turn the pixels instead.
         return Stripped(_reencode(source, fmt), content_type, ext)
-    # Decoding it whole is what tells a picture from a file that only starts like one.
+    # Decoding it whole tells a picture from a file that only starts like one.
     source_pixels = _frame_digests(source, jpeg=jpeg)
     try:
-        out = _WALKERS[fmt](data)
         cleaned = _open(out, fmt)
         same = _frame_digests(cleaned, jpeg=jpeg) == source_pixels
         if same and not _leftovers(cleaned):
             return Stripped(out, content_type, ext)
-    except (IndexError, struct.error, OSError, SyntaxError, ValueError, EOFError):
-        pass  # a container the walker cannot follow, though Pillow could decode it
+    except (OSError, SyntaxError, ValueError, EOFError):
+        pass
     # The lossless copy did not come out clean: re-encode the picture instead (not an
     # animation: re-encoding would keep only its first frame).
     if animated:
         raise UnreadableImage()
     return Stripped(_reencode(_open(data, fmt), fmt), content_type, ext)
+
+
+def _open_heif(data):
+    """The primary picture of a HEIC, decoded by libheif (its rotation and mirror
+    applied). pi-heif's own API raises on a decoding error whatever Pillow's
+    LOAD_TRUNCATED_IMAGES says (its Pillow plugin would hand back a blank picture)."""
+    import pi_heif
+
+    heif = pi_heif.open_heif(io.BytesIO(data))
+    if heif.size[0] * heif.size[1] > _pil().Image.MAX_IMAGE_PIXELS:
+        raise UnreadableImage(TOO_MANY_PIXELS)
+    return heif.to_pillow()
 
 
 def _reencode(source, fmt):
