@@ -116,6 +116,9 @@ def test_finding_list_endpoint_query_count_is_constant(personas, client_for):
     audit = make_audit(a)
     client = client_for(a.user(Role.AUDITOR))
     make_finding(a, audit)
+    # The first request of a process fills Django's content-type cache (guardian's
+    # permission check): one query more whatever the rows, so not the growth we look for.
+    client.get(url("audits-api:finding-list", a))
     assert_constant_queries(
         lambda: client.get(url("audits-api:finding-list", a)),
         lambda n: [make_finding(a, audit) for _ in range(n)],
