@@ -9,15 +9,19 @@ from django.db.models import (
     Count,
     ExpressionWrapper,
     F,
+    Max,
+    Min,
+    OuterRef,
     Prefetch,
     Q,
+    Subquery,
 )
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
-from programs.models import Category, Membership
+from programs.models import Category, Membership, Program
 from programs.selectors import current_provisions, facility_list
 from wsr.roles import MANAGE_ROLES, Role
 
@@ -28,6 +32,7 @@ from .models import (
     Case,
     CaseProvision,
     CaseStatus,
+    ComplaintPolicy,
     Evidence,
     Finding,
     Interview,
@@ -115,6 +120,16 @@ def case_list(
     return qs.order_by("-received_at", "-id")
 
 
+def program_case_count(program):
+    """How many cases ``program`` has: max(number) - min(number) + 1, two lookups in the
+    (program, number) index instead of a count of every case. Exact because a program's
+    case numbers are contiguous: intake hands them out gap-free (services._lock_intake)
+    and the database refuses to delete a case or change its number or program (migration
+    complaints 0003)."""
+    span = Case.objects.filter(program=program).aggregate(lo=Min("number"), hi=Max("number"))
+    return 0 if span["hi"] is None else span["hi"] - span["lo"] + 1
+
+
 def case_get(*, program, user, membership, pk):
     case = (
         visible_cases(program=program, user=user, membership=membership)
@@ -126,6 +141,32 @@ def case_get(*, program, user, membership, pk):
     if case is None:
         raise Http404
     return case
+
+
+def program_for_intake(slug):
+    """``(program, policy)`` for the public intake of the program ``slug``, in one query,
+    or ``(None, None)``. ``policy`` carries the clocks (what intake reads of it): the
+    program's ComplaintPolicy's, or the defaults if it has none. Every public
+    submission starts here, so the policy rides along as a subquery instead of a query
+    of its own."""
+    program = (
+        Program.objects.filter(slug=slug)
+        .annotate(
+            intake_policy_id=Subquery(
+                ComplaintPolicy.objects.filter(program=OuterRef("pk")).values("pk")[:1]
+            ),
+            intake_clocks=Subquery(
+                ComplaintPolicy.objects.filter(program=OuterRef("pk")).values("clocks")[:1]
+            ),
+        )
+        .first()
+    )
+    if program is None:
+        return None, None
+    policy = ComplaintPolicy(
+        pk=program.intake_policy_id, program=program, clocks=program.intake_clocks or {}
+    )
+    return program, policy
 
 
 def case_for_receipt(*, program, code):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from programs.models import Category, Facility, Membership, Provision, Severity
+from wsr import audit
 from wsr.audit import audit_log
 from wsr.errors import DomainError, IllegalTransition, check_transition
 from wsr.roles import INTERNAL_ROLES, MANAGE_ROLES, Role
@@ -108,13 +109,37 @@ def _clean_text(value, *, field, label, required=True, limit=MAX_NARRATIVE):
     return value or ""
 
 
-def _next_number(program):
+def _lock_intake(program):
+    """Take the program's case-number lock and its audit-chain lock in one statement,
+    then read the last case number and the chain's head in one more; return
+    ``(last_number, chain_head)``.
+
+    Both locks are transaction-scoped: they make numbers gap-free (a rolled-back intake
+    frees its number with the lock) and the chain linear, and they are held to commit,
+    so every submission to a program waits for the one before it to commit. That is why
+    the caller does all its other work (validation, encryption, HMAC, clocks, building
+    the row) first and takes them last: the locked stretch is this, two INSERTs and the
+    COMMIT. Order: number lock, then chain lock, the order in which intake has always
+    taken them. The reads are a statement of their own because a READ COMMITTED
+    snapshot is taken when a statement starts: read in the locking statement, they could
+    see the state from before the previous holder committed."""
+    lock_sql, lock_params = audit.chain_lock_sql(program.pk)
+    head_sql, head_params = audit.chain_head_sql(program.pk)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_NUMBER_LOCK, program.pk])
-    last = (
-        Case.objects.filter(program=program).order_by("-number").values_list("number", flat=True)
-    ).first()
-    return (last or 0) + 1
+        cursor.execute(
+            f"SELECT pg_advisory_xact_lock(%s, %s), {lock_sql}",
+            [_NUMBER_LOCK, program.pk, *lock_params],
+        )
+        # head_sql is wsr.audit's constant text; every value is a bound parameter.
+        read = (
+            "SELECT (SELECT max(number) FROM complaints_case WHERE program_id = %s),"  # noqa: S608
+            " head.seq, head.hash FROM (SELECT 1) one LEFT JOIN LATERAL ("
+            + head_sql
+            + ") head ON true"
+        )
+        cursor.execute(read, [program.pk, *head_params])
+        last_number, seq, digest = cursor.fetchone()
+    return (last_number or 0), ((seq, digest) if seq is not None else None)
 
 
 def _store_evidence(*, case, inspected, upload, from_worker, uploaded_by, message=None, desc=""):
@@ -162,6 +187,7 @@ def complaint_submit(
     channel=Channel.WEB,
     identity=None,
     evidence=None,
+    policy=None,
 ):
     """File a complaint; return ``(case, receipt_code)``.
 
@@ -169,6 +195,11 @@ def complaint_submit(
     in-person, SMS or WhatsApp complaint. The receipt code is returned once and only its
     HMAC is stored. Uploads are checked before anything is written, so a rejected file
     leaves nothing behind. Nothing about the request (address, agent) is recorded.
+    ``policy``: the program's ComplaintPolicy if the caller already has it (the public
+    API reads it with the program); read here otherwise.
+
+    Locking: the program's case-number and audit-chain locks (``_lock_intake``), taken
+    after everything else is ready and held to commit.
     """
     staff = _actor_user(actor)
     if staff is not None:
@@ -203,11 +234,8 @@ def complaint_submit(
 
     now = timezone.now()
     code = crypto.new_receipt_code()
-    number = _next_number(program)
     case = Case(
         program=program,
-        number=number,
-        reference=f"C-{now:%Y}-{number:05d}",
         receipt_hash=crypto.receipt_hash(code),
         channel=channel,
         category=category,
@@ -223,26 +251,35 @@ def complaint_submit(
         logged_by=staff,
         received_at=now,
     )
-    _set_clocks(case)
-    case.save()
+    _set_clocks(case, policy or policy_for(program))
+    payload = {
+        "channel": channel,
+        "category": category,
+        "priority": case.priority,
+        "facility": facility.pk if facility else None,
+        "anonymous": case.is_anonymous,
+        "evidence": len(inspected),
+    }
+
+    last_number, chain_head = _lock_intake(program)
+    case.number = last_number + 1
+    case.reference = f"C-{now:%Y}-{case.number:05d}"
+    case.save(force_insert=True)
     for upload, info in inspected:
         _store_evidence(
             case=case, inspected=info, upload=upload, from_worker=staff is None, uploaded_by=staff
         )
-    audit_log(
+    audit.audit_append(
         program=program,
         actor=actor,
-        verb="case.received",
-        obj=case,
-        payload={
-            "reference": case.reference,
-            "channel": channel,
-            "category": category,
-            "priority": case.priority,
-            "facility": facility.pk if facility else None,
-            "anonymous": case.is_anonymous,
-            "evidence": len(inspected),
-        },
+        entries=[
+            {
+                "verb": "case.received",
+                "obj": case,
+                "payload": {"reference": case.reference, **payload},
+            }
+        ],
+        head=chain_head,
     )
     transaction.on_commit(lambda: _enqueue("notify_case_received", case.pk, program.pk))
     return case, code

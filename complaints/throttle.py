@@ -19,6 +19,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCacheClient
 from rest_framework.throttling import BaseThrottle
 
 GLOBAL_FACTOR = 10  # the global bucket allows this many times the per-program rate
@@ -38,9 +39,13 @@ def submit_rate():
     return parse_rate(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["public_submit"])
 
 
+def _bucket(key, window):
+    return f"complaints:throttle:{key}:{int(time.time() // window)}"
+
+
 def _hit(key, limit, window):
     """Count one hit in the current fixed window; True if still within ``limit``."""
-    bucket = f"complaints:throttle:{key}:{int(time.time() // window)}"
+    bucket = _bucket(key, window)
     cache.add(bucket, 0, timeout=window + 5)
     try:
         count = cache.incr(bucket)
@@ -50,11 +55,54 @@ def _hit(key, limit, window):
     return count <= limit
 
 
+def _hit_all(hits, window):
+    """Count one hit in each ``(key, limit)`` bucket; True if all are within their limits.
+
+    With the Redis cache this is one round trip (INCR and EXPIRE per bucket in one
+    pipeline) instead of an ADD and an INCR per bucket: every public submission and
+    lookup pays it. INCR starts a missing key at 1; EXPIRE on every hit only ever
+    extends a bucket to ``window + 5`` seconds after its last hit, and a bucket's name
+    carries its window, so the count of a window never leaks into the next one.
+    """
+    client = _redis_client()
+    if client is None:
+        return all([_hit(key, limit, window) for key, limit in hits])
+    pipe = client.pipeline(transaction=False)
+    for key, _limit in hits:
+        full = cache.make_and_validate_key(_bucket(key, window))
+        pipe.incr(full)
+        pipe.expire(full, window + 5)
+    counts = pipe.execute()[::2]
+    return all(count <= limit for count, (_key, limit) in zip(counts, hits, strict=True))
+
+
+def _redis_client():
+    # Django's RedisCache writes to its first server; any other backend (a test's
+    # locmem, say) takes the portable add/incr path. Django builds a new redis.Redis
+    # (hundreds of dict inserts for its reply callbacks) on every call; one per
+    # connection pool serves every request of this process.
+    backend = getattr(cache, "_cache", None)
+    if not isinstance(backend, RedisCacheClient):
+        return None
+    try:
+        pool = backend._get_connection_pool(write=True)
+    except AttributeError:  # Django's internals moved: its public way, a client per call
+        return backend.get_client(write=True)
+    client = _CLIENTS.get(id(pool))
+    if client is None or client.connection_pool is not pool:
+        client = _CLIENTS[id(pool)] = backend._client(connection_pool=pool)
+    return client
+
+
+_CLIENTS = {}
+
+
 def allow(scope, program_slug, rate=None):
     limit, window = rate or (lookup_rate() if scope == "lookup" else submit_rate())
-    ok_program = _hit(f"{scope}:p:{program_slug}", limit, window)
-    ok_global = _hit(f"{scope}:global", limit * GLOBAL_FACTOR, window)
-    return ok_program and ok_global
+    return _hit_all(
+        [(f"{scope}:p:{program_slug}", limit), (f"{scope}:global", limit * GLOBAL_FACTOR)],
+        window,
+    )
 
 
 class _ProgramBucketThrottle(BaseThrottle):

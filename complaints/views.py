@@ -26,7 +26,12 @@ class IdsFirstPaginator(Paginator):
 
     A late page (OFFSET 100,000) otherwise makes PostgreSQL join and sort every case of
     the program before skipping; the ids come from an index-only scan of the list's
-    order index, and only 25 rows are joined. One query more, whatever the page."""
+    order index, and only 25 rows are joined. One query more, whatever the page.
+
+    The ids of a page in the second half are read from the other end of the order (the
+    same index, scanned backward), so the scan skips at most half the rows: the last
+    page costs what the first does, and the middle page is the dearest. The count the
+    paginator needs anyway says where the end is."""
 
     def page(self, number):
         number = self.validate_number(number)
@@ -34,9 +39,39 @@ class IdsFirstPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        ids = self._page_ids(bottom, top)
         rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+
+    def _page_ids(self, bottom, top):
+        pks = self.object_list.values_list("pk", flat=True)
+        from_end = self.count - top
+        if from_end < bottom and self.object_list.ordered:
+            return list(pks.reverse()[from_end : self.count - bottom])[::-1]
+        return list(pks[bottom:top])
+
+
+# Choice fields whose labels the case list shows (get_<field>_display in the template).
+LIST_LABEL_FIELDS = ("category", "priority", "status", "outcome")
+
+
+def with_choice_labels(rows, fields=LIST_LABEL_FIELDS):
+    """Give each row's ``get_<field>_display`` a dictionary lookup of its label.
+
+    Django's own builds a dictionary of all the field's choices on every call, hashing
+    each lazily translated label, which translates it: on a 25-row list that was about
+    600 translations per request, a fifth of its CPU. Here each label is translated once
+    per request, in the request's language."""
+    rows = list(rows)
+    if not rows:
+        return rows
+    meta = rows[0]._meta
+    for name in fields:
+        labels = {value: str(label) for value, label in meta.get_field(name).flatchoices}
+        for row in rows:
+            value = getattr(row, name)
+            setattr(row, f"get_{name}_display", functools.partial(labels.get, value, value))
+    return rows
 
 
 class CaseListView(ProgramViewMixin, ListView):
@@ -47,19 +82,33 @@ class CaseListView(ProgramViewMixin, ListView):
 
     def get_scoped_queryset(self):
         g = self.request.GET
-        return selectors.case_list(
-            program=self.program,
-            user=self.request.user,
-            membership=self.membership,
-            status=g.get("status", "").strip() or None,
-            priority=g.get("priority", "").strip() or None,
-            q=g.get("q", "").strip() or None,
-            overdue=g.get("overdue") == "1",
-            mine=g.get("mine") == "1",
+        filters = {
+            "status": g.get("status", "").strip() or None,
+            "priority": g.get("priority", "").strip() or None,
+            "q": g.get("q", "").strip() or None,
+            "overdue": g.get("overdue") == "1",
+            "mine": g.get("mine") == "1",
+        }
+        # Admins and staff see every case (selectors.visible_cases): unfiltered, the
+        # list is the whole program's, and its length is the program's case count.
+        self.whole_program = not any(filters.values()) and (
+            self.membership.is_active and self.membership.role in MANAGE_ROLES
         )
+        return selectors.case_list(
+            program=self.program, user=self.request.user, membership=self.membership, **filters
+        )
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        if self.whole_program:
+            # Counted from the case numbers (two index lookups) rather than by counting
+            # 100,000 index entries on every request.
+            paginator.count = selectors.program_case_count(self.program)
+        return paginator
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        with_choice_labels(context["page_obj"].object_list)
         context["statuses"] = CaseStatus.choices
         context["priorities"] = Priority.choices
         context["querystring"] = querystring_without_page(self.request)

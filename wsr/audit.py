@@ -85,17 +85,52 @@ def audit_log_many(*, program, actor, entries):
     if not entries:
         return []
     program_id = getattr(program, "pk", program)
-    actor_user = actor if getattr(actor, "is_authenticated", False) else None
-    actor_label = _actor_label(actor)
+    lock_sql, lock_params = chain_lock_sql(program_id)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, program_id or 0])
+        cursor.execute(f"SELECT {lock_sql}", lock_params)
     last = (
         AuditEvent.objects.filter(program_id=program_id)
         .order_by("-seq")
         .values_list("seq", "hash")
         .first()
     )
-    seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
+    return audit_append(program=program, actor=actor, entries=entries, head=last)
+
+
+def chain_lock_sql(program_id):
+    """``(sql, params)`` of the expression that takes the advisory lock serializing
+    appends to ``program_id``'s chain (held until the transaction ends). For a service
+    that takes it in one statement with a lock of its own and then calls
+    ``audit_append``; ``audit_log_many`` takes it the same way."""
+    return "pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, program_id or 0]
+
+
+def chain_head_sql(program_id):
+    """``(sql, params)`` of a lateral-joinable SELECT of the chain head (seq, hash) of a
+    program's chain; no row for an empty chain. Read it only after taking the lock."""
+    if program_id is None:
+        return (
+            "SELECT seq, hash FROM wsr_auditevent WHERE program_id IS NULL"
+            " ORDER BY seq DESC LIMIT 1",
+            [],
+        )
+    return (
+        "SELECT seq, hash FROM wsr_auditevent WHERE program_id = %s ORDER BY seq DESC LIMIT 1",
+        [program_id],
+    )
+
+
+def audit_append(*, program, actor, entries, head):
+    """Append ``entries`` after ``head`` (``(seq, hash)`` of the chain's last event, or
+    None for an empty chain) in one INSERT. The caller holds the chain lock
+    (``chain_lock_sql``) and read ``head`` after taking it, inside the transaction that
+    makes the change these events record; ``audit_log_many`` is the usual way in."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_log must be called inside the service's transaction")
+    program_id = getattr(program, "pk", program)
+    actor_user = actor if getattr(actor, "is_authenticated", False) else None
+    actor_label = _actor_label(actor)
+    seq, prev_hash = (head[0], head[1]) if head else (0, GENESIS)
     events = []
     for entry in entries:
         obj = entry.get("obj")
