@@ -16,7 +16,7 @@ from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from programs import selectors as program_selectors
 from programs.models import Agreement, Facility, SourcingRelationship, Supplier
@@ -505,11 +505,11 @@ def chart_data(stats):
             "labels": [row["month"] for row in complaints["monthly"]],
             "series": [
                 {
-                    "label": gettext("Received"),
+                    "label": pgettext("number of complaints received", "Received"),
                     "data": [r["received"] for r in complaints["monthly"]],
                 },
                 {
-                    "label": gettext("Resolved"),
+                    "label": pgettext("number of complaints resolved", "Resolved"),
                     "data": [r["resolved"] for r in complaints["monthly"]],
                 },
             ],

@@ -34,7 +34,9 @@ STREAM_CHUNK = 500
 @require_safe
 def program_index(request):
     """The front page: every program with a public page."""
-    return render(request, "disclosure/index.html", {"programs": program_public_list()})
+    # ?lang= is honoured here as on the program page, so a shared link keeps its language.
+    with translation.override(page_language(request, None)):
+        return render(request, "disclosure/index.html", {"programs": program_public_list()})
 
 
 class SupplierFilterForm(forms.Form):
@@ -229,17 +231,18 @@ def data_page(request, program):
             "fields": POLICY.buyer_fields,
         },
     ]
-    return render(
-        request,
-        "disclosure/data.html",
-        {
-            "program": program,
-            "files": files,
-            "licence": POLICY.licence,
-            "licence_url": POLICY.licence_url,
-            "api_url": f"/api/v1/public/{program.slug}/",
-        },
-    )
+    with translation.override(page_language(request, program)):
+        return render(
+            request,
+            "disclosure/data.html",
+            {
+                "program": program,
+                "files": files,
+                "licence": POLICY.licence,
+                "licence_url": POLICY.licence_url,
+                "api_url": f"/api/v1/public/{program.slug}/",
+            },
+        )
 
 
 # ---------------------------------------------------------------- open data files
@@ -395,9 +398,10 @@ def report_pdf(request, program):
     if stored_key != version.figures_key:
         reports.request_render(program, version)
     if pdf is None:
-        response = render(
-            request, "disclosure/report_pending.html", {"program": program}, status=202
-        )
+        with translation.override(page_language(request, program)):
+            response = render(
+                request, "disclosure/report_pending.html", {"program": program}, status=202
+            )
         response["Retry-After"] = "5"
         return response
     response = HttpResponse(pdf, content_type="application/pdf")
