@@ -11,6 +11,11 @@ urlpatterns = [
     path("<int:pk>/edit/", views.AuditEditView.as_view(), name="audit_edit"),
     path("<int:pk>/transition/", views.AuditTransitionView.as_view(), name="audit_transition"),
     path("<int:pk>/team/", views.AuditTeamView.as_view(), name="audit_team"),
+    path(
+        "<int:pk>/team/<int:user>/remove/",
+        views.AuditTeamRemoveView.as_view(),
+        name="audit_team_remove",
+    ),
     path("<int:pk>/findings/new/", views.FindingCreateView.as_view(), name="finding_create"),
     path("findings/<int:pk>/", views.FindingDetailView.as_view(), name="finding_detail"),
     path(
@@ -24,6 +29,11 @@ urlpatterns = [
     path("caps/<int:pk>/", views.CAPDetailView.as_view(), name="cap_detail"),
     path("caps/items/new/", views.CAPItemCreateView.as_view(), name="cap_item_create"),
     path("caps/items/<int:pk>/", views.CAPItemDetailView.as_view(), name="cap_item_detail"),
+    path(
+        "caps/items/<int:pk>/deadline/",
+        views.CAPItemDeadlineView.as_view(),
+        name="cap_item_deadline",
+    ),
     path(
         "caps/items/<int:pk>/transition/",
         views.CAPItemTransitionView.as_view(),

@@ -157,7 +157,13 @@ def cap_item_transition(*, actor, item, status, note=""):
 
 
 @transaction.atomic
-def cap_item_update(*, actor, item, **fields):
+def cap_item_update(*, actor, item, reason="", **fields):
+    """Change an item's terms. Locks the item.
+
+    Moving the deadline needs a written ``reason`` (kept in the audit event: extensions
+    decide when escalation starts) and cannot set it before today (a deadline in the
+    past would make the overdue job escalate at once).
+    """
     allowed = {"deadline", "planned_completion_date", "responsible_party", "recommendation"}
     item = CAPItem.objects.select_for_update().get(pk=item.pk, program_id=item.program_id)
     if item.status == CAPItemStatus.VERIFIED:
@@ -169,9 +175,17 @@ def cap_item_update(*, actor, item, **fields):
         if getattr(item, key) != value:
             changes[key] = [str(getattr(item, key)), str(value)]
             setattr(item, key, value)
+    if "deadline" in changes:
+        if item.deadline < timezone.localdate():
+            raise DomainError("The new deadline is in the past.", code="deadline_in_past")
+        if not (reason or "").strip():
+            raise DomainError("Give a reason for changing the deadline.", code="reason_required")
+    payload = dict(changes)
+    if (reason or "").strip():
+        payload["reason"] = reason.strip()
     item.full_clean()
     item.save()
-    audit_log(program=item.program, actor=actor, verb="cap_item.updated", obj=item, payload=changes)
+    audit_log(program=item.program, actor=actor, verb="cap_item.updated", obj=item, payload=payload)
     return item
 
 

@@ -2,13 +2,14 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from programs.selectors import get_or_404
+from wsr.errors import DomainError
 from wsr.forms import run_service
 from wsr.pagination import PAGE_SIZE
 
@@ -17,7 +18,6 @@ from ..forms import (
     AuditFieldworkForm,
     AuditForm,
     AuditTransitionForm,
-    CommentForm,
     EvidenceForm,
     FindingForm,
     TeamAddForm,
@@ -199,6 +199,38 @@ class AuditTeamView(AuditsViewMixin, View):
         return redirect("audits:audit_detail", program=self.program.slug, pk=audit.pk)
 
 
+class AuditTeamRemoveView(AuditsViewMixin, TemplateView):
+    """Take a member off an audit's team: GET asks for confirmation, POST removes the
+    grants (the member no longer sees the audit unless their role shows them all)."""
+
+    template_name = "audits/team_remove.html"
+    read_roles = AUDIT_MANAGE_ROLES
+    write_roles = AUDIT_MANAGE_ROLES
+
+    def get_member(self):
+        audit = self.get_audit(self.kwargs["pk"])
+        for entry in selectors.audit_team(audit=audit):
+            if entry["user"].pk == self.kwargs["user"]:
+                return audit, entry
+        raise Http404
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["audit"], context["member"] = self.get_member()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        audit, member = self.get_member()
+        try:
+            services.audit_team_remove(actor=request.user, audit=audit, user=member["user"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            name = member["user"].get_full_name() or member["user"].get_username()
+            messages.success(request, f"{name} is no longer on the team.")
+        return redirect("audits:audit_detail", program=self.program.slug, pk=audit.pk)
+
+
 class FindingCreateView(AuditsViewMixin, FormView):
     template_name = "audits/form.html"
     form_class = FindingForm
@@ -270,11 +302,14 @@ class FindingReferView(AuditsViewMixin, View):
 
     def post(self, request, *args, **kwargs):
         finding = self.get_finding(kwargs["pk"])
-        form = CommentForm()  # a carrier for the refusal message
-        if run_service(form, services.audit_finding_refer, actor=request.user, finding=finding):
+        # No form to carry a refusal here (an unbound form cannot take an error): the
+        # message goes straight to the page.
+        try:
+            services.audit_finding_refer(actor=request.user, finding=finding)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
             messages.success(request, "Finding referred to enforcement.")
-        for error in form.non_field_errors():
-            messages.error(request, error)
         return redirect("audits:finding_detail", program=self.program.slug, pk=finding.pk)
 
 

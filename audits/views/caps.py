@@ -1,16 +1,18 @@
 """Corrective action plan pages: the program list, a facility's CAP, items."""
 
+from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from programs.selectors import get_or_404
+from programs.selectors import get_or_404, object_history
 from wsr.forms import run_service
 from wsr.pagination import PAGE_SIZE
 
 from .. import selectors, services
 from ..forms import (
+    DATE,
     CAPItemForm,
     CAPItemTransitionForm,
     CommentForm,
@@ -20,7 +22,7 @@ from ..models import (
     CAP_ITEM_TRANSITIONS,
     CAPItemStatus,
 )
-from ..selectors import CAP_WRITE_ROLES
+from ..selectors import AUDIT_MANAGE_ROLES, CAP_WRITE_ROLES
 from ._base import AuditsViewMixin
 
 # ---------------------------------------------------------------- CAPs
@@ -59,6 +61,7 @@ class CAPDetailView(AuditsViewMixin, TemplateView):
             cap=cap,
             items=selectors.cap_item_list(program=self.program, cap=cap),
             rate=selectors.cap_progress_by_facility(program=self.program).get(cap.facility_id),
+            can_change_deadline=self.membership.role in AUDIT_MANAGE_ROLES,
         )
         return context
 
@@ -101,6 +104,22 @@ class CAPItemCreateView(AuditsViewMixin, FormView):
         return redirect("audits:cap_item_detail", program=self.program.slug, pk=item.pk)
 
 
+def deadline_changes(*, program, item):
+    """The item's deadline moves, newest first, from its audit events (the record the
+    change and its reason were written to)."""
+    return [
+        {
+            "at": event.created_at,
+            "by": event.actor_label,
+            "old": event.payload["deadline"][0],
+            "new": event.payload["deadline"][1],
+            "reason": event.payload.get("reason", ""),
+        }
+        for event in object_history(program=program, obj=item)
+        if event.verb == "cap_item.updated" and "deadline" in (event.payload or {})
+    ]
+
+
 class CAPItemDetailView(AuditsViewMixin, TemplateView):
     template_name = "audits/cap_item_detail.html"
 
@@ -118,8 +137,60 @@ class CAPItemDetailView(AuditsViewMixin, TemplateView):
             transition_form=form if allowed else None,
             comment_form=CommentForm(),
             evidence_form=EvidenceForm(),
+            deadline_changes=deadline_changes(program=self.program, item=item),
+            can_change_deadline=(
+                self.membership.role in AUDIT_MANAGE_ROLES and item.status != CAPItemStatus.VERIFIED
+            ),
         )
         return context
+
+
+class CAPItemDeadlineForm(forms.Form):
+    deadline = forms.DateField(widget=DATE, label="New deadline")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="Kept in the item's record with the change.",
+    )
+
+
+class CAPItemDeadlineView(AuditsViewMixin, FormView):
+    """Move an item's deadline, with a reason. Admin and staff only: an extension
+    decides when escalation starts, so the program decides it, not the auditor."""
+
+    template_name = "audits/cap_item_deadline.html"
+    form_class = CAPItemDeadlineForm
+    read_roles = AUDIT_MANAGE_ROLES
+    write_roles = AUDIT_MANAGE_ROLES
+
+    def get_form_kwargs(self):
+        self.item = self.get_item(self.kwargs["pk"])
+        return super().get_form_kwargs()
+
+    def get_initial(self):
+        return {"deadline": self.item.deadline}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["item"] = self.item
+        return context
+
+    def form_valid(self, form):
+        if form.cleaned_data["deadline"] == self.item.deadline:
+            form.add_error("deadline", "That is already the deadline.")
+            return self.form_invalid(form)
+        item = run_service(
+            form,
+            services.cap_item_update,
+            actor=self.request.user,
+            item=self.item,
+            deadline=form.cleaned_data["deadline"],
+            reason=form.cleaned_data["reason"],
+        )
+        if item is None:
+            return self.form_invalid(form)
+        messages.success(self.request, f"Deadline moved to {item.deadline}.")
+        return redirect("audits:cap_item_detail", program=self.program.slug, pk=item.pk)
 
 
 class CAPItemTransitionView(AuditsViewMixin, View):

@@ -245,6 +245,19 @@ def test_evidence_download_is_access_checked(personas, client_for):
 # ---------------------------------------------------------------- referral to enforcement
 
 
+def test_a_refused_referral_is_a_message_not_a_500(personas, client_for):
+    """The refer page used an unbound form to carry a refusal, which cannot take an
+    error: a referral the service refused was a 500."""
+    a = personas.a
+    finding = make_finding(a, make_audit(a))  # not a violation candidate
+    response = client_for(a.user(Role.STAFF)).post(
+        url("audits:finding_refer", a, pk=finding.pk), follow=True
+    )
+    assert response.status_code == 200
+    assert "Mark the finding as a violation candidate first." in response.content.decode()
+    assert Finding.objects.get(pk=finding.pk).referral_status == ""
+
+
 def test_finding_referral_proposes_a_violation_once(personas):
     a = personas.a
     finding = make_finding(a, make_audit(a), violation_candidate=True)
