@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
@@ -15,6 +16,8 @@ from . import selectors, services
 from .models import Audit, CAPItem, CorrectiveActionPlan, EducationSession, Finding, Report
 from .selectors import AUDIT_WRITE_ROLES, CAP_WRITE_ROLES
 from .serializers import (
+    AuditEvidenceSerializer,
+    AuditEvidenceUploadSerializer,
     AuditFindingSerializer,
     AuditReportSerializer,
     AuditSerializer,
@@ -50,6 +53,31 @@ class AuditsViewSet(ProgramViewSet):
             audit=audit, user=self.request.user, membership=self.membership
         ):
             raise PermissionDenied()
+
+
+def _evidence_list(view, **parent):
+    rows = selectors.evidence_list(program=view.program, **parent)
+    return Response(
+        AuditEvidenceSerializer(rows, many=True, context=view.get_serializer_context()).data
+    )
+
+
+def _evidence_attach(view, request, **parent):
+    body = AuditEvidenceUploadSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    evidence = services.evidence_attach(
+        actor=request.user,
+        program=view.program,
+        upload=body.validated_data["file"],
+        description=body.validated_data["description"],
+        **parent,
+    )
+    data = AuditEvidenceSerializer(evidence, context=view.get_serializer_context()).data
+    return Response(data, status=201)
+
+
+# The upload is multipart/form-data only: a file in JSON would be base64 in memory.
+EVIDENCE_UPLOAD = {"multipart/form-data": AuditEvidenceUploadSerializer}
 
 
 class AuditViewSet(
@@ -123,6 +151,35 @@ class FindingViewSet(
         services.audit_finding_refer(actor=request.user, finding=finding)
         return Response(AuditFindingSerializer(self.get_object(), context={"view": self}).data)
 
+    @extend_schema(
+        summary="Evidence files of a finding",
+        request=None,
+        responses=AuditEvidenceSerializer(many=True),
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=None,
+        filter_backends=[],
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def evidence(self, request, *args, **kwargs):
+        return _evidence_list(self, finding=self.get_object())
+
+    @extend_schema(
+        summary="Attach an evidence file to a finding",
+        description="multipart/form-data with `file` and an optional `description`. Open to "
+        "admin and staff and to the audit's team. Download the file from the record's "
+        "`download_url` (access-checked, never a public media URL).",
+        request=EVIDENCE_UPLOAD,
+        responses={201: AuditEvidenceSerializer},
+    )
+    @evidence.mapping.post
+    def evidence_attach(self, request, *args, **kwargs):
+        finding = self.get_object()
+        self.require_edit(finding.audit)
+        return _evidence_attach(self, request, finding=finding)
+
 
 class CAPViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditsViewSet):
     serializer_class = CAPSerializer
@@ -195,6 +252,32 @@ class CAPItemViewSet(
         data.is_valid(raise_exception=True)
         comment = services.cap_item_comment(actor=request.user, item=item, **data.validated_data)
         return Response({"body": comment.body}, status=201)
+
+    @extend_schema(
+        summary="Evidence files of a CAP item",
+        request=None,
+        responses=AuditEvidenceSerializer(many=True),
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=None,
+        filter_backends=[],
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def evidence(self, request, *args, **kwargs):
+        return _evidence_list(self, cap_item=self.get_object())
+
+    @extend_schema(
+        summary="Attach an evidence file to a CAP item",
+        description="multipart/form-data with `file` and an optional `description`. Download "
+        "the file from the record's `download_url` (access-checked, never a media URL).",
+        request=EVIDENCE_UPLOAD,
+        responses={201: AuditEvidenceSerializer},
+    )
+    @evidence.mapping.post
+    def evidence_attach(self, request, *args, **kwargs):
+        return _evidence_attach(self, request, cap_item=self.get_object())
 
 
 class EducationSessionViewSet(

@@ -1,4 +1,7 @@
 from django.contrib.auth import get_user_model
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from programs.models import Facility, Provision
@@ -10,6 +13,7 @@ from .models import (
     CAPItemStatus,
     CorrectiveActionPlan,
     EducationSession,
+    EvidenceFile,
     Finding,
     Report,
     ReportKind,
@@ -226,3 +230,51 @@ class CAPProgressSerializer(serializers.Serializer):
     program = serializers.FloatField(allow_null=True)
     facilities = serializers.DictField(child=serializers.FloatField(allow_null=True))
     series = ProgressPointSerializer(many=True)
+
+
+class AuditEvidenceSerializer(serializers.ModelSerializer):
+    """An evidence record. The file itself is never a media URL: ``download_url`` is the
+    workspace's access-checked download (the same visibility check as the HTML side)."""
+
+    uploaded_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EvidenceFile
+        fields = [
+            "id",
+            "finding",
+            "cap_item",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "description",
+            "uploaded_by",
+            "uploaded_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, obj):
+        path = reverse(
+            "audits:evidence_download", kwargs={"program": _program(self).slug, "pk": obj.pk}
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class AuditEvidenceUploadSerializer(serializers.Serializer):
+    """The multipart body of an upload. Size, real type (magic bytes) and photo
+    metadata stripping are the service's check (audits.uploads.check_upload)."""
+
+    file = serializers.FileField(
+        help_text="PDF, image, audio or video; checked by content, size limited. Photos "
+        "are stored without their metadata (GPS, device, time), HEIC as JPEG."
+    )
+    description = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default=""
+    )
