@@ -7,8 +7,10 @@ app, or one of its functions, does not exist.
 """
 
 import datetime
+import hashlib
 import importlib
 import inspect
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -134,8 +136,29 @@ def data_version(program):
     return DataVersion(*row, mark=mark)
 
 
+def _release():
+    """A digest of what the public pages are made from besides the data: templates,
+    compiled translations and this app's code. Part of every cache key, so a deploy
+    that changes a text or a template is not hidden behind pages cached before it
+    (they are keyed by data version and would otherwise stand for hours)."""
+    base = Path(settings.BASE_DIR)
+    digest = hashlib.sha256()
+    sources = [
+        *sorted((base / "templates").rglob("*.html")),
+        *sorted((base / "locale").rglob("*.mo")),
+        *sorted(Path(__file__).parent.glob("*.py")),
+    ]
+    for path in sources:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+RELEASE = _release()
+
+
 def cache_key(program, version, *parts):
-    return ":".join(["disclosure", str(program.pk), str(version), *map(str, parts)])
+    return ":".join(["disclosure", RELEASE, str(program.pk), str(version), *map(str, parts)])
 
 
 def cached(program, version, name, compute):

@@ -158,6 +158,7 @@ def _render_program_page(request, program, lang, version):
         "cap_published": caps is not selectors.UNPUBLISHED,
         "complaint_form_url": complaint_form_url(program),
         "complaint_status_url": f"/public/{program.slug}/complaints/status/",
+        "release": selectors.RELEASE,
         "figures_minutes": -(-settings.DISCLOSURE_FIGURES_MAX_AGE // 60),
         "map_tile_url": settings.MAP_TILE_URL,
         "map_attribution": getattr(

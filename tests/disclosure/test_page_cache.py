@@ -194,3 +194,23 @@ def test_each_process_keeps_a_bounded_copy(a, client_for, rf):
     request = rf.get(f"/public/{a.slug}/?page=0")
     key = page_cache.key(request, a.program, selectors.data_version(a.program), "en")
     assert key not in page_cache._local_pages and cache.get(key) is not None
+
+
+def test_a_deploy_that_changes_texts_is_not_hidden_behind_cached_pages(a, rf, settings, tmp_path):
+    version = selectors.data_version(a.program)
+    key = page_cache.key(rf.get(f"/public/{a.slug}/"), a.program, version, "es")
+    assert f":{selectors.RELEASE}:" in key
+    # The release digest follows the templates and the compiled translations.
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "locale/es/LC_MESSAGES").mkdir(parents=True)
+    page = tmp_path / "templates/page.html"
+    catalog = tmp_path / "locale/es/LC_MESSAGES/django.mo"
+    page.write_text("<p>Hello</p>")
+    catalog.write_bytes(b"one")
+    settings.BASE_DIR = tmp_path
+    first = selectors._release()
+    assert selectors._release() == first
+    catalog.write_bytes(b"two")
+    second = selectors._release()
+    page.write_text("<p>Hola</p>")
+    assert len({first, second, selectors._release()}) == 3
