@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from wsr.uploads import UnreadableImage, strip_upload
+from wsr.uploads import TOO_MANY_PIXELS, UnreadableImage, strip_upload
 from wsr.uploads import sniff as wsr_sniff
 
 ALLOWED_DESCRIPTION = "images (JPEG, PNG, GIF, WebP, HEIC), PDF or audio (MP3, M4A, OGG, WAV, AMR)"
@@ -57,6 +57,14 @@ def inspect_upload(upload):
     try:
         stripped = strip_upload(upload, data, kind[0])
     except UnreadableImage as exc:
+        if exc.message == TOO_MANY_PIXELS:
+            raise ValidationError(
+                _(
+                    "This photo is too large to check. Send a smaller copy of it (a "
+                    "screenshot works)."
+                ),
+                code="file_too_large",
+            ) from exc
         raise ValidationError(
             _(
                 "This photo could not be read, so the hidden details in it (such as where "

@@ -190,3 +190,16 @@ def test_upload_spooled_to_disk_is_stripped_too(personas, settings):
     response = Client().post(new_url(world), {**form_data(world), "evidence": upload})
     assert response.status_code == 200
     assert_clean(stored(Evidence.objects.get()))
+
+
+def test_a_photo_too_large_to_check_is_refused_as_too_large_in_the_workers_language(personas):
+    from tests.test_upload_strip import _png_claiming
+
+    world = personas.a
+    huge = SimpleUploadedFile("photo.png", _png_claiming(10_000, 10_000), "image/png")
+    response = Client().post(new_url(world, "es"), {**form_data(world), "evidence": huge})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Esta foto es demasiado grande para revisarla." in page
+    assert "could not be read" not in page and "no se pudo" not in page.lower()
+    assert Case.objects.count() == 0 and Evidence.objects.count() == 0
