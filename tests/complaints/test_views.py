@@ -37,6 +37,9 @@ def test_case_list_constant_queries_and_nav_link(personas, client_for):
     assert_constant_queries(lambda: staff.get(u("case_list", world)), grow)
     page = staff.get(u("case_list", world)).content.decode()
     assert 'href="/p/alpha/complaints/"' in page  # nav link appears
+    # Every row links to its own case file.
+    for case in Case.objects.filter(program=world.program)[:25]:
+        assert f'href="{u("case_detail", world, pk=case.pk)}">{case.reference}</a>' in page
     # Filters
     urgent = staff.get(u("case_list", world) + "?priority=urgent").context["cases"]
     assert urgent and all(c.priority == "urgent" for c in urgent)
