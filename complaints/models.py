@@ -103,6 +103,19 @@ class ComplaintPolicy(ProgramOwned):
         return clock
 
 
+class IntakeNotice(ProgramOwned):
+    """How far the program's staff have been told of new complaints: the highest case
+    number already in a "new complaint" mail (one row per program; see notices.py)."""
+
+    notified_through = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program"], name="intakenotice_one_per_program")
+        ]
+
+
 class Case(ProgramOwned):
     # Public case number (per program); the disclosure log shows it. Not the receipt code.
     number = models.PositiveIntegerField()

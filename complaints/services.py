@@ -11,6 +11,7 @@ transition check is the committed one.
 """
 
 import datetime
+import logging
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -24,7 +25,7 @@ from wsr.audit import audit_log
 from wsr.errors import DomainError, IllegalTransition, check_transition
 from wsr.roles import INTERNAL_ROLES, MANAGE_ROLES, Role
 
-from . import crypto
+from . import crypto, notices
 from .access import PERM_IDENTITY, PERM_INVESTIGATE, case_access
 from .models import (
     CASE_TRANSITIONS,
@@ -47,6 +48,8 @@ from .models import (
     Priority,
 )
 from .uploads import inspect_upload
+
+log = logging.getLogger(__name__)
 
 _NUMBER_LOCK = 0x4350  # advisory-lock namespace for per-program case numbers
 MAX_NARRATIVE = 20_000
@@ -281,14 +284,19 @@ def complaint_submit(
         ],
         head=chain_head,
     )
-    transaction.on_commit(lambda: _enqueue("notify_case_received", case.pk, program.pk))
+    transaction.on_commit(lambda: notices.schedule(program.pk))
     return case, code
 
 
 def _enqueue(task_name, *args):
+    """Queue a notification after commit. Never raises: what it follows is committed,
+    and a broker outage must not turn a saved action into an error page."""
     from . import tasks
 
-    getattr(tasks, task_name).delay(*args)
+    try:
+        getattr(tasks, task_name).delay(*args)
+    except Exception:
+        log.exception("could not queue %s%r", task_name, args)
 
 
 # ---------------------------------------------------------------- triage and assignment

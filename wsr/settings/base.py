@@ -272,6 +272,11 @@ CELERY_TASK_ROUTES = {
 # The beat schedule: each app contributes its jobs in wsr/celery.py (no database scheduler).
 CELERY_BEAT_SCHEDULE = {}
 
+# New complaints are mailed to a program's admins and staff at once after a quiet spell;
+# those arriving within this many seconds after that go together in one mail
+# (complaints/notices.py). 0: a mail per complaint.
+COMPLAINT_NOTICE_WINDOW = env.int("COMPLAINT_NOTICE_WINDOW", default=60)
+
 # The public page's complaint figures (counts, public complaint log) lag by at most this
 # many seconds: intake writes on every submission, and figures that moved with each one
 # would leave no cached public page standing. The register (buyers, suppliers, standing)
