@@ -165,8 +165,9 @@ class PublicPagination(PageNumberPagination):
     max_page_size = 500
 
 
-# Query parameters the public API reads (filters, pagination, DRF's format switch).
-CACHED_PARAMETERS = {"search", "country", "page", "page_size", "format"}
+# Query parameters whose answers are stored (see PublicAPIMixin._cache_key); a search
+# or a page size of the caller's choosing is answered fresh.
+CACHED_PARAMETERS = {"country", "page", "format"}
 
 FILTER_PARAMETERS = [
     OpenApiParameter("search", OpenApiTypes.STR, description="name, address or OS ID"),
@@ -206,7 +207,7 @@ class PublicAPIMixin:
         (it holds only public records), and a page of suppliers costs a count and a
         sorted page of 20,000 with their buyer counts to compute. Rendered per request,
         so content negotiation still applies. Unknown or repeated parameters are
-        answered but not stored, so arbitrary query strings cannot fill the cache."""
+        answered but not stored, so made-up query strings cannot fill the cache."""
         key = self._cache_key(request)
         data = cache.get(key) if key else None
         if data is not None:
@@ -217,11 +218,21 @@ class PublicAPIMixin:
         return response
 
     def _cache_key(self, request):
+        """None for a query that is answered but not stored: free-text searches, odd page
+        sizes, anything the API does not read. What is stored stays bounded by the
+        program's real pages (a page past the end is a 404, never stored)."""
         params = []
         for name, values in request.GET.lists():
-            if name not in CACHED_PARAMETERS or len(values) != 1 or len(values[0]) > 100:
+            if name not in CACHED_PARAMETERS or len(values) != 1:
                 return None
-            params.append((name, values[0]))
+            value = values[0]
+            if name == "page" and not (value.isdigit() and str(int(value)) == value):
+                return None
+            if name == "country" and not (len(value) == 2 and value.isalpha()):
+                return None
+            if name == "format" and value not in ("json", "api"):
+                return None
+            params.append((name, value))
         # next/previous links are absolute: the host is part of the answer.
         what = repr((request.path, request.get_host(), sorted(params)))
         digest = hashlib.sha256(what.encode()).hexdigest()[:24]

@@ -7,8 +7,9 @@ back in on the way out.
 
 Only requests without a session or messages cookie use it: those are the visitors for
 whom the page can hold nothing personal (a logged-in user's name and logout form, a
-flash message). Queries with parameters the page does not know are rendered but not
-stored, so arbitrary query strings cannot fill the cache.
+flash message). Only the page's own queries are stored (parameters it knows, valid
+filter choices, the page number a request lands on, no free-text search), so made-up
+query strings cannot fill the cache: they are rendered and answered, not stored.
 
 Two layers: Redis (shared by all web processes) and a small copy in each process, so
 a busy page is answered without a network round trip. A stored page never goes stale
@@ -97,6 +98,8 @@ def get(request, key):
 def store(request, key, response):
     if response.status_code != 200 or response.cookies:
         return
+    if not getattr(response, "shareable", False):
+        return  # a made-up query (a search, a page past the end): answered, not stored
     if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
         return  # the page holds this visitor's CSRF token
     html = response.content.decode(response.charset)

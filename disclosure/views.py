@@ -12,7 +12,7 @@ import json
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -126,7 +126,7 @@ def _render_program_page(request, program, lang, version):
     )
     form = SupplierFilterForm(request.GET or None, countries=countries, standings=choices)
     filters = form.filters() if form.is_bound else {}
-    page = _supplier_page(request, program, version, lang, filters, standings, caps)
+    page = _supplier_page(request, program, version, filters, standings, caps)
     rows = [_decorate(record) for record in page]
     stats = selectors.public_statistics(program=program, version=version)
     buyers = selectors.cached(
@@ -165,7 +165,15 @@ def _render_program_page(request, program, lang, version):
             settings, "MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors"
         ),
     }
-    return render(request, "disclosure/program.html", context)
+    response = render(request, "disclosure/program.html", context)
+    # Shared only if the URL is the page's own way of asking for what it shows (valid
+    # choices, the page number it landed on, no free-text search): page_cache.store.
+    response.shareable = (
+        (not form.is_bound or (form.is_valid() and not filters.get("search")))
+        and request.GET.get("page", str(page.number)) == str(page.number)
+        and (request.GET.get("lang", lang) == lang)
+    )
+    return response
 
 
 class _Counted:
@@ -178,24 +186,43 @@ class _Counted:
         return self._count
 
 
-def _supplier_page(request, program, version, lang, filters, standings, caps):
-    """One page of supplier records, cached per data version, language, filters and page.
+def _page_number(paginator, requested):
+    """The page ``?page=`` lands on, as ``Paginator.get_page`` decides it: the first for
+    junk, the last for a number past the end."""
+    try:
+        return paginator.validate_number(requested)
+    except PageNotAnInteger:
+        return 1
+    except EmptyPage:
+        return paginator.num_pages
+
+
+def _supplier_page(request, program, version, filters, standings, caps):
+    """One page of supplier records, cached per data version, filters and page number.
 
     Counting and sorting the suppliers (with each one's count of active buyers) is most
     of the page's cost at 20,000 facilities, and the answer changes only with the data
-    version, like the other cached parts of the page."""
-    requested = str(request.GET.get("page", ""))[:12]
-    wanted = hashlib.sha256(repr(sorted((filters or {}).items())).encode()).hexdigest()[:16]
-    key = selectors.cache_key(program, version, "page", lang, wanted, requested)
-    hit = cache.get(key)
-    if hit is not None:
-        count, number, records = hit
-        return Page(records, number, Paginator(_Counted(count), PAGE_SIZE))
+    version. The key holds the page number the request resolves to (never the raw
+    ``?page=``), and free-text searches are not stored: what is stored is bounded by the
+    program's real pages and filter choices, whatever URLs a visitor makes up."""
     suppliers = selectors.public_suppliers(program=program, standings=standings, **filters)
-    page = paginate(request, suppliers, per_page=PAGE_SIZE)
-    records = selectors.supplier_page_records(page, standings=standings, caps=caps)
-    cache.set(key, (page.paginator.count, page.number, records), selectors.CACHE_TIMEOUT)
-    return Page(records, page.number, page.paginator)
+    if filters.get("search"):
+        page = paginate(request, suppliers, per_page=PAGE_SIZE)
+        records = selectors.supplier_page_records(page, standings=standings, caps=caps)
+        return Page(records, page.number, page.paginator)
+    wanted = hashlib.sha256(repr(sorted(filters.items())).encode()).hexdigest()[:16]
+    count = selectors.cached(program, version, f"count:{wanted}", suppliers.count)
+    paginator = Paginator(_Counted(count), PAGE_SIZE)
+    number = _page_number(paginator, request.GET.get("page"))
+    key = selectors.cache_key(program, version, "page", wanted, number)
+    records = cache.get(key)
+    if records is None:
+        bottom = (number - 1) * PAGE_SIZE
+        records = selectors.supplier_page_records(
+            suppliers[bottom : bottom + PAGE_SIZE], standings=standings, caps=caps
+        )
+        cache.set(key, records, selectors.CACHE_TIMEOUT)
+    return Page(records, number, paginator)
 
 
 @require_safe

@@ -62,7 +62,9 @@ def test_a_stored_page_gets_each_responses_own_nonce(a, rf):
     first._csp_nonce = LazyNonce()
     key = page_cache.key(first, a.program, version, "en")
     html = f'<script nonce="{first._csp_nonce}">go()</script><p>{first._csp_nonce}</p>'
-    page_cache.store(first, key, HttpResponse(html))
+    response = HttpResponse(html)
+    response.shareable = True
+    page_cache.store(first, key, response)
     assert page_cache.NONCE_PLACEHOLDER in cache.get(key)
     second = rf.get(f"/public/{a.slug}/")
     second._csp_nonce = LazyNonce()
@@ -78,7 +80,9 @@ def test_a_page_with_a_csrf_token_is_not_stored(a, rf):
     request._csp_nonce = LazyNonce()
     request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
     key = page_cache.key(request, a.program, selectors.data_version(a.program), "en")
-    page_cache.store(request, key, HttpResponse("<form>token</form>"))
+    response = HttpResponse("<form>token</form>")
+    response.shareable = True
+    page_cache.store(request, key, response)
     assert cache.get(key) is None
 
 
@@ -186,16 +190,56 @@ def test_within_the_version_max_age_a_process_answers_without_a_query(a, client_
     assert "Grower 800 Inc" in body_of(client_for(None).get(url))
 
 
-def test_each_process_keeps_a_bounded_copy(a, client_for, rf):
-    for page in range(page_cache.LOCAL_PAGES + 5):
-        client_for(None).get(f"/public/{a.slug}/?page={page}")
-    assert len(page_cache._local_pages) == page_cache.LOCAL_PAGES
+def test_each_process_keeps_a_bounded_copy(a, client_for, rf, monkeypatch):
+    monkeypatch.setattr(page_cache, "LOCAL_PAGES", 3)
+    queries = ["", "?page=1", "?lang=es", "?lang=ht", "?lang=bn"]
+    for query in queries:
+        assert client_for(None).get(f"/public/{a.slug}/{query}").status_code == 200
+    assert len(page_cache._local_pages) == 3
     # The shared copy still answers for a page this process has dropped.
-    request = rf.get(f"/public/{a.slug}/?page=0")
+    request = rf.get(f"/public/{a.slug}/")
     key = page_cache.key(request, a.program, selectors.data_version(a.program), "en")
     assert key not in page_cache._local_pages and cache.get(key) is not None
 
 
+def test_made_up_queries_are_answered_but_not_stored(a, client_for, rf):
+    """Only the page's own queries are stored: a search, a page past the end or written
+    another way, an unknown choice or language would otherwise let anyone fill the cache
+    with URLs of their own making."""
+    version = selectors.data_version(a.program)
+    made_up = [
+        "?q=Grower",
+        "?page=7",
+        "?page=01",
+        "?country=ZZ",
+        "?standing=nonsense",
+        "?lang=zz",
+    ]
+    for query in made_up:
+        response = client_for(None).get(f"/public/{a.slug}/{query}")
+        assert response.status_code == 200 and a.supplier.legal_name in body_of(response)
+        key = page_cache.key(rf.get(f"/public/{a.slug}/{query}"), a.program, version, "en")
+        lang = "en"
+        for code in ("es", "ht", "bn"):
+            key_lang = page_cache.key(rf.get(f"/public/{a.slug}/{query}"), a.program, version, code)
+            assert cache.get(key_lang) is None, query
+        assert cache.get(key) is None, query
+    # The page's own filters are stored.
+    own = f"/public/{a.slug}/?q=&country=US&standing=good&stage=&lang={lang}"
+    assert client_for(None).get(own).status_code == 200
+    assert cache.get(page_cache.key(rf.get(own), a.program, version, lang)) is not None
+
+
+def test_supplier_pages_are_stored_by_the_page_they_land_on(a, client_for):
+    add_suppliers(a, 30, start=900)  # two pages of 25
+    url = f"/public/{a.slug}/"
+    last = body_of(client_for(None).get(url + "?page=2"))
+    for odd in ("?page=99", "?page=x", "?page=2"):
+        # Out of range and junk land on a real page (the last, the first): one entry each.
+        client_for(None).get(url + odd)
+    pages = [key for key in cache._cache.get_client().keys("*:page:*")]
+    assert len(pages) == 2, pages
+    assert "Grower 929 Inc" in last
 def test_a_deploy_that_changes_texts_is_not_hidden_behind_cached_pages(a, rf, settings, tmp_path):
     version = selectors.data_version(a.program)
     key = page_cache.key(rf.get(f"/public/{a.slug}/"), a.program, version, "es")
