@@ -11,6 +11,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from programs.models import Facility
 from programs.selectors import current_provisions
+from wsr.models import AuditEvent
 from wsr.roles import Role
 
 from .models import (
@@ -209,6 +210,28 @@ def cap_item_history(*, item):
     return CAPItemStatusChange.objects.filter(program_id=item.program_id, item=item).select_related(
         "actor"
     )
+
+
+def cap_item_deadline_changes(*, item):
+    """The item's deadline moves with their reasons, newest first, from its audit events
+    (the record they were written to); every one, however long the item's thread."""
+    events = AuditEvent.objects.filter(
+        program_id=item.program_id,
+        object_type="audits.capitem",
+        object_id=str(item.pk),
+        verb="cap_item.updated",
+        payload__has_key="deadline",
+    ).order_by("-seq")
+    return [
+        {
+            "at": event.created_at,
+            "by": event.actor_label,
+            "old": event.payload["deadline"][0],
+            "new": event.payload["deadline"][1],
+            "reason": event.payload.get("reason", ""),
+        }
+        for event in events
+    ]
 
 
 def cap_item_comments(*, item):

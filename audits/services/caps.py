@@ -183,8 +183,25 @@ def cap_item_update(*, actor, item, reason="", **fields):
     payload = dict(changes)
     if (reason or "").strip():
         payload["reason"] = reason.strip()
+    reopened = "deadline" in changes and item.status == CAPItemStatus.OVERDUE
+    if reopened:
+        # An extension granted to an overdue item: it is back in progress (the overdue
+        # job only moves items the other way), or it would go on counting as overdue.
+        item.status = CAPItemStatus.IN_PROGRESS
+        payload["status"] = [CAPItemStatus.OVERDUE, CAPItemStatus.IN_PROGRESS]
     item.full_clean()
     item.save()
+    if reopened:
+        CAPItemStatusChange.objects.create(
+            program_id=item.program_id,
+            item=item,
+            facility_id=item.facility_id,
+            from_status=CAPItemStatus.OVERDUE,
+            to_status=CAPItemStatus.IN_PROGRESS,
+            at=timezone.now(),
+            actor=actor if _user_id(actor) else None,
+            note="deadline extended",
+        )
     audit_log(program=item.program, actor=actor, verb="cap_item.updated", obj=item, payload=payload)
     return item
 

@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from programs.selectors import get_or_404, object_history
+from programs.selectors import get_or_404
 from wsr.forms import run_service
 from wsr.pagination import PAGE_SIZE
 
@@ -104,22 +104,6 @@ class CAPItemCreateView(AuditsViewMixin, FormView):
         return redirect("audits:cap_item_detail", program=self.program.slug, pk=item.pk)
 
 
-def deadline_changes(*, program, item):
-    """The item's deadline moves, newest first, from its audit events (the record the
-    change and its reason were written to)."""
-    return [
-        {
-            "at": event.created_at,
-            "by": event.actor_label,
-            "old": event.payload["deadline"][0],
-            "new": event.payload["deadline"][1],
-            "reason": event.payload.get("reason", ""),
-        }
-        for event in object_history(program=program, obj=item)
-        if event.verb == "cap_item.updated" and "deadline" in (event.payload or {})
-    ]
-
-
 class CAPItemDetailView(AuditsViewMixin, TemplateView):
     template_name = "audits/cap_item_detail.html"
 
@@ -137,7 +121,7 @@ class CAPItemDetailView(AuditsViewMixin, TemplateView):
             transition_form=form if allowed else None,
             comment_form=CommentForm(),
             evidence_form=EvidenceForm(),
-            deadline_changes=deadline_changes(program=self.program, item=item),
+            deadline_changes=selectors.cap_item_deadline_changes(item=item),
             can_change_deadline=(
                 self.membership.role in AUDIT_MANAGE_ROLES and item.status != CAPItemStatus.VERIFIED
             ),

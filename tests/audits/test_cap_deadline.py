@@ -131,3 +131,38 @@ def test_the_service_needs_a_reason_for_a_deadline_but_not_for_other_terms(perso
         services.cap_item_update(actor=staff, item=item, deadline=later(9))
     services.cap_item_update(actor=staff, item=item, responsible_party="Safety committee")
     assert CAPItem.objects.get(pk=item.pk).responsible_party == "Safety committee"
+
+
+def test_an_extension_brings_an_overdue_item_back_in_progress(personas):
+    from audits.models import CAPItemStatus, CAPItemStatusChange
+
+    a = personas.a
+    staff = a.user(Role.STAFF)
+    item = make_cap_item(a, deadline=later(5))
+    CAPItem.objects.filter(pk=item.pk).update(
+        status=CAPItemStatus.OVERDUE, deadline=later(-3)
+    )  # as the overdue job leaves it
+    item.refresh_from_db()
+    services.cap_item_update(actor=staff, item=item, deadline=later(30), reason="Rain delays.")
+    item.refresh_from_db()
+    assert item.status == CAPItemStatus.IN_PROGRESS and item.deadline == later(30)
+    change = CAPItemStatusChange.objects.filter(item=item).latest("at")
+    assert (change.from_status, change.to_status) == (
+        CAPItemStatus.OVERDUE,
+        CAPItemStatus.IN_PROGRESS,
+    )
+    assert change.note == "deadline extended" and change.actor_id == staff.pk
+
+
+def test_every_deadline_move_stays_on_the_page_however_long_the_thread(personas, client_for):
+    a = personas.a
+    staff = a.user(Role.STAFF)
+    item = make_cap_item(a, deadline=later(5))
+    services.cap_item_update(actor=staff, item=item, deadline=later(10), reason="First move.")
+    for i in range(60):  # more events on the item than the generic history shows
+        services.cap_item_comment(actor=staff, item=item, body=f"Update {i}")
+    services.cap_item_update(actor=staff, item=item, deadline=later(20), reason="Second move.")
+    detail = client_for(staff).get(url("audits:cap_item_detail", a, pk=item.pk))
+    page = detail.content.decode()
+    assert "First move." in page and "Second move." in page
+    assert page.index("Second move.") < page.index("First move.")  # newest first
