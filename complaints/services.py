@@ -122,8 +122,9 @@ def _lock_intake(program):
     so every submission to a program waits for the one before it to commit. That is why
     the caller does all its other work (validation, encryption, HMAC, clocks, building
     the row) first and takes them last: the locked stretch is this, two INSERTs and the
-    COMMIT. Order: number lock, then chain lock, the order in which intake has always
-    taken them. The reads are a statement of their own because a READ COMMITTED
+    COMMIT (plus the evidence rows and files when the worker attached some: their path
+    needs the case's id). Order: number lock, then chain lock, the order in which intake
+    has always taken them. The reads are a statement of their own because a READ COMMITTED
     snapshot is taken when a statement starts: read in the locking statement, they could
     see the state from before the previous holder committed."""
     lock_sql, lock_params = audit.chain_lock_sql(program.pk)

@@ -80,7 +80,7 @@ def with_detail_urls(rows, program):
     route again for every row (a sixth of the list's rendering)."""
     marker = 987654321
     pattern = reverse("complaints:case_detail", kwargs={"program": program.slug, "pk": marker})
-    prefix, suffix = pattern.split(str(marker))
+    prefix, suffix = pattern.rsplit(str(marker), 1)
     for row in rows:
         row.detail_url = f"{prefix}{row.pk}{suffix}"
     return rows

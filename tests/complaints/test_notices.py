@@ -137,3 +137,24 @@ def test_concurrent_runs_tell_each_complaint_once(personas):
     told = sorted(n for result in results for n in result)
     assert told == sorted(c.number for c in cases)  # each once, none missed
     assert sorted(map(len, results)) == [0, 6]
+
+
+def test_a_complaint_committed_during_a_notice_is_told_by_the_next(personas, monkeypatch):
+    """The watermark only moves over what the notice counted: a complaint that arrives
+    between its reads is left for the next notice, never passed without a mail."""
+    world = personas.a
+    first, _ = submit(world)
+    real_list = list
+    late = []
+
+    def list_then_arrive(iterable):
+        rows = real_list(iterable)
+        if not late:  # a complaint commits right after the notice read its bound
+            late.append(submit(world)[0])
+        return rows
+
+    monkeypatch.setattr(notices, "list", list_then_arrive, raising=False)
+    assert notices.send_pending(world.program.pk) == [first.number]
+    monkeypatch.undo()
+    assert _told(world) == first.number
+    assert notices.send_pending(world.program.pk) == [late[0].number]
