@@ -151,11 +151,15 @@ def test_animated_webp_and_gif_keep_every_frame():
         frames[0], "GIF", save_all=True, append_images=frames[1:], comment=b"by " + ARTIST, loop=0
     )
     xmp_block = b"\x21\xff\x0bXMP DataXMP" + bytes((len(XMP_MARK),)) + XMP_MARK + b"\x00"
-    gif = gif[:-1] + xmp_block + b"\x3b"
+    # A plain-text extension (label 0x01): 12 bytes of grid and colours, then the text.
+    hidden = b"Owner: " + ARTIST
+    text_block = b"\x21\x01\x0c" + bytes(12) + bytes((len(hidden),)) + hidden + b"\x00"
+    gif = gif[:-1] + xmp_block + text_block + b"\x3b"
     for original, kind in ((webp, "image/webp"), (gif, "image/gif")):
         stripped = strip_metadata(original, kind).data
         assert_clean(stripped)
         assert ARTIST not in stripped and XMP_MARK not in stripped
+        assert b"Owner: " not in stripped
         assert _frames(stripped) == _frames(original)
     assert Image.open(io.BytesIO(strip_metadata(gif, "image/gif").data)).info["loop"] == 0
 

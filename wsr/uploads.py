@@ -497,7 +497,9 @@ def _strip_gif(data):
                 b"\x0bNETSCAPE2.0",
                 b"\x0bANIMEXTS1.0",
             )
-            if label in (0xF9, 0x01) or looping:  # frame timing, plain text, loop count
+            # Frame timing and the loop count only. A plain-text block (0x01) is drawn
+            # by almost no viewer, so any words in it would travel unseen: dropped.
+            if label == 0xF9 or looping:
                 out.append(data[start:i])
         else:
             raise ValueError("unknown GIF block")
