@@ -9,7 +9,6 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from wsr.errors import DomainError
 from wsr.roles import INTERNAL_ROLES, MANAGE_ROLES
 from wsr.tenancy import ProgramViewSet
 
@@ -35,16 +34,7 @@ from .serializers import (
 app_name = "complaints-api"
 
 
-class ForbiddenAs403:
-    """A service's "not allowed on this case" refusal is a 403 here, not a 400."""
-
-    def handle_exception(self, exc):
-        if isinstance(exc, DomainError) and exc.code == "forbidden":
-            exc = PermissionDenied(exc.message)
-        return super().handle_exception(exc)
-
-
-class CaseViewSet(ForbiddenAs403, mixins.ListModelMixin, mixins.RetrieveModelMixin, ProgramViewSet):
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProgramViewSet):
     """Complaint cases. Investigators see only the cases assigned or shared to them."""
 
     serializer_class = CaseSerializer
@@ -190,9 +180,7 @@ class CaseViewSet(ForbiddenAs403, mixins.ListModelMixin, mixins.RetrieveModelMix
         return Response(data, headers={"Cache-Control": "no-store"})
 
 
-class CaseChildViewSet(
-    ForbiddenAs403, mixins.ListModelMixin, mixins.CreateModelMixin, ProgramViewSet
-):
+class CaseChildViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, ProgramViewSet):
     """Base for the lists under one case (notes, messages, evidence, interviews, findings)."""
 
     read_roles = INTERNAL_ROLES
@@ -319,9 +307,7 @@ class CaseFindingViewSet(CaseChildViewSet):
         )
 
 
-class FindingViewSet(
-    ForbiddenAs403, mixins.ListModelMixin, mixins.RetrieveModelMixin, ProgramViewSet
-):
+class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProgramViewSet):
     """Findings of every case the member can see; ``refer`` proposes a violation."""
 
     serializer_class = FindingSerializer

@@ -10,7 +10,14 @@ from wsr.errors import DomainError, IllegalTransition
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        code = status.HTTP_409_CONFLICT if isinstance(exc, IllegalTransition) else 400
+        # A service's refusal of who is asking ("forbidden") is a 403 in every API, as
+        # the HTML pages answer it; an illegal state change is a conflict.
+        if exc.code == "forbidden":
+            code = status.HTTP_403_FORBIDDEN
+        elif isinstance(exc, IllegalTransition):
+            code = status.HTTP_409_CONFLICT
+        else:
+            code = status.HTTP_400_BAD_REQUEST
         return Response({"detail": exc.message, "code": exc.code}, status=code)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}

@@ -214,7 +214,7 @@ def test_code_api(a):
     assert not Provision.objects.filter(pk=new_id).exists()
 
     r = staff.post(api(a, f"code-versions/{draft_id}/ratify/"), {"effective_date": "2026-10-01"})
-    assert r.status_code == 400 and "Only a worker-organization admin" in r.json()["detail"]
+    assert r.status_code == 403 and "Only a worker-organization admin" in r.json()["detail"]
     r = admin.post(api(a, f"code-versions/{draft_id}/ratify/"), {})
     assert r.status_code == 400 and "effective_date" in r.json()
     r = admin.post(api(a, f"code-versions/{draft_id}/ratify/"), {"effective_date": "2026-10-01"})
