@@ -159,10 +159,26 @@ def test_shortfall_within_tolerance_opens_nothing(a):
 
 
 def test_daily_beat_job_proposes_premium_violations_once(a):
-    from enforcement.tasks import check_premium_shortfalls
+    from enforcement.tasks import check_program_premium_shortfalls
 
     add_premium_provision(a)
     _ledger(a, paid=Decimal("1000.00"), distributed=Decimal("700.00"))
-    assert check_premium_shortfalls() == 1
-    assert check_premium_shortfalls() == 0
+    assert check_program_premium_shortfalls(a.program.pk) == 1
+    assert check_program_premium_shortfalls(a.program.pk) == 0
     assert Violation.objects.filter(source_kind="premium_shortfall").count() == 1
+
+
+def test_daily_beat_job_checks_each_program_in_a_task_of_its_own(a):
+    """One program's failing check must not skip the others: one message per program
+    on the real broker, each redelivered on its own."""
+    from enforcement.tasks import check_premium_shortfalls
+    from programs.models import Program
+    from wsr.celery import app
+
+    app.control.purge()
+    try:
+        queued = check_premium_shortfalls()
+        assert queued == Program.objects.count() >= 2
+        assert app.control.purge() == queued
+    finally:
+        app.control.purge()
