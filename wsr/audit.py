@@ -86,14 +86,13 @@ def audit_log_many(*, program, actor, entries):
         return []
     program_id = getattr(program, "pk", program)
     lock_sql, lock_params = chain_lock_sql(program_id)
+    head_sql, head_params = chain_head_sql(program_id)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {lock_sql}", lock_params)
-    last = (
-        AuditEvent.objects.filter(program_id=program_id)
-        .order_by("-seq")
-        .values_list("seq", "hash")
-        .first()
-    )
+        # Its own statement, after the lock: a READ COMMITTED snapshot taken in the
+        # locking statement could predate the previous holder's commit.
+        cursor.execute(head_sql, head_params)
+        last = cursor.fetchone()
     return audit_append(program=program, actor=actor, entries=entries, head=last)
 
 
