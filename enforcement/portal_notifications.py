@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from programs.models import Membership
+from wsr.actors import SystemActor
 from wsr.audit import audit_log
 from wsr.errors import DomainError
 from wsr.models import AuditEvent
@@ -217,7 +218,7 @@ def obligation_reminder_send(*, obligation_id, program_id, threshold, today=None
     ]
     audit_log(
         program=program_id,
-        actor="buyer-portal",
+        actor=SystemActor("buyer-portal"),
         verb=REMINDER_VERB,
         obj=obligation,
         payload={

@@ -98,9 +98,10 @@ class ViolationDetailView(ProgramViewMixin, TemplateView):
         context["confirm_form"] = kwargs.get("confirm_form") or ConfirmForm()
         context["dismiss_form"] = kwargs.get("dismiss_form") or ReasonForm()
         context["remediate_form"] = kwargs.get("remediate_form") or RemediateForm()
-        context["can_decide"] = self.membership.role in services.settings_for(
-            self.program
-        ).allowed_confirm_roles() | set(MANAGE_ROLES)
+        # Each control shows exactly when its service would accept the member.
+        context["can_confirm"] = self.can("violation.confirm", violation)
+        context["can_dismiss"] = self.can("violation.dismiss", violation)
+        context["can_remediate"] = self.can("violation.remediate", violation)
         return context
 
 

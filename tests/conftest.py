@@ -11,10 +11,11 @@ from django.test import Client
 
 from programs import services as program_services
 from programs.models import Severity
+from wsr.actors import SystemActor
 from wsr.roles import Role
 
 PASSWORD = "correct horse battery staple"  # every persona's password in tests
-SYSTEM = "test-setup"
+SYSTEM = SystemActor("test-setup")
 
 
 @dataclass

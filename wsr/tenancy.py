@@ -14,6 +14,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 
 from programs.models import Membership
+from wsr import authz
 from wsr.roles import INTERNAL_ROLES, MANAGE_ROLES
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -41,6 +42,16 @@ def role_allows(membership, method, read_roles, write_roles):
     return membership.role in roles
 
 
+def view_allows(view, user, method):
+    """A view that names its actions (``read_action``/``write_action``, keys of
+    ``wsr.authz.ACTIONS``) is gated by the table, so the page and the controls that
+    lead to it agree; otherwise by its ``read_roles``/``write_roles``."""
+    action = getattr(view, "read_action" if method in SAFE_METHODS else "write_action", None)
+    if action:
+        return authz.can(user, view.program, action, membership=view.membership)
+    return role_allows(view.membership, method, view.read_roles, view.write_roles)
+
+
 class ProgramViewMixin(LoginRequiredMixin):
     """Base for every staff-workspace HTML view under ``/p/<program>/``.
 
@@ -50,12 +61,14 @@ class ProgramViewMixin(LoginRequiredMixin):
 
     read_roles = INTERNAL_ROLES
     write_roles = MANAGE_ROLES
+    read_action = None
+    write_action = None
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.program, self.membership = resolve_membership(request.user, kwargs["program"])
-        if not role_allows(self.membership, request.method, self.read_roles, self.write_roles):
+        if not view_allows(self, request.user, request.method):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -71,8 +84,14 @@ class ProgramViewMixin(LoginRequiredMixin):
         context["membership"] = self.membership
         return context
 
+    def can(self, action, obj=None):
+        """``wsr.authz.can`` for the member viewing the page (the ``can_*`` flags)."""
+        return authz.can(self.request.user, self.program, action, obj, membership=self.membership)
+
     @property
     def can_manage(self):
+        if self.write_action:
+            return self.can(self.write_action)
         return self.membership.role in self.write_roles
 
 
@@ -80,7 +99,7 @@ class ProgramRolePermission(permissions.BasePermission):
     """DRF permission: the view's membership role must allow the method."""
 
     def has_permission(self, request, view):
-        return role_allows(view.membership, request.method, view.read_roles, view.write_roles)
+        return view_allows(view, request.user, request.method)
 
 
 class ProgramViewSet(viewsets.GenericViewSet):
@@ -93,6 +112,8 @@ class ProgramViewSet(viewsets.GenericViewSet):
 
     read_roles = INTERNAL_ROLES
     write_roles = MANAGE_ROLES
+    read_action = None
+    write_action = None
     permission_classes = [permissions.IsAuthenticated, ProgramRolePermission]
     lookup_value_regex = r"\d+"
 

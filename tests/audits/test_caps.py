@@ -9,6 +9,7 @@ from audits import selectors, services
 from audits.models import CAPEscalationRequest, CAPItemStatus, CAPItemStatusChange
 from audits.services import caps as caps_services
 from programs import services as program_services
+from wsr.actors import SystemActor
 from wsr.errors import IllegalTransition
 from wsr.models import AuditEvent
 from wsr.roles import Role
@@ -26,7 +27,7 @@ def at(y, m, d, h=12):
 
 def _second_facility(world):
     return program_services.facility_create(
-        actor="test",
+        actor=SystemActor("test"),
         program=world.program,
         supplier=world.supplier,
         name="Second Farm",

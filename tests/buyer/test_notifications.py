@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from enforcement import portal_notifications, portal_tasks
 from enforcement import services as enforcement_services
+from wsr.actors import SystemActor
 from wsr.celery import app as celery_app
 from wsr.errors import DomainError
 from wsr.models import AuditEvent
@@ -136,7 +137,7 @@ def test_reminders_only_to_the_obligations_own_buyer(personas, time_machine):
     from programs import services as program_services
 
     program_services.membership_invite(
-        actor="test-setup",
+        actor=SystemActor("test-setup"),
         program=a.program,
         email="officer@other-buyer.example.org",
         role=Role.BUYER_OFFICER,

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from enforcement import demo, selectors
 from enforcement.models import Violation
 from programs.models import Membership
+from wsr.actors import SystemActor
 
 
 def test_demo_seed_is_idempotent(a):
@@ -14,7 +15,7 @@ def test_demo_seed_is_idempotent(a):
 
     for i in range(2):
         ps.facility_create(
-            actor="t",
+            actor=SystemActor("t"),
             program=a.program,
             supplier=a.supplier,
             name=f"Extra farm {i}",

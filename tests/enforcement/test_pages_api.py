@@ -12,6 +12,7 @@ from enforcement.models import Violation, ViolationState
 from programs import services as program_services
 from tests.enforcement.conftest import add_buyer, propose
 from tests.utils import assert_constant_queries
+from wsr.actors import SystemActor
 
 
 def url(name, world, **kw):
@@ -94,7 +95,7 @@ def test_premium_import_page_reports_the_bad_row_and_imports_nothing(a, client_f
 
 def test_reconciliation_csv_export(a, client_for):
     services.purchase_report_record(
-        actor="t",
+        actor=SystemActor("t"),
         program=a.program,
         buyer=a.buyer,
         supplier=a.supplier,
@@ -240,10 +241,13 @@ def _grow_applied(world):
         for _ in range(n):
             i = next(_names)
             supplier = program_services.supplier_create(
-                actor="t", program=world.program, legal_name=f"Grower {i}", country="US"
+                actor=SystemActor("t"),
+                program=world.program,
+                legal_name=f"Grower {i}",
+                country="US",
             )
             facility = program_services.facility_create(
-                actor="t",
+                actor=SystemActor("t"),
                 program=world.program,
                 supplier=supplier,
                 name=f"Farm {i}",
@@ -258,10 +262,13 @@ def _grow_applied(world):
 def _grow_obligations(world):
     def grow(n):
         supplier = program_services.supplier_create(
-            actor="t", program=world.program, legal_name=f"Big Grower {next(_names)}", country="US"
+            actor=SystemActor("t"),
+            program=world.program,
+            legal_name=f"Big Grower {next(_names)}",
+            country="US",
         )
         facility = program_services.facility_create(
-            actor="t",
+            actor=SystemActor("t"),
             program=world.program,
             supplier=supplier,
             name="Big",
@@ -280,7 +287,7 @@ def _grow_ledger(world):
         for _ in range(n):
             start = datetime.date(2020, 1, 1) + datetime.timedelta(days=31 * next(_names))
             services.purchase_report_record(
-                actor="t",
+                actor=SystemActor("t"),
                 program=world.program,
                 buyer=world.buyer,
                 supplier=world.supplier,
@@ -289,7 +296,7 @@ def _grow_ledger(world):
                 volume="100",
             )
             services.premium_payment_record(
-                actor="t",
+                actor=SystemActor("t"),
                 program=world.program,
                 buyer=world.buyer,
                 supplier=world.supplier,
@@ -299,7 +306,7 @@ def _grow_ledger(world):
                 paid_on=start,
             )
             services.payroll_distribution_record(
-                actor="t",
+                actor=SystemActor("t"),
                 program=world.program,
                 supplier=world.supplier,
                 period_start=start,
@@ -355,7 +362,7 @@ def test_standing_history_and_breach_list_constant_queries(a, client_for):
         lambda: client.get(url("enforcement:standing_detail", a, supplier=a.supplier.pk)),
         lambda n: [
             services.escalation_advance(
-                actor="t",
+                actor=SystemActor("t"),
                 program=a.program,
                 supplier=a.supplier,
                 reason="r",
@@ -371,7 +378,7 @@ def test_standing_history_and_breach_list_constant_queries(a, client_for):
 
 
 def test_api_policy_versioning_and_settings(a, client_for):
-    services.policy_ensure_default(actor="t", program=a.program)
+    services.policy_ensure_default(actor=SystemActor("t"), program=a.program)
     admin = client_for(a.user("admin"))
     draft = admin.post(url("enforcement-api:policy-draft", a))
     assert draft.status_code == 201, draft.content
@@ -408,7 +415,7 @@ def test_api_policy_versioning_and_settings(a, client_for):
 
 
 def test_admin_drafts_edits_and_ratifies_the_ladder_in_the_browser_forms(a, client_for):
-    services.policy_ensure_default(actor="t", program=a.program)
+    services.policy_ensure_default(actor=SystemActor("t"), program=a.program)
     admin = client_for(a.user("admin"))
     assert admin.post(url("enforcement:policy_draft", a)).status_code == 302
     draft = services.current_policy(a.program).__class__.objects.get(
