@@ -183,10 +183,11 @@ def membership_for(actor, program):
 
 
 def _granted(actor, perm, obj):
+    from django.db import models
     from guardian.core import ObjectPermissionChecker
 
     app, _, codename = perm.partition(".")
-    if obj is None or obj._meta.app_label != app:
+    if not isinstance(obj, models.Model) or obj._meta.app_label != app:
         return False
     return ObjectPermissionChecker(actor).has_perm(codename, obj)
 
@@ -248,3 +249,30 @@ def require_member(actor, program, action, obj=None):
     """The first line of every service: raise ``Forbidden`` unless ``can()``."""
     if not can(actor, program, action, obj):
         raise Forbidden(refusal(program, action))
+
+
+_ABBR = {A: "admin", S: "staff", I: "investigator", AU: "auditor", B: "buyer officer", V: "viewer"}
+
+
+def matrix_markdown():
+    """The role x action table as Markdown (docs/security.md): ✓ by role, "grant" when
+    only a per-object grant gives it, "policy" when the program's policy may add the role,
+    blank when refused. Policy hooks are shown at their defaults."""
+    roles = list(Role.values)
+    lines = [
+        "| action | what | " + " | ".join(_ABBR[r] for r in roles) + " |",
+        "|---|---|" + "---|" * len(roles),
+    ]
+    for name, rule in ACTIONS.items():
+        cells = []
+        for role in roles:
+            if role in rule.roles:
+                cells.append("✓")
+            elif rule.grant and role in rule.grant_roles:
+                cells.append("grant")
+            elif rule.policy and role != B:
+                cells.append("policy")
+            else:
+                cells.append("")
+        lines.append(f"| `{name}` | {rule.label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

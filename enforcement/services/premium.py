@@ -542,10 +542,10 @@ def premium_shortfall_check(*, actor, program):
     Returns {"opened": [Violation], "already_open": int, "shortfalls": int,
     "buyer_underpayments": [row], "missing_provision": bool, "message": str}.
     """
+    require_member(actor, program, "ledger.record")
     from .. import selectors
     from .violations import violations_propose_many
 
-    require_member(actor, program, "ledger.record")
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_SHORTFALL_LOCK, program.pk])
     tolerance = settings_for(program)

@@ -208,8 +208,8 @@ def violation_confirm(*, actor, violation):
 
     Only admins, or roles named in the program's enforcement settings, may confirm.
     """
+    require_member(actor, violation.program, "violation.confirm")
     program = violation.program
-    require_member(actor, program, "violation.confirm")
     violation = Violation.objects.select_for_update().get(pk=violation.pk)
     check_transition(VIOLATION_TRANSITIONS, violation.state, ViolationState.CONFIRMED, "violation")
     violation.state = ViolationState.CONFIRMED
