@@ -136,6 +136,7 @@ class _ViolationActionView(ProgramViewMixin, View):
 
 
 class ViolationConfirmView(_ViolationActionView):
+    write_action = "violation.confirm"
     success = "Violation confirmed: the consequences are being applied."
 
     def call(self, form, violation):
@@ -145,6 +146,7 @@ class ViolationConfirmView(_ViolationActionView):
 
 
 class ViolationDismissView(_ViolationActionView):
+    write_action = "violation.dismiss"
     form_class = ReasonForm
     form_name = "dismiss_form"
     success = "Violation dismissed."
@@ -160,6 +162,7 @@ class ViolationDismissView(_ViolationActionView):
 
 
 class ViolationRemediateView(_ViolationActionView):
+    write_action = "violation.remediate"
     form_class = RemediateForm
     form_name = "remediate_form"
     success = "Violation marked remediated."

@@ -78,6 +78,12 @@ ACTIONS: dict[str, Rule] = {
         grant="programs.view_agreement",
         grant_roles=frozenset({I, AU, B}),
     ),
+    "agreement_drafts.view": _r(
+        {A, S, V},
+        "See draft agreements under negotiation",
+        grant="programs.view_agreement",
+        grant_roles=frozenset({I, AU, B}),
+    ),
     "agreement.manage": _r(MANAGE, "Create, edit, sign and change agreements"),
     "agreement.share": _r(MANAGE, "Share an agreement with a member"),
     "code.view": _r(INTERNAL, "See the code and its versions"),
@@ -141,7 +147,7 @@ ACTIONS: dict[str, Rule] = {
     "policy.edit": _r(ADMIN, "Draft, edit and ratify the consequence ladder"),
     "agreement_policy.bind": _r(MANAGE, "Bind an agreement to a ladder"),
     "enforcement_settings.update": _r(ADMIN, "Change the enforcement settings"),
-    "ledger.view": _r(MANAGE, "See the premium ledger and reconciliation"),
+    "ledger.view": _r(INTERNAL, "See the premium ledger and reconciliation"),
     "ledger.record": _r(MANAGE, "Record and import purchases, payments, payroll"),
     # ---- the buyer portal (/buyer/): an officer, for their own buyer's records
     "portal.view": _r({B}, "Use the buyer portal (own buyer only)"),

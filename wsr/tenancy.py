@@ -47,6 +47,13 @@ def view_allows(view, user, method):
     ``wsr.authz.ACTIONS``) is gated by the table, so the page and the controls that
     lead to it agree; otherwise by its ``read_roles``/``write_roles``."""
     action = getattr(view, "read_action" if method in SAFE_METHODS else "write_action", None)
+    # A viewset may name the action of each of its actions: {"confirm": "violation.confirm"}
+    # or {"settings": ("enforcement.view", "enforcement_settings.update")} (GET, POST).
+    per_action = getattr(view, "authz_actions", {}).get(getattr(view, "action", None))
+    if per_action:
+        action = per_action
+        if isinstance(per_action, tuple):
+            action = per_action[0] if method in SAFE_METHODS else per_action[1]
     if action:
         return authz.can(user, view.program, action, membership=view.membership)
     return role_allows(view.membership, method, view.read_roles, view.write_roles)
@@ -114,6 +121,7 @@ class ProgramViewSet(viewsets.GenericViewSet):
     write_roles = MANAGE_ROLES
     read_action = None
     write_action = None
+    authz_actions = {}
     permission_classes = [permissions.IsAuthenticated, ProgramRolePermission]
     lookup_value_regex = r"\d+"
 

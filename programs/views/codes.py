@@ -184,8 +184,8 @@ class ProvisionRemoveView(ProgramViewMixin, View):
 
 class VersionRatifyView(_VersionMixin, ServiceFormView):
     form_class = RatifyForm
-    # Staff may reach the form so a refusal reads as a sentence, not a bare 403: the
-    # service is the one place that decides that only an admin ratifies.
+    # The form is shown exactly to those the table lets ratify (wsr.authz).
+    write_action = "code.ratify"
     submit_label = "Ratify"
 
     def get_title(self):
