@@ -14,7 +14,7 @@ from programs.models import Severity
 from wsr.errors import DomainError
 from wsr.forms import run_service
 from wsr.pagination import PAGE_SIZE, paginate, querystring_without_page
-from wsr.roles import ADMIN_ROLES, INTERNAL_ROLES, MANAGE_ROLES, Role
+from wsr.roles import ADMIN_ROLES, INTERNAL_ROLES, Role
 from wsr.tenancy import ProgramViewMixin
 
 from . import selectors, services
@@ -252,7 +252,7 @@ class StandingDetailView(ProgramViewMixin, TemplateView):
             :50
         ]
         context["reinstate_form"] = kwargs.get("reinstate_form") or ReinstateForm()
-        context["can_reinstate"] = self.membership.role in ADMIN_ROLES
+        context["can_reinstate"] = self.can("standing.reinstate")
         return context
 
 
@@ -316,7 +316,7 @@ class ObligationDetailView(ProgramViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["obligation"] = _obligation(self)
         context["waive_form"] = kwargs.get("waive_form") or ReasonForm()
-        context["can_waive"] = self.membership.role in ADMIN_ROLES
+        context["can_waive"] = self.can("obligation.waive")
         return context
 
 
@@ -379,7 +379,7 @@ class PolicyView(ProgramViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["policies"] = selectors.policy_list(program=self.program)
         context["settings"] = services.settings_for(self.program)
-        context["can_edit"] = self.membership.role in ADMIN_ROLES
+        context["can_edit"] = self.can("policy.edit")
         context["rule_form"] = kwargs.get("rule_form") or RuleForm()
         context["ratify_form"] = kwargs.get("ratify_form") or PolicyRatifyForm()
         context["settings_form"] = kwargs.get("settings_form") or EnforcementSettingsForm(
@@ -489,7 +489,7 @@ class PremiumView(ProgramViewMixin, TemplateView):
         context["imports"] = selectors.ledger_import_list(program=self.program)[:10]
         context["import_form"] = kwargs.get("import_form") or LedgerImportForm()
         context["import_errors"] = kwargs.get("import_errors") or []
-        context["can_manage"] = self.membership.role in MANAGE_ROLES
+        context["can_manage"] = self.can("ledger.record")
         context["premium_provision"] = services.premium_provision(self.program)
         return context
 

@@ -54,7 +54,15 @@ class Rule:
     grant_roles: frozenset = INTERNAL
     # Dotted path of ``f(program) -> set of roles`` replacing ``roles`` (program policy).
     policy: str | None = None
+    # Dotted path of ``f(user, program, obj) -> bool`` narrowing the roles in
+    # ``scoped_roles`` to some records (an auditor: where they audit). Asked only when the
+    # caller names the record; without one, the answer is the role's.
+    scope: str | None = None
+    scoped_roles: frozenset = frozenset()
     label: str = ""
+
+
+AUDITOR_REACH = "audits.access.auditor_reach"
 
 
 def _r(roles, label, **kw):
@@ -122,9 +130,19 @@ ACTIONS: dict[str, Rule] = {
     ),
     "audit.team": _r(MANAGE, "Add or remove auditors of an audit"),
     "audit_finding.refer": _r(MANAGE, "Refer an audit finding for a violation"),
-    "audit.evidence": _r({A, S, AU}, "Attach audit or CAP evidence"),
+    "audit.evidence": _r(
+        {A, S, AU},
+        "Attach audit or CAP evidence (auditors: where they audit)",
+        scope=AUDITOR_REACH,
+        scoped_roles=frozenset({AU}),
+    ),
     "cap_item.create": _r({A, S, AU}, "Add a corrective action item"),
-    "cap_item.update": _r({A, S, AU}, "Follow a CAP item up, comment, verify"),
+    "cap_item.update": _r(
+        {A, S, AU},
+        "Follow a CAP item up, comment, verify (auditors: where they audit)",
+        scope=AUDITOR_REACH,
+        scoped_roles=frozenset({AU}),
+    ),
     "cap_item.deadline": _r(MANAGE, "Change a CAP item's deadline"),
     "education.record": _r({A, S, AU}, "Record a worker-education session"),
     "report.request": _r(MANAGE, "Request a PDF report"),
@@ -207,6 +225,11 @@ def can(actor, program, action, obj=None, *, membership=None):
         return True
     if isinstance(actor, str | PublicActor) or actor is None:
         return False
+    if getattr(actor, "is_superuser", False) and getattr(actor, "is_active", False):
+        # The platform operator, in the Django admin site (inviting members, changing a
+        # program). Pages and the API never get this far without a membership
+        # (wsr.tenancy.resolve_membership answers 404 first).
+        return True
     if (
         obj is not None
         and program is not None
@@ -217,9 +240,11 @@ def can(actor, program, action, obj=None, *, membership=None):
         membership = membership_for(actor, program)
     if membership is None or not membership.is_active or membership.program_id != program.pk:
         return False
-    if membership.role in roles_for(program, action):
-        return True
     rule = ACTIONS[action]
+    if membership.role in roles_for(program, action):
+        if rule.scope and obj is not None and membership.role in rule.scoped_roles:
+            return bool(_hook(rule.scope)(actor, program, obj))
+        return True
     return bool(
         rule.grant
         and obj is not None
@@ -272,7 +297,9 @@ def matrix_markdown():
     for name, rule in ACTIONS.items():
         cells = []
         for role in roles:
-            if role in rule.roles:
+            if role in rule.roles and role in rule.scoped_roles:
+                cells.append("scoped")
+            elif role in rule.roles:
                 cells.append("✓")
             elif rule.grant and role in rule.grant_roles:
                 cells.append("grant")

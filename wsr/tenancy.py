@@ -42,10 +42,8 @@ def role_allows(membership, method, read_roles, write_roles):
     return membership.role in roles
 
 
-def view_allows(view, user, method):
-    """A view that names its actions (``read_action``/``write_action``, keys of
-    ``wsr.authz.ACTIONS``) is gated by the table, so the page and the controls that
-    lead to it agree; otherwise by its ``read_roles``/``write_roles``."""
+def view_action(view, method):
+    """The ``wsr.authz`` action a view names for ``method``, or None."""
     action = getattr(view, "read_action" if method in SAFE_METHODS else "write_action", None)
     # A viewset may name the action of each of its actions: {"confirm": "violation.confirm"}
     # or {"settings": ("enforcement.view", "enforcement_settings.update")} (GET, POST).
@@ -54,6 +52,14 @@ def view_allows(view, user, method):
         action = per_action
         if isinstance(per_action, tuple):
             action = per_action[0] if method in SAFE_METHODS else per_action[1]
+    return action
+
+
+def view_allows(view, user, method):
+    """A view that names its actions (``read_action``/``write_action``, keys of
+    ``wsr.authz.ACTIONS``) is gated by the table, so the page and the controls that
+    lead to it agree; otherwise by its ``read_roles``/``write_roles``."""
+    action = view_action(view, method)
     if action:
         return authz.can(user, view.program, action, membership=view.membership)
     return role_allows(view.membership, method, view.read_roles, view.write_roles)
@@ -106,7 +112,12 @@ class ProgramRolePermission(permissions.BasePermission):
     """DRF permission: the view's membership role must allow the method."""
 
     def has_permission(self, request, view):
-        return view_allows(view, request.user, request.method)
+        allowed = view_allows(view, request.user, request.method)
+        action = view_action(view, request.method)
+        if not allowed and action:
+            # The refusal says who may (the same sentence a service gives).
+            self.message = authz.refusal(view.program, action)
+        return allowed
 
 
 class ProgramViewSet(viewsets.GenericViewSet):

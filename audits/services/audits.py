@@ -428,7 +428,7 @@ def referrals_dispatch(*, program):
 @transaction.atomic
 def evidence_attach(*, actor, program, upload, finding=None, cap_item=None, description=""):
     """Store a private evidence file after checking its size and real type (magic bytes)."""
-    require_member(actor, program, "audit.evidence")
+    require_member(actor, program, "audit.evidence", cap_item or finding)
     if (finding is None) == (cap_item is None):
         raise DomainError("Evidence belongs to exactly one finding or CAP item.")
     _same_program(program, finding, cap_item)

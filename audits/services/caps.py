@@ -134,7 +134,7 @@ def cap_item_transition(*, actor, item, status, note=""):
     Only auditors (and admin/staff) verify; the caller checks the role, the service
     checks the table.
     """
-    require_member(actor, item.program, "cap_item.update")
+    require_member(actor, item.program, "cap_item.update", item)
     item = CAPItem.objects.select_for_update().get(pk=item.pk, program_id=item.program_id)
     check_transition(CAP_ITEM_TRANSITIONS, item.status, status, "CAP item")
     previous = item.status
@@ -169,7 +169,10 @@ def cap_item_update(*, actor, item, reason="", **fields):
     past would make the overdue job escalate at once).
     """
     require_member(
-        actor, item.program, "cap_item.deadline" if "deadline" in fields else "cap_item.update"
+        actor,
+        item.program,
+        "cap_item.deadline" if "deadline" in fields else "cap_item.update",
+        item,
     )
     allowed = {"deadline", "planned_completion_date", "responsible_party", "recommendation"}
     item = CAPItem.objects.select_for_update().get(pk=item.pk, program_id=item.program_id)
@@ -215,7 +218,7 @@ def cap_item_update(*, actor, item, reason="", **fields):
 
 @transaction.atomic
 def cap_item_comment(*, actor, item, body):
-    require_member(actor, item.program, "cap_item.update")
+    require_member(actor, item.program, "cap_item.update", item)
     if not body.strip():
         raise DomainError("A comment cannot be empty.")
     comment = CAPItemComment.objects.create(

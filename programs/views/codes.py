@@ -11,7 +11,6 @@ from django.views import View
 from django.views.generic import DetailView
 
 from wsr.errors import DomainError
-from wsr.roles import ADMIN_ROLES
 from wsr.tenancy import ProgramViewMixin
 
 from .. import selectors, services
@@ -105,8 +104,8 @@ class VersionDetailView(ProgramViewMixin, DetailView):
         )
         context["severities"] = Severity.choices
         context["categories"] = Category.choices
-        context["can_edit"] = self.object.is_editable and self.can_manage
-        context["can_ratify"] = self.object.is_editable and self.membership.role in ADMIN_ROLES
+        context["can_edit"] = self.object.is_editable and self.can("code.edit")
+        context["can_ratify"] = self.object.is_editable and self.can("code.ratify")
         return context
 
 

@@ -249,3 +249,81 @@ def test_members_link_shows_only_to_those_who_may_open_it(personas, client_for):
         opened = client.get(members).status_code == 200
         assert shown == opened, (role, shown, opened)
         assert shown == (role in (Role.ADMIN, Role.STAFF)), role
+
+
+# ---------------------------------------------------------------- auditors where they audit
+
+
+def _cap_item_elsewhere(world):
+    """A CAP item at a facility none of the auditor's audits is at."""
+    from programs import services as program_services
+
+    staff = world.user(Role.STAFF)
+    facility = program_services.facility_create(
+        actor=staff,
+        program=world.program,
+        supplier=world.supplier,
+        name="Far Farm",
+        address="9 Far Road",
+        country="US",
+    )
+    return audit_services.cap_item_create(
+        actor=staff,
+        program=world.program,
+        facility=facility,
+        observation="No shade",
+        recommendation="Build shade",
+        deadline=datetime.date(2026, 12, 31),
+        responsible_party="Manager",
+    )
+
+
+def _audit_at(world, facility, auditor):
+    return audit_services.audit_create(
+        actor=world.user(Role.STAFF),
+        program=world.program,
+        facility=facility,
+        audit_type="periodic",
+        scheduled_date=datetime.date(2026, 3, 2),
+        lead_auditor=auditor,
+    )
+
+
+def test_auditor_cannot_follow_up_cap_items_where_they_do_not_audit(personas, client_for):
+    from audits.models import CAPItemComment, EvidenceFile
+
+    world = personas.a
+    auditor = world.user(Role.AUDITOR)
+    item = _cap_item_elsewhere(world)
+    client = client_for(auditor)
+    comment = client.post(
+        _api(world, f"cap-items/{item.pk}/comment/"),
+        {"body": "Looks fixed"},
+        content_type="application/json",
+    )
+    transition = client.post(
+        _api(world, f"cap-items/{item.pk}/transition/"),
+        {"status": "in_progress"},
+        content_type="application/json",
+    )
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.audits.route_samples import PNG
+
+    evidence = client.post(
+        _api(world, f"cap-items/{item.pk}/evidence/"),
+        {"file": SimpleUploadedFile("p.png", PNG, content_type="image/png")},
+    )
+    assert (comment.status_code, transition.status_code, evidence.status_code) == (403,) * 3
+    assert not CAPItemComment.objects.filter(item=item).exists()
+    assert not EvidenceFile.objects.filter(cap_item=item).exists()
+    item.refresh_from_db()
+    assert item.status == "open"
+    # Once on an audit at that facility, the same auditor may.
+    _audit_at(world, item.facility, auditor)
+    again = client.post(
+        _api(world, f"cap-items/{item.pk}/comment/"),
+        {"body": "Looks fixed"},
+        content_type="application/json",
+    )
+    assert again.status_code == 201

@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from audits.models import Audit, EvidenceFile
+from audits.models import Audit, CAPItem, EvidenceFile
 from audits.models import Finding as AuditFinding
 from complaints.models import Case, Evidence
 from complaints.models import Finding as CaseFinding
@@ -220,6 +220,8 @@ def _object_for(name, kwargs):
             return CaseFinding.objects.get(pk=pk).case
         return Case.objects.filter(pk=pk).first()
     if app.startswith("audits"):
+        if "cap_item" in name or "cap-item" in name:
+            return CAPItem.objects.filter(pk=pk).first()
         if "evidence_download" in name:
             ev = EvidenceFile.objects.get(pk=pk)
             return ev.finding.audit if ev.finding_id else None
