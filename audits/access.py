@@ -29,5 +29,7 @@ def auditor_reach(user, program, obj):
         return audits.filter(pk=obj.pk).exists()
     if isinstance(obj, Finding):
         return audits.filter(pk=obj.audit_id).exists()
-    facility_id = getattr(obj, "facility_id", None)
+    from programs.models import Facility
+
+    facility_id = obj.pk if isinstance(obj, Facility) else getattr(obj, "facility_id", None)
     return facility_id is not None and audits.filter(facility_id=facility_id).exists()

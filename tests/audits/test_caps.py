@@ -48,6 +48,7 @@ def _walk(world, item, *statuses):
 def test_progress_rate_is_computed_from_the_history_as_of_any_date(personas):
     a = personas.a
     f2 = _second_facility(a)
+    auditing(a, f2)
     with time_machine.travel(at(2026, 1, 10), tick=False):
         i1 = make_cap_item(a)
         i2 = make_cap_item(a)
