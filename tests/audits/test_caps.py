@@ -14,7 +14,7 @@ from wsr.errors import IllegalTransition
 from wsr.models import AuditEvent
 from wsr.roles import Role
 
-from .helpers import make_audit, make_cap_item, make_finding
+from .helpers import auditing, make_audit, make_cap_item, make_finding
 
 pytestmark = pytest.mark.django_db
 
