@@ -40,6 +40,8 @@ class ReportListView(AuditsViewMixin, ListView):
 class ReportRequestView(AuditsViewMixin, View):
     """POST: queue an audit report (``audit`` in the form) or the CAP progress table."""
 
+    write_action = "report.request"
+
     def post(self, request, *args, **kwargs):
         audit_pk = request.POST.get("audit")
         audit = self.get_audit(audit_pk) if audit_pk else None

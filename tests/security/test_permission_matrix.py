@@ -217,7 +217,7 @@ def _object_for(name, kwargs):
         if "evidence_download" in name:
             return Evidence.objects.get(pk=pk).case
         if "finding" in name:
-            return CaseFinding.objects.get(pk=pk).case
+            return CaseFinding.objects.get(pk=pk).case if pk else None
         return Case.objects.filter(pk=pk).first()
     if app.startswith("audits"):
         if "cap_item" in name or "cap-item" in name:
@@ -226,7 +226,7 @@ def _object_for(name, kwargs):
             ev = EvidenceFile.objects.get(pk=pk)
             return ev.finding.audit if ev.finding_id else None
         if "finding" in name:
-            return AuditFinding.objects.get(pk=pk).audit
+            return AuditFinding.objects.get(pk=pk).audit if pk else None
         return Audit.objects.filter(pk=pk).first()
     if "agreement" in name and pk:
         return Agreement.objects.get(pk=pk)
