@@ -432,24 +432,41 @@ ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-artif
 # ---------------------------------------------------------------- celery
 
 
-@pytest.fixture
-def celery_worker_real(transactional_db):
-    """A real Celery worker thread consuming from the real Redis broker (test db number).
-
-    Use with transactional tests: the worker runs in another thread and must see
-    committed rows. Never eager mode.
-    """
+@contextlib.contextmanager
+def real_worker():
+    """A real Celery worker thread consuming from the real Redis broker (test db number)."""
     from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+    from django.db import connections
 
     from wsr.celery import app
 
+    def close_connections(**_kwargs):
+        # In the task's own thread, after every task: whatever the connection settings
+        # or the task did, no pool thread keeps a connection to the test database open
+        # past its task (it would outlive the test and hold off the flush and the
+        # database's removal).
+        connections.close_all()
+
     app.control.purge()
-    with start_worker(
-        app,
-        pool="threads",
-        concurrency=2,
-        perform_ping_check=False,
-        queues=["default", "reports"],
-        shutdown_timeout=30,
-    ) as worker:
+    task_postrun.connect(close_connections, weak=False)
+    try:
+        with start_worker(
+            app,
+            pool="threads",
+            concurrency=2,
+            perform_ping_check=False,
+            queues=["default", "reports"],
+            shutdown_timeout=30,
+        ) as worker:
+            yield worker
+    finally:
+        task_postrun.disconnect(close_connections)
+
+
+@pytest.fixture
+def celery_worker_real(transactional_db):
+    """A real Celery worker (see ``real_worker``) for transactional tests: the worker runs
+    in other threads and must see committed rows. Never eager mode."""
+    with real_worker() as worker:
         yield worker
