@@ -54,12 +54,12 @@ REPO = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
 
 
-def _free_port(start=6390):
-    for port in range(start, start + 100):
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError("no free port for a private redis-server")
+def _free_port():
+    # The kernel's pick of a port nobody holds: probing a fixed range raced with the
+    # other pytest-xdist workers, which could then start (and stop) each other's server.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class PrivateRedis:
