@@ -347,12 +347,13 @@ def _shared_personas(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def personas(request, _shared_personas):
-    """Two programs with a member of every role each, and an outsider (see above)."""
+def personas(request, _shared_personas, db):
+    """Two programs with a member of every role each, and an outsider (see above).
+
+    ``db`` is transactional when the test is (pytest-django decides from its marker and
+    fixtures); it is named here so that pytest-django sees a database test at all."""
     if is_transactional(request.node):
-        request.getfixturevalue("transactional_db")
         return build_personas()
-    request.getfixturevalue("db")
     return _shared_personas.fetch()
 
 
