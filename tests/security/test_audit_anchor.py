@@ -54,12 +54,15 @@ def _behind_the_triggers_back(*statements):
 def test_truncate_is_refused(personas):
     before = AuditEvent.objects.count()
     assert before > 0
-    with pytest.raises(DatabaseError, match="TRUNCATE refused"), transaction.atomic():
-        with connection.cursor() as cursor:
-            # The test settings let Django's flush truncate; a real session does not.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET LOCAL wsr.allow_audit_truncate = 'off'")
-            cursor.execute("TRUNCATE wsr_auditevent")
+    with (
+        pytest.raises(DatabaseError, match="TRUNCATE refused"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        # The test settings let Django's flush truncate; a real session does not.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET LOCAL wsr.allow_audit_truncate = 'off'")
+        cursor.execute("TRUNCATE wsr_auditevent")
     assert AuditEvent.objects.count() == before
 
 

@@ -32,7 +32,9 @@ class Command(BaseCommand):
             problems += checkpoints.verify(program_id)
             if not problems:
                 anchor = checkpoints.latest(program_id)
-                suffix = f" (checkpoint seq={anchor['seq']} of {anchor['at']} holds)" if anchor else ""
+                suffix = (
+                    f" (checkpoint seq={anchor['seq']} of {anchor['at']} holds)" if anchor else ""
+                )
                 self.stdout.write(f"{label}: chain intact{suffix}")
                 continue
             broken += 1
