@@ -168,3 +168,20 @@ def test_each_mail_is_rendered_in_its_recipients_language(personas):
     assert english.subject == f"[{a.program.name}] Complaint C-1 is overdue"
     assert "C-1" in spanish.subject and spanish.subject != english.subject
     assert spanish.body != english.body
+
+
+def test_one_publish_per_transaction_however_many_mails(
+    personas, django_capture_on_commit_callbacks
+):
+    from tests.enforcement.conftest import add_buyer
+    from wsr.notifications import enqueue_delivery
+
+    a = personas.a
+    for i in range(3):
+        add_buyer(a, f"Publish Buyer {i}")
+    violation = propose(a)
+    services.violation_confirm(actor=a.user("admin"), violation=violation)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.consequences_apply(violation=violation)
+    assert Notification.objects.filter(program=a.program).count() >= 3
+    assert [c for c in callbacks if c is enqueue_delivery] == [enqueue_delivery]
