@@ -283,3 +283,32 @@ def _worker_busy():
     active = inspect.active() or {}
     reserved = inspect.reserved() or {}
     return any(active.values()) or any(reserved.values())
+
+
+def test_preferences_kept_as_audit_events_are_carried_into_the_table(personas):
+    """Migration 0004 copies each officer's latest "buyer_portal.notifications_set"
+    event (the old home of the preference) into NotificationPreference."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import transaction
+
+    from wsr.audit import audit_log
+
+    migration = importlib.import_module("wsr.migrations.0004_notification_outbox_and_preferences")
+    officer = personas.a.user(Role.BUYER_OFFICER)
+    other = personas.b.user(Role.BUYER_OFFICER)
+    with transaction.atomic():
+        for user, delivery in ((officer, "digest"), (other, "digest"), (other, "immediate")):
+            audit_log(
+                program=None,
+                actor=user,
+                verb="buyer_portal.notifications_set",
+                object_type="auth.user",
+                object_id=str(user.pk),
+                payload={"delivery": delivery},
+            )
+    migration.copy_preferences(apps, None)
+    assert portal_notifications.officer_delivery(user=officer) == "digest"
+    assert portal_notifications.officer_delivery(user=other) == "immediate"
+    assert portal_notifications.digest_officers() == [officer.pk]
