@@ -185,3 +185,30 @@ def test_one_publish_per_transaction_however_many_mails(
         services.consequences_apply(violation=violation)
     assert Notification.objects.filter(program=a.program).count() >= 3
     assert [c for c in callbacks if c is enqueue_delivery] == [enqueue_delivery]
+
+
+def test_notify_many_costs_the_same_queries_for_one_object_or_forty(personas):
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    from wsr.notifications import notify_many
+
+    a = personas.a
+    users = [a.user(Role.STAFF), a.user(Role.ADMIN)]
+
+    def queries(n, prefix):
+        items = [
+            {
+                "object_type": "test.thing",
+                "object_id": f"{prefix}{i}",
+                "recipients": users,
+                "context": {},
+            }
+            for i in range(n)
+        ]
+        with transaction.atomic(), CaptureQueriesContext(conn) as ctx:
+            notify_many(kind=NotificationKind.CASE_ASSIGNED, program=a.program, items=items)
+        return len(ctx.captured_queries)
+
+    assert queries(1, "one-") == queries(40, "many-")
+    assert Notification.objects.filter(object_id__startswith="many-").count() == 80

@@ -102,36 +102,57 @@ def notify(
     commits. Must run inside that transaction. A row that already exists for the same
     (kind, object, key, recipient) is left as it is (ON CONFLICT DO NOTHING). Returns
     the number of recipients with an address."""
+    item = {
+        "obj": obj,
+        "object_type": object_type,
+        "object_id": object_id,
+        "key": key,
+        "recipients": recipients,
+        "context": context,
+    }
+    return notify_many(kind=kind, program=program, items=[item])
+
+
+def notify_many(*, kind, program, items):
+    """``notify`` for several objects at once (each item: ``obj`` or ``object_type`` and
+    ``object_id``, optional ``key``, ``recipients``, ``context``) in one read of the
+    preferences and one INSERT: a consequence for 300 buyers costs two queries."""
     if not connection.in_atomic_block:
         raise RuntimeError("notify must be called inside the service's transaction")
     if kind not in NotificationKind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = object_id or str(obj.pk)
-    users = [u for u in recipients if getattr(u, "email", "")]
-    if not users:
-        return 0
-    preferences = {
-        p.user_id: p for p in NotificationPreference.objects.filter(user__in=[u.pk for u in users])
-    }
-    rows = [
-        Notification(
-            program_id=getattr(program, "pk", program),
-            recipient_id=user.pk,
-            address=user.email,
-            kind=kind,
-            object_type=object_type,
-            object_id=str(object_id),
-            key=str(key),
-            context=context,
-            language=recipient_language(user, program, preferences),
-        )
-        for user in {u.pk: u for u in users}.values()
+    items = [
+        {**item, "recipients": [u for u in item["recipients"] if getattr(u, "email", "")]}
+        for item in items
     ]
+    user_ids = {u.pk for item in items for u in item["recipients"]}
+    if not user_ids:
+        return 0
+    preferences = {p.user_id: p for p in NotificationPreference.objects.filter(user__in=user_ids)}
+    rows = []
+    for item in items:
+        obj = item.get("obj")
+        object_type, object_id = item.get("object_type", ""), item.get("object_id", "")
+        if obj is not None:
+            object_type = object_type or obj._meta.label_lower
+            object_id = object_id or str(obj.pk)
+        for user in {u.pk: u for u in item["recipients"]}.values():
+            rows.append(
+                Notification(
+                    program_id=getattr(program, "pk", program),
+                    recipient_id=user.pk,
+                    address=user.email,
+                    kind=kind,
+                    object_type=object_type,
+                    object_id=str(object_id),
+                    key=str(item.get("key", "")),
+                    context=item["context"],
+                    language=recipient_language(user, program, preferences),
+                )
+            )
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-    # One publish per transaction, however many notify calls it made (a consequence
-    # for 300 buyers is 301 calls): a single sender drains them all.
+    # One publish per transaction, however many notify calls it made: a single sender
+    # drains them all.
     if not any(entry[1] is enqueue_delivery for entry in connection.run_on_commit):
         transaction.on_commit(enqueue_delivery)
     return len(rows)

@@ -17,7 +17,7 @@ from programs.models import (
 from wsr.audit import audit_log, audit_log_many
 from wsr.errors import DomainError, IllegalTransition, check_transition
 from wsr.models import NotificationKind
-from wsr.notifications import msgid, notify
+from wsr.notifications import msgid, notify, notify_many
 from wsr.roles import Role
 
 from ..models import (
@@ -608,23 +608,25 @@ def _notify_consequences(program, violation, sanction, obligations):
     for m in officers:
         by_buyer.setdefault(m.buyer_id, []).append(m.user)
     category = msgid(violation.provision.get_category_display())
-    for obligation in obligations:
-        users = by_buyer.get(obligation.buyer_id)
-        if not users:
-            continue
-        notify(
-            kind=NotificationKind.CONSEQUENCE_BUYER,
-            program=program,
-            obj=obligation,
-            recipients=users,
-            context={
-                **common,
-                "category": category,
-                "required": obligation.required,
-                "due_date": obligation.due_date.isoformat(),
-                "portal_path": "/buyer/",
-            },
-        )
+    # One INSERT for every officer of every obligated buyer (300 buyers: 2 queries).
+    notify_many(
+        kind=NotificationKind.CONSEQUENCE_BUYER,
+        program=program,
+        items=[
+            {
+                "obj": obligation,
+                "recipients": by_buyer.get(obligation.buyer_id, []),
+                "context": {
+                    **common,
+                    "category": category,
+                    "required": obligation.required,
+                    "due_date": obligation.due_date.isoformat(),
+                    "portal_path": "/buyer/",
+                },
+            }
+            for obligation in obligations
+        ],
+    )
     staff = [
         m.user
         for m in Membership.objects.filter(
