@@ -43,3 +43,13 @@ def wait_for(predicate, what, *, timeout=60, interval=0.2, logs=()):
         time.sleep(interval)
     tails = "".join(f"\n--- {p}\n{Path(p).read_text()[-3000:]}" for p in logs if Path(p).exists())
     pytest.fail(f"timed out after {timeout}s waiting for {what}{tails}")
+
+
+def drain_mail():
+    """Send what the notification outbox holds, by running the task a worker runs
+    (``wsr.tasks.send_notifications``) in this process: tests that cannot use a worker
+    (their rows are in an uncommitted test transaction) still send for real, through
+    the claim, render and mark-sent path, into ``mail.outbox``."""
+    from wsr.tasks import send_notifications
+
+    return send_notifications()
