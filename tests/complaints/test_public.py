@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -301,7 +302,7 @@ def test_facility_of_another_program_is_refused(personas):
     assert response.status_code == 400
     assert "Please choose a workplace from the list." in response.content.decode()
     assert Case.objects.count() == 0
-    with pytest.raises(Exception, match="workplace"):
+    with pytest.raises(ValidationError, match="workplace"):
         submit(world, facility=personas.b.facility)
     assert Case.objects.count() == 0
 
