@@ -586,6 +586,7 @@ def chart_data(stats):
                 },
             ],
             "type": "bar",
+            "integer": True,
         }
     enforcement = stats.get("enforcement")
     if enforcement and enforcement["violations_by_category"]:
@@ -596,6 +597,7 @@ def chart_data(stats):
                 {"label": gettext("Confirmed violations"), "data": [r["count"] for r in rows]}
             ],
             "type": "bar",
+            "integer": True,
         }
     if stats.get("cap_series"):
         rows = stats["cap_series"]
@@ -617,5 +619,6 @@ def chart_data(stats):
                 {"label": gettext("Workers reached"), "data": [r["workers_reached"] for r in rows]}
             ],
             "type": "bar",
+            "integer": True,
         }
     return data

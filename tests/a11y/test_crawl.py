@@ -41,6 +41,7 @@ from wsr.demo.seed import PROGRAMS, persona_email
 from wsr.roles import Role
 
 HERE = Path(__file__).parent
+PROGRESS = os.environ.get("A11Y_CRAWL_PROGRESS")
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 CHECKS = (HERE / "checks.js").read_text()
 OUT = Path(ARTIFACTS) / "a11y"
@@ -226,6 +227,9 @@ class Crawl:
             return
         self.fingerprints.add(fingerprint)
         self.checked.append((role, state, url))
+        if PROGRESS:  # A11Y_CRAWL_PROGRESS=path: one line per page state, as it goes
+            with open(PROGRESS, "a") as out:
+                out.write(f"{time.monotonic():.1f} {role} {state}\n")
         problems = []
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
