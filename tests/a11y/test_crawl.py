@@ -50,6 +50,7 @@ WIDTHS = (1280, 390, 320)  # desktop first; the narrowest last (reflow is checke
 # axe-core takes most of the crawl's time: it runs at the two ends (its rules that depend
 # on layout, contrast and target size, differ most there); the other checks at all three.
 AXE_WIDTHS = (1280, 320)
+AXE_WIDTHS_ERROR_STATE = (320,)  # a form's error state: its page was checked at both
 SHOT_WIDTHS = (1280, 390)
 PUBLIC_LANGUAGES = ("en", "es", "ht", "bn")
 STAFF_ROLES = (Role.ADMIN, Role.STAFF, Role.INVESTIGATOR, Role.AUDITOR, Role.VIEWER)
@@ -172,6 +173,8 @@ class Crawl:
                     continue
                 queue.append(urlunsplit(target._replace(scheme="", netloc="", fragment="")))
             forms.extend(self.forms_of(page, url, key))
+        if lang:
+            self.timed("journey", self.complaint_journey, name, page, cdp, lang)
         for url, index, form_key in forms:
             try:
                 self.timed("forms", self.error_state, name, page, cdp, url, index, form_key)
@@ -179,6 +182,22 @@ class Crawl:
                 self.note(name, url, [f"error state of form {form_key[2][:60]} failed: {exc}"])
         context.close()
         return seen
+
+    def complaint_journey(self, name, page, cdp, lang):
+        """The pages no link reaches: the receipt of a complaint, and its status page
+        opened from the receipt with the code carried over (issue 17)."""
+        page.goto(with_lang(f"/public/{self.slugs[0]}/complaints/new/", lang))
+        page.select_option("select[name=category]", index=1)
+        page.fill("input[name=facility_description]", "The packing shed by the river")
+        page.fill("textarea[name=narrative]", "The crew leader keeps part of our pay.")
+        with page.expect_navigation():
+            page.locator("main form.form button[type=submit]").click()
+        assert page.locator("#receipt-code").is_visible()
+        self.check(name, page, cdp, page.url, "POST complaint (its receipt)")
+        with page.expect_navigation():
+            page.locator("main form[action$='/complaints/status/'] button").click()
+        assert page.locator("#case-status").is_visible()
+        self.check(name, page, cdp, page.url, "POST status from the receipt")
 
     def forms_of(self, page, url, key):
         """The page's post forms with a required text field, once per form pattern."""
@@ -239,7 +258,7 @@ class Crawl:
                 *self.timed("checks", page.evaluate, CHECKS, opts),
                 *self.timed("names", self.unnamed_controls, cdp),
             ]
-            if width in AXE_WIDTHS:
+            if width in (AXE_WIDTHS if state.startswith("GET") else AXE_WIDTHS_ERROR_STATE):
                 here += self.timed("axe", self.axe, page)
             problems += [f"{width}px: {p}" for p in here]
             if width in SHOT_WIDTHS and (state.startswith("GET") or role.startswith("anon")):
@@ -343,3 +362,57 @@ def test_every_reachable_page_is_usable_with_a_screen_reader_and_on_a_phone(live
         assert any("/obligations/{n}/" in p for p in reached["buyer_officer"]), reached
     report = [f"{where}\n  " + "\n  ".join(ps[:8]) for where, ps in crawl.problems.items()]
     assert not crawl.problems, f"{len(report)} page states with problems:\n" + "\n".join(report)
+
+
+BAD_PAGE = """<!doctype html><html lang="en"><head><title>bad</title></head><body>
+<main><h1>Bad page</h1>
+<form action="/a" method="post"><label for="body">Message</label>
+  <textarea id="body" name="body" aria-describedby="body_helptext"></textarea></form>
+<form action="/b" method="post"><label for="body">Internal note</label>
+  <textarea id="body" name="body"></textarea><input name="x"></form>
+<table class="table"><thead><tr><th>Owed</th><th></th></tr></thead>
+  <tbody><tr><td>330</td><td>50%</td></tr></tbody></table>
+<p>{# a developer note #}</p>
+<div style="width:400px">wide</div>
+<img src="/x.png">
+</main><style>@media (max-width:640px){.table thead{display:none}.table td{display:block}}</style>
+</body></html>"""
+
+
+@pytest.mark.browser
+def test_each_check_of_the_crawl_fires_on_a_page_that_breaks_it():
+    """The crawl passing means something: each check reports its defect on a page made
+    with the defects issue 23 found (the checks are not vacuous)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            crawl = Crawl(browser, "http://127.0.0.1", [])
+            context = browser.new_context(bypass_csp=True)
+            page = context.new_page()
+            cdp = context.new_cdp_session(page)
+            page.set_content(BAD_PAGE)
+            page.set_viewport_size({"width": 320, "height": 900})
+            found = " | ".join(
+                [
+                    *page.evaluate(CHECKS, {"phone": True, "narrowest": True}),
+                    *crawl.axe(page),
+                    *crawl.unnamed_controls(cdp),
+                ]
+            )
+        finally:
+            browser.close()
+    for expected in (
+        'duplicate id "body"',
+        'aria-describedby="body_helptext" resolves to 0 elements',
+        'label for="body" ("Message") resolves to 2 elements',
+        "empty table header cell",
+        'table header "Owed" hidden from the accessibility tree',
+        "stacked table cell without its column label",
+        "template text",
+        "page scrolls",
+        "axe image-alt",
+        "textbox x has no accessible name",
+    ):
+        assert expected in found, (expected, found)
