@@ -32,6 +32,7 @@ MFA_OPEN_PATHS = (
     "/accounts/reset/",
     "/accounts/mfa/verify/",
     "/accounts/mfa/webauthn/authentication/",
+    "/accounts/mfa/webauthn/jsi18n/",
     "/admin/login/",
     "/admin/logout/",
     "/healthz/",
