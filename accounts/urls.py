@@ -2,7 +2,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from django_otp_webauthn import views as webauthn_views
 
-from . import views
+from . import oidc, views
 
 app_name = "accounts"
 
@@ -38,6 +38,13 @@ webauthn_patterns = (
     ],
     "otp_webauthn",
 )
+
+# Single sign-on (accounts/oidc.py); the names are mozilla-django-oidc's defaults and
+# live outside this app's namespace so its views can reverse them.
+sso_urlpatterns = [
+    path("oidc/authenticate/", oidc.authenticate, name="oidc_authentication_init"),
+    path("oidc/callback/", oidc.callback, name="oidc_authentication_callback"),
+]
 
 urlpatterns = [
     path("mfa/", views.MfaOverviewView.as_view(), name="mfa"),

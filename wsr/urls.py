@@ -21,6 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include(accounts_urls.webauthn_urlpatterns)),
+    path("accounts/", include(accounts_urls.sso_urlpatterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz/", views.healthz, name="healthz"),
     path("p/", views.home, name="home"),
