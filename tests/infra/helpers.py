@@ -15,6 +15,7 @@ DUMMY_PRODUCTION_ENV = {
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://wsr.example.org",
     "FIELD_ENCRYPTION_KEYS": "hP2kV6bBDo4dTf3mR2PCHqP1GxgqVQpIYRzSxQ3ZKUo=",
     "RECEIPT_CODE_HMAC_KEY": "dummy-receipt-key",
+    "AUDIT_CHECKPOINT_KEY": "dummy-checkpoint-key",
     "EMAIL_HOST": "smtp.example.org",
 }
 
@@ -41,4 +42,8 @@ def manage(*args, env=None, settings="wsr.settings.dev", timeout=300):
 
 
 def run_db_name():
-    return os.environ.get("WSR_TEST_DB_NAME", "test_wsr")
+    """A name of this test process's own (per pytest-xdist worker), for the databases and
+    roles a test makes beside the test database."""
+    from django.conf import settings
+
+    return settings.TEST_RUN_NAME

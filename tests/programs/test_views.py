@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from programs import services
 from programs.models import Agreement, Buyer, CodeVersionStatus, Facility, Membership, Supplier
+from tests.utils import drain_mail
 from wsr.roles import Role
 
 from .conftest import PDF, events
@@ -263,7 +264,9 @@ def test_members_admin_only(a, client_for, django_capture_on_commit_callbacks):
     assert r.status_code == 302
     m = Membership.objects.get(user__email="officer2@buyer.example")
     assert m.buyer == a.other_buyer and m.role == "buyer_officer"
+    drain_mail()
     assert mail.outbox and "/accounts/reset/" in mail.outbox[-1].body
+    assert mail.outbox[-1].to == ["officer2@buyer.example"]
 
     r = admin.post(url("member_edit", a, pk=m.pk), {"role": "viewer", "buyer": "", "is_active": ""})
     assert r.status_code == 302
@@ -282,17 +285,12 @@ def test_dashboard(a, client_for):
     assert "Recent activity" not in body
 
 
-def test_api_token_page(a, client_for):
-    officer = a.user(Role.BUYER_OFFICER)
-    client = client_for(officer)
-    assert "no token yet" in client.get(url("api_token", a)).content.decode()
-    client.post(url("api_token", a), {"action": "create"})
-    from rest_framework.authtoken.models import Token
-
-    key = Token.objects.get(user=officer).key
-    assert key in client.get(url("api_token", a)).content.decode()
-    client.post(url("api_token", a), {"action": "revoke"})
-    assert not Token.objects.filter(user=officer).exists()
+def test_api_token_page_moved_to_the_account(a, client_for):
+    # The workspace link still works; tokens are managed on /accounts/tokens/
+    # (tests/accounts/test_tokens.py).
+    client = client_for(a.user(Role.VIEWER))
+    response = client.get(url("api_token", a))
+    assert response.status_code == 302 and response["Location"] == "/accounts/tokens/"
 
 
 def test_supplier_create_keeps_input_on_duplicate(a, client_for):
