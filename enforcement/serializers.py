@@ -390,6 +390,12 @@ class BindAgreementSerializer(serializers.Serializer):
 
 
 class EnforcementSettingsSerializer(serializers.ModelSerializer):
+    approval_stages = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=3),
+        required=False,
+        help_text="Escalation stages that CAP escalation only proposes (default [3]).",
+    )
+
     class Meta:
         model = EnforcementSettings
         fields = [
@@ -397,4 +403,5 @@ class EnforcementSettingsSerializer(serializers.ModelSerializer):
             "premium_tolerance_percent",
             "premium_tolerance_amount",
             "breach_grace_days",
+            "approval_stages",
         ]

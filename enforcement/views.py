@@ -23,6 +23,7 @@ from .forms import (
     EnforcementSettingsForm,
     LedgerImportForm,
     PolicyRatifyForm,
+    ProposalDecisionForm,
     ReasonForm,
     ReinstateForm,
     RemediateForm,
@@ -249,6 +250,13 @@ class StandingDetailView(ProgramViewMixin, TemplateView):
         ]
         context["reinstate_form"] = kwargs.get("reinstate_form") or ReinstateForm()
         context["can_reinstate"] = self.membership.role in ADMIN_ROLES
+        context["proposals"] = selectors.escalation_proposals(
+            program=self.program, supplier=supplier
+        )[:20]
+        context["decision_form"] = kwargs.get("decision_form") or ProposalDecisionForm()
+        context["can_decide"] = (
+            self.membership.role in services.settings_for(self.program).allowed_confirm_roles()
+        )
         return context
 
 
@@ -273,6 +281,35 @@ class StandingReinstateView(StandingDetailView):
                 "enforcement:standing_detail", program=self.program.slug, supplier=supplier.pk
             )
         return self.render_to_response(self.get_context_data(reinstate_form=form), status=400)
+
+
+class ProposalDecideView(StandingDetailView):
+    """Approve or decline an escalation stage that CAP escalation proposed."""
+
+    http_method_names = ["post"]
+    # Whoever holds one of the program's confirm roles (the service checks it).
+    write_roles = INTERNAL_ROLES
+
+    def post(self, request, *args, **kwargs):
+        supplier = self.get_supplier()
+        proposal = selectors.get_or_404(
+            selectors.escalation_proposals(program=self.program, supplier=supplier),
+            pk=self.kwargs["pk"],
+        )
+        form = ProposalDecisionForm(request.POST)
+        if form.is_valid() and run_service(
+            form,
+            services.escalation_proposal_decide,
+            actor=request.user,
+            proposal=proposal,
+            approve=form.cleaned_data["decision"] == "approve",
+            reason=form.cleaned_data["reason"],
+        ):
+            messages.success(request, "Decision recorded.")
+            return redirect(
+                "enforcement:standing_detail", program=self.program.slug, supplier=supplier.pk
+            )
+        return self.render_to_response(self.get_context_data(decision_form=form), status=400)
 
 
 # ---------------------------------------------------------------- obligations

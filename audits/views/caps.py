@@ -62,8 +62,19 @@ class CAPDetailView(AuditsViewMixin, TemplateView):
             items=selectors.cap_item_list(program=self.program, cap=cap),
             rate=selectors.cap_progress_by_facility(program=self.program).get(cap.facility_id),
             can_change_deadline=self.membership.role in AUDIT_MANAGE_ROLES,
+            proposals=_pending_proposals(self.program, cap.facility.supplier_id),
         )
         return context
+
+
+def _pending_proposals(program, supplier_id):
+    """Escalations of the facility's supplier waiting for a person's approval (shown on
+    the CAP: its overdue items are usually why). Empty if enforcement is absent."""
+    try:
+        from enforcement.selectors import escalation_proposals
+    except ImportError:
+        return []
+    return list(escalation_proposals(program=program, supplier=supplier_id, state="proposed")[:10])
 
 
 class CAPItemCreateView(AuditsViewMixin, FormView):
