@@ -1,8 +1,6 @@
 """Staff pages of enforcement (/p/<program>/enforcement/...): the violation queue, supplier
 standing, the obligations board, the consequence ladder and the premium ledger."""
 
-import csv
-
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
@@ -11,6 +9,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from programs import selectors as program_selectors
 from programs.models import Severity
+from wsr import csvwriter
 from wsr.errors import DomainError
 from wsr.forms import run_service
 from wsr.pagination import PAGE_SIZE, paginate, querystring_without_page
@@ -534,7 +533,7 @@ class PremiumCsvView(ProgramViewMixin, View):
         response["Content-Disposition"] = (
             f'attachment; filename="{self.program.slug}-premium-reconciliation.csv"'
         )
-        writer = csv.writer(response)
+        writer = csvwriter.writer(response)
         writer.writerow(RECONCILIATION_COLUMNS)
         for r in rows:
             writer.writerow([r[c] for c in RECONCILIATION_COLUMNS])
