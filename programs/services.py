@@ -162,6 +162,10 @@ def _send_invitation(user, program, role, new_account):
         token = default_token_generator.make_token(user)
         path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
         lines.append(f"Set your password here: {settings.SITE_URL}{path}")
+        lines.append(
+            "The link works once and for a short time; after that, "
+            "use 'Forgot your password?' on the login page with this address."
+        )
     send_mail(f"Invitation to {program.name}", "\n\n".join(lines), None, [user.email])
 
 

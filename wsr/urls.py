@@ -12,12 +12,19 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from wsr import views
+from wsr.password_reset import ThrottledPasswordResetView
 
 program_api = "api/v1/programs/<slug:program>/"
 public_api = "api/v1/public/<slug:program>/"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Before the auth URLs: the reset form is throttled per address and per client.
+    path(
+        "accounts/password_reset/",
+        ThrottledPasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz/", views.healthz, name="healthz"),
     path("p/", views.home, name="home"),

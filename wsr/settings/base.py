@@ -150,6 +150,12 @@ GUARDIAN_RAISE_403 = False
 
 # django-axes: lock by username only, so no IP address is ever stored.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# Password reset: links work once (Django's token changes with the password) and for an
+# hour; requests are throttled per address and per client (wsr.password_reset).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3)
+PASSWORD_RESET_LIMIT_PER_CLIENT = env.int("PASSWORD_RESET_LIMIT_PER_CLIENT", default=10)
+PASSWORD_RESET_THROTTLE_WINDOW = env.int("PASSWORD_RESET_THROTTLE_WINDOW", default=900)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
