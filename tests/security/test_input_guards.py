@@ -1,5 +1,7 @@
 """Issue 21: no 500 from any input (NUL bytes) and no-store on pages behind a login."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -64,3 +66,29 @@ def test_pages_behind_a_login_are_private_no_store_public_pages_keep_their_rules
     # Open data that opts in stays cacheable by shared caches.
     response = client_for(None).get(f"/public/{a.slug}/suppliers.csv")
     assert "no-store" not in response.get("Cache-Control", "")
+
+
+def test_agreements_filter_names_only_buyers_the_member_may_see(personas, client_for):
+    """A buyer officer saw every buyer of the program in the agreements filter."""
+    from programs import services as program_services
+
+    a = personas.a
+    program_services.agreement_create(
+        actor="test-setup",
+        program=a.program,
+        buyer=a.other_buyer,
+        title="Other agreement",
+        signed_date=datetime.date(2025, 6, 1),
+        effective_from=datetime.date(2025, 7, 1),
+        premium_rate="0.010000",
+        premium_unit="lb",
+        consequence_clause="Suspend purchases.",
+    )
+    path = reverse("programs:agreement_list", kwargs={"program": a.slug})
+    officer_page = client_for(a.user(Role.BUYER_OFFICER)).get(path)
+    assert officer_page.status_code == 200
+    names = [b.name for b in officer_page.context["buyers"]]
+    assert names == [a.buyer.name]
+    assert a.other_buyer.name not in officer_page.content.decode()
+    staff_page = client_for(a.user(Role.STAFF)).get(path)
+    assert {b.name for b in staff_page.context["buyers"]} == {a.buyer.name, a.other_buyer.name}
