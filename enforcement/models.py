@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Severity
+from wsr.jsonshapes import JSONShapeValidator
 from wsr.models import ProgramOwned
 from wsr.roles import Role
 
@@ -27,7 +28,9 @@ class EnforcementSettings(ProgramOwned):
     """Per-program knobs of enforcement (one row per program, created on first use)."""
 
     # Roles allowed to confirm a violation (and so trigger the ladder). Admin by default.
-    confirm_roles = models.JSONField(default=list, blank=True)
+    confirm_roles = models.JSONField(
+        default=list, blank=True, validators=[JSONShapeValidator("confirm_roles")]
+    )
     # A premium shortfall larger than this share of what was due opens a violation.
     premium_tolerance_percent = models.DecimalField(max_digits=5, decimal_places=2, default=5)
     # ...and larger than this absolute amount (both must be exceeded).
@@ -36,7 +39,11 @@ class EnforcementSettings(ProgramOwned):
     breach_grace_days = models.PositiveIntegerField(default=14)
     # Escalation stages (1 notice, 2 warning, 3 termination) that a job (CAP
     # escalation) may only propose: a member holding a confirm role approves them.
-    approval_stages = models.JSONField(default=default_approval_stages, blank=True)
+    approval_stages = models.JSONField(
+        default=default_approval_stages,
+        blank=True,
+        validators=[JSONShapeValidator("approval_stages")],
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from programs.models import Buyer, Facility, Provision, Severity, Supplier
+from wsr.jsonshapes import JSONShapeValidator
 
 from .models import (
     BuyerBreach,
@@ -390,6 +391,13 @@ class BindAgreementSerializer(serializers.Serializer):
 
 
 class EnforcementSettingsSerializer(serializers.ModelSerializer):
+    confirm_roles = serializers.ListField(
+        child=serializers.ChoiceField(
+            choices=["staff", "investigator", "auditor", "viewer", "admin"]
+        ),
+        required=False,
+        validators=[JSONShapeValidator("confirm_roles")],
+    )
     approval_stages = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=3),
         required=False,
