@@ -99,9 +99,9 @@ def test_migration_repairs_rows_stored_before(personas):
     audit = make_audit(a)
     Audit.objects.filter(pk=audit.pk).update(documents_reviewed=["Payroll records", 5, None])
     Program.objects.filter(pk=a.program.pk).update(languages="en")
-    for module, label in (
-        ("audits.migrations.0002_json_field_shapes", "audits"),
-        ("programs.migrations.0004_json_field_shapes", "programs"),
+    for module in (
+        "audits.migrations.0002_json_field_shapes",
+        "programs.migrations.0004_json_field_shapes",
     ):
         importlib.import_module(module).repair_json_shapes(apps, None)
     audit.refresh_from_db()
