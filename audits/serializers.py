@@ -41,7 +41,8 @@ class AuditSerializer(serializers.ModelSerializer):
     team = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.none(), many=True, write_only=True, required=False
     )
-    coverage = serializers.FloatField(read_only=True)
+    # None while the workforce on the day is unknown: nullable in the schema too.
+    coverage = serializers.FloatField(read_only=True, allow_null=True)
     finding_count = serializers.IntegerField(read_only=True)
 
     class Meta:
