@@ -14,7 +14,7 @@ NPM_STAMP := $(if $(wildcard package.json),node_modules/.installed)
 PO_FILES := $(shell find . -path ./$(VENV) -prune -o -path ./node_modules -prune -o -name '*.po' -print 2>/dev/null)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test lint format install services migrate demo static backup restore bench clean-venv
+.PHONY: run test lint format install services migrate demo static backup restore bench fuzz clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (Django 6). Install it, or run: make PYTHON=/path/to/python3.12"; exit 1; }
@@ -54,6 +54,11 @@ run: demo static
 
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Schemathesis with its coverage phase and a large budget (>= 200 cases per operation and
+# role); stops by itself. Record its last result in docs/security.md.
+fuzz: install
+	WSR_FUZZ_COVERAGE=1 WSR_FUZZ_EXAMPLES=200 $(VENV)/bin/pytest -q -p no:cacheprovider tests/security/test_api_fuzz.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -250,6 +250,11 @@ REST_FRAMEWORK = {
     },
 }
 SPECTACULAR_SETTINGS = {
+    # Every operation documents its refusals (400/401/403/404/405/409/429), once.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "wsr.schema_hooks.add_error_responses",
+    ],
     "TITLE": "WSR Platform API",
     "DESCRIPTION": (
         "Worker-driven Social Responsibility programs: codes, parties, complaints, audits, "
