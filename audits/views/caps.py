@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
+from programs.models import Facility
 from programs.selectors import get_or_404
 from wsr.forms import run_service
 from wsr.pagination import PAGE_SIZE
@@ -87,7 +88,17 @@ class CAPItemCreateView(AuditsViewMixin, FormView):
     def get_form_kwargs(self):
         finding_pk = self.request.GET.get("finding") or self.request.POST.get("finding")
         self.finding = self.get_finding(finding_pk) if finding_pk else None
-        return {**super().get_form_kwargs(), "program": self.program, "finding": self.finding}
+        kwargs = {**super().get_form_kwargs(), "program": self.program, "finding": self.finding}
+        if self.membership.role not in AUDIT_MANAGE_ROLES:
+            kwargs["facilities"] = Facility.objects.filter(
+                program=self.program,
+                pk__in=selectors.audit_list(
+                    program=self.program, user=self.request.user, membership=self.membership
+                )
+                .order_by()
+                .values("facility_id"),
+            )
+        return kwargs
 
     def get_initial(self):
         initial = {"facility": self.request.GET.get("facility")}

@@ -358,3 +358,27 @@ def test_a_violation_confirmed_by_a_person_keeps_applying_its_ladder(personas):
         enforcement_services.consequences_apply(violation=violation)
     assert standing_of(a).standing == Standing.TERMINATED
     assert not EscalationProposal.objects.exists()
+
+
+@pytest.mark.django_db
+def test_cap_item_form_offers_an_auditor_only_the_facilities_of_their_audits(personas, client_for):
+    from django.urls import reverse
+
+    from programs import services as program_services
+
+    a = personas.a
+    other = program_services.facility_create(
+        actor="test-setup",
+        program=a.program,
+        supplier=a.supplier,
+        name="Unaudited Farm",
+        address="9 Road",
+        country="US",
+        worker_count=10,
+    )
+    make_audit(a)
+    path = reverse("audits:cap_item_create", kwargs={"program": a.slug})
+    auditor_form = client_for(a.user(Role.AUDITOR)).get(path).context["form"]
+    assert list(auditor_form.fields["facility"].queryset) == [a.facility]
+    staff_form = client_for(a.user(Role.STAFF)).get(path).context["form"]
+    assert other in staff_form.fields["facility"].queryset
