@@ -85,15 +85,21 @@ def seed(*, program, members):
             audit = services.audit_transition(actor=auditor, audit=audit, status=status)
         for offset, finding in enumerate(findings):
             observation, recommendation = OBSERVATIONS[(index + offset) % len(OBSERVATIONS)]
+            deadline = today + datetime.timedelta(days=-20 + 30 * offset + 10 * index)
             item = services.cap_item_create(
                 actor=auditor,
                 program=program,
                 finding=finding,
                 observation=observation,
                 recommendation=recommendation,
-                deadline=today + datetime.timedelta(days=-20 + 30 * offset + 10 * index),
+                deadline=max(deadline, today),
                 responsible_party=f"{facility.supplier.legal_name} management",
             )
+            if deadline < today:
+                # Demo history: an item set weeks ago whose deadline has since passed
+                # (the service refuses a past deadline on creation, rightly).
+                CAPItem.objects.filter(pk=item.pk).update(deadline=deadline)
+                item.deadline = deadline
             path = [["in_progress", "reported_done", "verified"], ["in_progress"], []][
                 (index + offset) % 3
             ]

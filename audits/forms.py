@@ -110,9 +110,12 @@ class CAPItemForm(forms.Form):
     responsible_party = forms.CharField(max_length=200)
     planned_completion_date = forms.DateField(widget=DATE, required=False)
 
-    def __init__(self, *args, program, finding=None, **kwargs):
+    def __init__(self, *args, program, finding=None, facilities=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["facility"].queryset = Facility.objects.filter(program=program).order_by("name")
+        # ``facilities``: the ones this member may add items for (an auditor: those of
+        # their audits); a choice list shows only what its user may use.
+        qs = facilities if facilities is not None else Facility.objects.filter(program=program)
+        self.fields["facility"].queryset = qs.order_by("name")
         if finding is not None:
             del self.fields["facility"]
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from programs.models import Severity
+from wsr.jsonshapes import JSONShapeValidator
 from wsr.models import ProgramOwned
 
 DEFAULT_DOCUMENT_CHECKLIST = [
@@ -38,8 +39,12 @@ class AuditPolicy(ProgramOwned):
         default=Decimal("0.5"),
         validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
-    document_checklist = models.JSONField(default=list, blank=True)
-    escalation_policy = models.JSONField(default=list, blank=True)
+    document_checklist = models.JSONField(
+        default=list, blank=True, validators=[JSONShapeValidator("document_checklist")]
+    )
+    escalation_policy = models.JSONField(
+        default=list, blank=True, validators=[JSONShapeValidator("escalation_policy")]
+    )
     # Month the worker-education season starts (1 = calendar year; 10 = Oct–Sep harvest).
     season_start_month = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
@@ -101,7 +106,9 @@ class Audit(ProgramOwned):
     workforce_size = models.PositiveIntegerField(null=True, blank=True)
     workers_interviewed = models.PositiveIntegerField(default=0)
     management_interviewed = models.PositiveIntegerField(default=0)
-    documents_reviewed = models.JSONField(default=list, blank=True)
+    documents_reviewed = models.JSONField(
+        default=list, blank=True, validators=[JSONShapeValidator("documents_reviewed")]
+    )
     coverage_justification = models.TextField(blank=True)
     summary = models.TextField(blank=True)
     finalized_at = models.DateTimeField(null=True, blank=True)
@@ -363,7 +370,12 @@ class EducationSession(ProgramOwned):
     language = models.CharField(max_length=10)
     educator = models.CharField(max_length=200)
     attendance_count = models.PositiveIntegerField()
-    topics = models.JSONField(default=list, blank=True, help_text=_("code sections covered"))
+    topics = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("code sections covered"),
+        validators=[JSONShapeValidator("topics")],
+    )
     materials = models.TextField(blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"

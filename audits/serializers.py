@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from programs.models import Facility, Provision
+from wsr.jsonshapes import JSONShapeValidator
 
 from .models import (
     Audit,
@@ -27,13 +28,21 @@ def _program(serializer):
 
 class AuditSerializer(serializers.ModelSerializer):
     facility = serializers.PrimaryKeyRelatedField(queryset=Facility.objects.none())
+    # Typed, not any JSON: one bad value broke the audit page (wsr.jsonshapes).
+    documents_reviewed = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        max_length=100,
+        required=False,
+        validators=[JSONShapeValidator("documents_reviewed")],
+    )
     lead_auditor = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.none(), required=False, allow_null=True
     )
     team = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.none(), many=True, write_only=True, required=False
     )
-    coverage = serializers.FloatField(read_only=True)
+    # None while the workforce on the day is unknown: nullable in the schema too.
+    coverage = serializers.FloatField(read_only=True, allow_null=True)
     finding_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -159,6 +168,12 @@ class CAPItemTransitionSerializer(serializers.Serializer):
 
 class EducationSessionSerializer(serializers.ModelSerializer):
     facility = serializers.PrimaryKeyRelatedField(queryset=Facility.objects.none())
+    topics = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        max_length=100,
+        required=False,
+        validators=[JSONShapeValidator("topics")],
+    )
 
     class Meta:
         model = EducationSession

@@ -45,6 +45,8 @@ class CaseSerializer(serializers.ModelSerializer):
     facility_name = serializers.CharField(source="facility.name", read_only=True, default=None)
     assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
     has_identity = serializers.BooleanField(read_only=True)
+    # "" until the case is resolved: the schema must say so (it listed the enum only).
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Case

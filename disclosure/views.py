@@ -5,7 +5,6 @@ through the masking policy. Open data is streamed: rows are read with ``iterator
 written as they come, so memory stays flat however many suppliers a program has.
 """
 
-import csv
 import hashlib
 import json
 
@@ -21,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from programs.selectors import program_public_list
+from wsr import csvwriter
 from wsr.pagination import paginate, querystring_without_page
 
 from . import page_cache, reports, selectors
@@ -306,7 +306,7 @@ def suppliers_csv(request, program):
     names = [f.name for f in POLICY.facility_row_fields]
 
     def body(version):
-        writer = csv.writer(_Echo())
+        writer = csvwriter.writer(_Echo())
         yield writer.writerow(names)
         for row in selectors.facility_records(
             program=program, chunk_size=STREAM_CHUNK, version=version
@@ -324,7 +324,7 @@ def buyers_csv(request, program):
     names = [f.name for f in POLICY.buyer_fields]
 
     def body(version):
-        writer = csv.writer(_Echo())
+        writer = csvwriter.writer(_Echo())
         yield writer.writerow(names)
         for row in selectors.buyer_records(program=program):
             yield writer.writerow([_csv_value(row[name]) for name in names])

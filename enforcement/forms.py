@@ -47,6 +47,17 @@ class ReinstateForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea)
 
 
+class ProposalDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve"), ("decline", "Decline")], widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Kept in the supplier's record with the decision.",
+    )
+
+
 class LedgerImportForm(forms.Form):
     kind = forms.ChoiceField(choices=ImportKind.choices)
     file = forms.FileField(
@@ -99,6 +110,16 @@ class PolicyRatifyForm(forms.Form):
 
 
 class EnforcementSettingsForm(forms.ModelForm):
+    approval_stages = forms.TypedMultipleChoiceField(
+        choices=[(1, "1 · Notice"), (2, "2 · Warning"), (3, "3 · Termination")],
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=(
+            "Stages that CAP escalation only proposes: a member who may confirm violations "
+            "approves or declines them."
+        ),
+    )
     confirm_roles = forms.MultipleChoiceField(
         choices=[(r, label) for r, label in Role.choices if r not in ("admin", "buyer_officer")],
         required=False,
@@ -113,4 +134,5 @@ class EnforcementSettingsForm(forms.ModelForm):
             "premium_tolerance_percent",
             "premium_tolerance_amount",
             "breach_grace_days",
+            "approval_stages",
         ]

@@ -11,23 +11,39 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Severity
+from wsr.jsonshapes import JSONShapeValidator
 from wsr.models import ProgramOwned
 from wsr.roles import Role
 
 # ---------------------------------------------------------------- settings
 
 
+def default_approval_stages():
+    # Termination ends every buyer's business with the supplier: by default no job
+    # reaches it on its own (DESIGN.md §5).
+    return [3]
+
+
 class EnforcementSettings(ProgramOwned):
     """Per-program knobs of enforcement (one row per program, created on first use)."""
 
     # Roles allowed to confirm a violation (and so trigger the ladder). Admin by default.
-    confirm_roles = models.JSONField(default=list, blank=True)
+    confirm_roles = models.JSONField(
+        default=list, blank=True, validators=[JSONShapeValidator("confirm_roles")]
+    )
     # A premium shortfall larger than this share of what was due opens a violation.
     premium_tolerance_percent = models.DecimalField(max_digits=5, decimal_places=2, default=5)
     # ...and larger than this absolute amount (both must be exceeded).
     premium_tolerance_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     # Days an overdue obligation may stay overdue before it is a breach of agreement.
     breach_grace_days = models.PositiveIntegerField(default=14)
+    # Escalation stages (1 notice, 2 warning, 3 termination) that a job (CAP
+    # escalation) may only propose: a member holding a confirm role approves them.
+    approval_stages = models.JSONField(
+        default=default_approval_stages,
+        blank=True,
+        validators=[JSONShapeValidator("approval_stages")],
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -377,6 +393,56 @@ class StandingEvent(ProgramOwned):
 
     def __str__(self):
         return f"{self.kind}: {self.from_standing} → {self.to_standing}"
+
+
+class ProposalState(models.TextChoices):
+    PROPOSED = "proposed", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+
+
+class EscalationProposal(ProgramOwned):
+    """An escalation stage that ends business, reached by a job (CAP escalation) rather
+    than by a person: it waits here until a member holding a confirm role approves or
+    declines it, with a reason. Unique per source, like the escalation it stands for."""
+
+    supplier = models.ForeignKey("programs.Supplier", on_delete=models.PROTECT, related_name="+")
+    facility = models.ForeignKey(
+        "programs.Facility", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_stage = models.PositiveSmallIntegerField()
+    reason = models.TextField()
+    source_kind = models.CharField(max_length=30)
+    source_ref = models.CharField(max_length=100)
+    proposed_by = models.CharField(max_length=200)
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(
+        max_length=10, choices=ProposalState.choices, default=ProposalState.PROPOSED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "source_kind", "source_ref"], name="escalationproposal_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(to_stage__gte=1, to_stage__lte=3), name="escalationproposal_stage"
+            ),
+        ]
+        indexes = [models.Index(fields=["program", "supplier", "state"])]
+
+    def __str__(self):
+        return f"Proposal: supplier {self.supplier_id} to stage {self.to_stage} ({self.state})"
+
+    @property
+    def stage_label(self):
+        return STAGE_LABELS.get(self.to_stage, str(self.to_stage))
 
 
 class Sanction(ProgramOwned):

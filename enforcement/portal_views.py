@@ -8,8 +8,6 @@ reached, whatever id is put in the URL (404, like a missing record). Writes call
 enforcement's services, which check the officer again.
 """
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -20,6 +18,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
+from wsr import csvwriter
 from wsr.errors import DomainError
 from wsr.forms import run_service
 from wsr.pagination import PAGE_SIZE, querystring_without_page
@@ -227,18 +226,14 @@ class ObligationEvidenceView(ObligationObjectMixin, View):
 
 
 def _csv_cell(value):
-    """Neutralise spreadsheet formulas (CSV injection): supplier names and notes come
-    from other people."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
+    return "" if value is None else value
 
 
 def _csv_response(filename, header, rows):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    # The one CSV writer neutralises formulas: supplier names and notes come from others.
+    writer = csvwriter.writer(response)
     writer.writerow(header)
     for row in rows:
         writer.writerow([_csv_cell(v) for v in row])

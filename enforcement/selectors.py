@@ -14,6 +14,7 @@ from .models import (
     BuyerBreach,
     BuyerObligation,
     ConsequencePolicy,
+    EscalationProposal,
     LedgerImport,
     ObligationState,
     PayrollDistribution,
@@ -120,6 +121,18 @@ def standing_history(*, program, supplier):
     return StandingEvent.objects.filter(program=program, supplier=supplier).order_by(
         "-created_at", "-pk"
     )
+
+
+def escalation_proposals(*, program, supplier=None, state=None):
+    """Proposed escalations (stages that need a person's approval), newest first."""
+    qs = EscalationProposal.objects.filter(program=program).select_related(
+        "supplier", "facility", "decided_by"
+    )
+    if supplier is not None:
+        qs = qs.filter(supplier=supplier)
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("-proposed_at", "-pk")
 
 
 def do_not_source_list(*, program):

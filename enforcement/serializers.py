@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from programs.models import Buyer, Facility, Provision, Severity, Supplier
+from wsr.jsonshapes import JSONShapeValidator
 
 from .models import (
     BuyerBreach,
@@ -390,6 +391,19 @@ class BindAgreementSerializer(serializers.Serializer):
 
 
 class EnforcementSettingsSerializer(serializers.ModelSerializer):
+    confirm_roles = serializers.ListField(
+        child=serializers.ChoiceField(
+            choices=["staff", "investigator", "auditor", "viewer", "admin"]
+        ),
+        required=False,
+        validators=[JSONShapeValidator("confirm_roles")],
+    )
+    approval_stages = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=3),
+        required=False,
+        help_text="Escalation stages that CAP escalation only proposes (default [3]).",
+    )
+
     class Meta:
         model = EnforcementSettings
         fields = [
@@ -397,4 +411,5 @@ class EnforcementSettingsSerializer(serializers.ModelSerializer):
             "premium_tolerance_percent",
             "premium_tolerance_amount",
             "breach_grace_days",
+            "approval_stages",
         ]

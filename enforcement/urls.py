@@ -26,6 +26,11 @@ urlpatterns = [
     path("standings/", views.StandingListView.as_view(), name="standing_list"),
     path("standings/<int:supplier>/", views.StandingDetailView.as_view(), name="standing_detail"),
     path(
+        "standings/<int:supplier>/proposals/<int:pk>/decide/",
+        views.ProposalDecideView.as_view(),
+        name="proposal_decide",
+    ),
+    path(
         "standings/<int:supplier>/reinstate/",
         views.StandingReinstateView.as_view(),
         name="standing_reinstate",

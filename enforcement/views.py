@@ -1,8 +1,6 @@
 """Staff pages of enforcement (/p/<program>/enforcement/...): the violation queue, supplier
 standing, the obligations board, the consequence ladder and the premium ledger."""
 
-import csv
-
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
@@ -11,6 +9,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from programs import selectors as program_selectors
 from programs.models import Severity
+from wsr import csvwriter
 from wsr.errors import DomainError
 from wsr.forms import run_service
 from wsr.pagination import PAGE_SIZE, paginate, querystring_without_page
@@ -23,6 +22,7 @@ from .forms import (
     EnforcementSettingsForm,
     LedgerImportForm,
     PolicyRatifyForm,
+    ProposalDecisionForm,
     ReasonForm,
     ReinstateForm,
     RemediateForm,
@@ -253,6 +253,11 @@ class StandingDetailView(ProgramViewMixin, TemplateView):
         ]
         context["reinstate_form"] = kwargs.get("reinstate_form") or ReinstateForm()
         context["can_reinstate"] = self.can("standing.reinstate")
+        context["proposals"] = selectors.escalation_proposals(
+            program=self.program, supplier=supplier
+        )[:20]
+        context["decision_form"] = kwargs.get("decision_form") or ProposalDecisionForm()
+        context["can_decide"] = self.can("escalation.decide")
         return context
 
 
@@ -277,6 +282,35 @@ class StandingReinstateView(StandingDetailView):
                 "enforcement:standing_detail", program=self.program.slug, supplier=supplier.pk
             )
         return self.render_to_response(self.get_context_data(reinstate_form=form), status=400)
+
+
+class ProposalDecideView(StandingDetailView):
+    """Approve or decline an escalation stage that CAP escalation proposed."""
+
+    http_method_names = ["post"]
+    # Whoever holds one of the program's confirm roles (the service checks it).
+    write_roles = INTERNAL_ROLES
+
+    def post(self, request, *args, **kwargs):
+        supplier = self.get_supplier()
+        proposal = selectors.get_or_404(
+            selectors.escalation_proposals(program=self.program, supplier=supplier),
+            pk=self.kwargs["pk"],
+        )
+        form = ProposalDecisionForm(request.POST)
+        if form.is_valid() and run_service(
+            form,
+            services.escalation_proposal_decide,
+            actor=request.user,
+            proposal=proposal,
+            approve=form.cleaned_data["decision"] == "approve",
+            reason=form.cleaned_data["reason"],
+        ):
+            messages.success(request, "Decision recorded.")
+            return redirect(
+                "enforcement:standing_detail", program=self.program.slug, supplier=supplier.pk
+            )
+        return self.render_to_response(self.get_context_data(decision_form=form), status=400)
 
 
 # ---------------------------------------------------------------- obligations
@@ -501,7 +535,7 @@ class PremiumCsvView(ProgramViewMixin, View):
         response["Content-Disposition"] = (
             f'attachment; filename="{self.program.slug}-premium-reconciliation.csv"'
         )
-        writer = csv.writer(response)
+        writer = csvwriter.writer(response)
         writer.writerow(RECONCILIATION_COLUMNS)
         for r in rows:
             writer.writerow([r[c] for c in RECONCILIATION_COLUMNS])

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from wsr.jsonshapes import JSONShapeValidator
 from wsr.models import ProgramOwned
 from wsr.roles import Role
 
@@ -26,7 +27,9 @@ class Program(models.Model):
         max_length=2, blank=True, validators=[country_code], help_text=_("ISO 3166-1 alpha-2")
     )
     # Languages the program's public pages and complaint line speak (codes from LANGUAGES).
-    languages = models.JSONField(default=list, blank=True)
+    languages = models.JSONField(
+        default=list, blank=True, validators=[JSONShapeValidator("languages")]
+    )
     hotline = models.CharField(max_length=100, blank=True)
     is_public = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -166,7 +169,9 @@ class Provision(ProgramOwned):
     category = models.CharField(max_length=30, choices=Category.choices, default=Category.OTHER)
     severity = models.CharField(max_length=20, choices=Severity.choices, default=Severity.MAJOR)
     # {"es": {"title": "...", "text": "..."}, "ht": {...}}
-    translations = models.JSONField(default=dict, blank=True)
+    translations = models.JSONField(
+        default=dict, blank=True, validators=[JSONShapeValidator("translations")]
+    )
 
     class Meta:
         ordering = ["version_id", "number"]

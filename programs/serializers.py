@@ -3,6 +3,7 @@
 
 from rest_framework import serializers
 
+from wsr.jsonshapes import JSONShapeValidator
 from wsr.roles import Role
 
 from .models import (
@@ -189,6 +190,12 @@ class CodeVersionRatifySerializer(serializers.Serializer):
 class ProvisionSerializer(ProgramScopedMixin, serializers.ModelSerializer):
     version = serializers.PrimaryKeyRelatedField(queryset=CodeVersion.objects.none())
     scoped_fields = {"version": CodeVersion}
+    # {"es": {"title": "...", "text": "..."}}: typed, and checked by wsr.jsonshapes.
+    translations = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField(allow_blank=True)),
+        required=False,
+        validators=[JSONShapeValidator("translations")],
+    )
 
     class Meta:
         model = Provision

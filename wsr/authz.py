@@ -159,6 +159,11 @@ ACTIONS: dict[str, Rule] = {
         "Dismiss a proposed violation (staff, and the confirming roles)",
         policy="enforcement.services.policy.dismiss_roles",
     ),
+    "escalation.decide": _r(
+        ADMIN,
+        "Approve or decline a business-ending escalation a job proposed (the confirming roles)",
+        policy="enforcement.services.policy.confirm_roles",
+    ),
     "violation.remediate": _r(MANAGE, "Record remediation of a violation"),
     "standing.reinstate": _r(ADMIN, "Reinstate a supplier"),
     "obligation.waive": _r(ADMIN, "Waive a buyer's obligation"),

@@ -15,7 +15,6 @@ Memory stays flat: rows are read with a server-side cursor and written through a
 deflating zip into a temporary file that the response then streams.
 """
 
-import csv
 import datetime
 import decimal
 import io
@@ -30,13 +29,11 @@ from django.db import connection, models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
+from wsr import csvwriter
 from wsr.audit import audit_log
 from wsr.roles import ADMIN_ROLES, Role
 
 CHUNK = 2000
-# Spreadsheet programs run a cell that starts with one of these as a formula; text that
-# came from an anonymous complaint form must never run on the organization's laptop.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def is_secret_field(field) -> bool:
@@ -76,23 +73,22 @@ def _cell(value, *, text):
         return "true" if value else "false"
     if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
         return value.isoformat()
-    if isinstance(value, (decimal.Decimal, uuid.UUID)):
-        return str(value)
+    if isinstance(value, (int, float, decimal.Decimal, uuid.UUID)):
+        return value  # not text: a negative amount stays a number in the CSV
     if isinstance(value, (dict, list)):
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
     if isinstance(value, FieldFile):
         return value.name or ""
-    value = str(value)
-    if text and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    # Text that came from an anonymous complaint form must never run as a formula on
+    # the organization's laptop: the one CSV writer (wsr.csvwriter) neutralises it.
+    return str(value)
 
 
 def _write_csv(zf, name, header, rows):
     count = 0
     with zf.open(name, "w", force_zip64=True) as raw:
         out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-        writer = csv.writer(out)
+        writer = csvwriter.writer(out)
         writer.writerow(header)
         for row in rows:
             writer.writerow(row)

@@ -13,12 +13,19 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import urls as accounts_urls
 from wsr import views
+from wsr.password_reset import ThrottledPasswordResetView
 
 program_api = "api/v1/programs/<slug:program>/"
 public_api = "api/v1/public/<slug:program>/"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Before the auth URLs: the reset form is throttled per address and per client.
+    path(
+        "accounts/password_reset/",
+        ThrottledPasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include(accounts_urls.webauthn_urlpatterns)),
     path("accounts/", include(accounts_urls.sso_urlpatterns)),

@@ -9,6 +9,7 @@ from wsr.actors import SystemActor
 from wsr.audit import audit_log
 from wsr.authz import require_member
 from wsr.errors import DomainError, check_transition
+from wsr.roles import Role
 
 from ..models import (
     CAP_ITEM_TRANSITIONS,
@@ -21,7 +22,7 @@ from ..models import (
     CorrectiveActionPlan,
     SourceKind,
 )
-from ._common import _same_program, _user_id
+from ._common import _member_role, _same_program, _user_id
 from .audits import policy_for
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,34 @@ def _cap_for(*, actor, program, facility):
     return cap
 
 
+# Roles that manage every CAP of the program. An auditor may add items only to the CAP
+# of a facility they audit. (The authorization module's can() takes this rule over at
+# merge; until then it lives here, next to the service it guards.)
+CAP_MANAGE_ROLES = frozenset({Role.ADMIN, Role.STAFF})
+
+
+def _require_cap_creator(*, actor, program, facility, finding):
+    if isinstance(actor, str):  # a system actor: seeding, imports
+        return
+    from ..models import Audit, AuditUserObjectPermission
+
+    role = _member_role(program, actor)
+    if role in CAP_MANAGE_ROLES:
+        return
+    if role == Role.AUDITOR:
+        audits = Audit.objects.filter(program=program, facility=facility)
+        if finding is not None:
+            audits = audits.filter(pk=finding.audit_id)
+        if AuditUserObjectPermission.objects.filter(
+            user_id=_user_id(actor), content_object__in=audits
+        ).exists():
+            return
+    raise DomainError(
+        "Only admins, staff or an auditor of this facility's audit may add CAP items.",
+        code="forbidden",
+    )
+
+
 @transaction.atomic
 def cap_item_create(
     *,
@@ -66,7 +95,12 @@ def cap_item_create(
     source_ref="",
 ):
     """Add an item to the facility's CAP (opening the CAP if needed), from an audit
-    finding, a complaint finding (``source_kind``/``source_ref``) or on its own."""
+    finding, a complaint finding (``source_kind``/``source_ref``) or on its own.
+
+    An item's deadline starts the overdue job and, through it, escalation up to
+    termination: so only the roles that manage CAPs (admin, staff) or an auditor on the
+    team of an audit of that facility may create one, and never with a deadline before
+    today (as ``cap_item_update`` refuses for extensions)."""
     require_member(actor, program, "cap_item.create")
     if finding is not None:
         _same_program(program, finding)
@@ -78,6 +112,12 @@ def cap_item_create(
     if facility is None:
         raise DomainError("A CAP item needs a facility.")
     _same_program(program, facility)
+    _require_cap_creator(actor=actor, program=program, facility=facility, finding=finding)
+    if deadline is None or deadline < timezone.localdate():
+        raise DomainError(
+            "The deadline is in the past: the item would be overdue, and escalate, at once.",
+            code="deadline_in_past",
+        )
     source_kind = source_kind or SourceKind.OTHER
     if source_kind not in SourceKind.values:
         raise DomainError(f"Unknown source '{source_kind}'.")
@@ -252,7 +292,7 @@ def cap_items_mark_overdue(*, program, today=None):
        ``CAPEscalationRequest`` (unique per item and threshold: a second insert is
        impossible).
     3. Unsent requests go to ``escalations_dispatch``, which raises the supplier to
-       the stage the policy names (one ``escalation_advance`` call per missing stage).
+       the stage the policy names (``escalation_advance`` with that target stage).
 
     Returns (marked, requested, sent).
     """
@@ -334,15 +374,6 @@ def _escalations_request(*, program, today):
     return requested
 
 
-def _current_stage(*, program, supplier):
-    try:
-        from enforcement.selectors import standing_for_supplier
-    except ImportError:
-        return 0
-    standing = standing_for_supplier(program=program, supplier=supplier)
-    return standing.stage if standing else 0
-
-
 # Namespace of the advisory lock serializing escalation of one supplier.
 _ESCALATION_LOCK = 0x4341
 
@@ -350,10 +381,12 @@ _ESCALATION_LOCK = 0x4341
 def escalations_dispatch(*, program):
     """Send owed escalation requests to enforcement, oldest first.
 
-    The policy names the stage an overdue item calls for, so a request only raises the
-    supplier to that stage: when the supplier already stands there (another item, or a
-    violation, got it there) the request is settled without a call. Many late items
-    therefore never compound into termination on their own. Each request is claimed
+    The policy names the stage an overdue item calls for, and that target stage (not
+    "one more") is what enforcement is asked for: when the supplier already stands
+    there (another item, or a violation, got it there, even a moment ago) the request is
+    settled with no change. Many late items therefore never compound into termination
+    on their own, and a stage that needs a person's approval (the program's
+    ``approval_stages``) becomes a proposal. Each request is claimed
     with ``FOR UPDATE SKIP LOCKED`` and a per-supplier advisory lock, and marked sent in
     the transaction that calls ``escalation_advance``; enforcement is also idempotent
     per (source_kind, source_ref).
@@ -381,20 +414,8 @@ def escalations_dispatch(*, program):
                 cursor.execute(
                     "SELECT pg_advisory_xact_lock(%s, %s)", [_ESCALATION_LOCK, req.supplier_id]
                 )
-            current = _current_stage(program=program, supplier=req.supplier)
-            if current >= req.stage:
-                req.sent_at = timezone.now()
-                req.result_ref = f"already at stage {current}"
-                req.save(update_fields=["sent_at", "result_ref"])
-                audit_log(
-                    program=program,
-                    actor=SystemActor("audits.overdue_job"),
-                    verb="cap_item.escalation_settled",
-                    object_type="audits.capitem",
-                    object_id=str(req.item_id),
-                    payload={"stage": req.stage, "current_stage": current},
-                )
-                continue
+            # The target stage goes to enforcement, which compares it with the stage
+            # under the standing's row lock: nothing read here can be stale.
             result = advance(
                 actor=SystemActor("audits.overdue_job"),
                 program=program,
@@ -406,17 +427,33 @@ def escalations_dispatch(*, program):
                 ),
                 source_kind="cap_item",
                 source_ref=f"{req.item_id}:{req.days_overdue}",
+                to_stage=req.stage,
             )
+            outcome = getattr(result, "outcome", "escalated")
             req.sent_at = timezone.now()
-            req.result_ref = str(getattr(result, "pk", result) or "")[:64]
+            if outcome == "unchanged":
+                req.result_ref = f"already at stage {result.stage}"
+            elif outcome == "proposed":
+                req.result_ref = f"proposal {result.proposal.pk}"
+            else:
+                req.result_ref = str(getattr(result, "pk", result) or "")[:64]
             req.save(update_fields=["sent_at", "result_ref"])
+            verb = {
+                "unchanged": "cap_item.escalation_settled",
+                "proposed": "cap_item.escalation_proposed",
+            }.get(outcome, "cap_item.escalated")
             audit_log(
                 program=program,
                 actor=SystemActor("audits.overdue_job"),
-                verb="cap_item.escalated",
+                verb=verb,
                 object_type="audits.capitem",
                 object_id=str(req.item_id),
-                payload={"stage": req.stage, "days_overdue": req.days_overdue},
+                payload={
+                    "stage": req.stage,
+                    "days_overdue": req.days_overdue,
+                    "current_stage": result.stage,
+                },
             )
-            sent += 1
+            if outcome != "unchanged":
+                sent += 1
     return sent

@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
+from programs.models import Facility
 from programs.selectors import get_or_404
 from wsr.forms import run_service
 from wsr.pagination import PAGE_SIZE
@@ -62,8 +63,19 @@ class CAPDetailView(AuditsViewMixin, TemplateView):
             items=selectors.cap_item_list(program=self.program, cap=cap),
             rate=selectors.cap_progress_by_facility(program=self.program).get(cap.facility_id),
             can_change_deadline=self.can("cap_item.deadline"),
+            proposals=_pending_proposals(self.program, cap.facility.supplier_id),
         )
         return context
+
+
+def _pending_proposals(program, supplier_id):
+    """Escalations of the facility's supplier waiting for a person's approval (shown on
+    the CAP: its overdue items are usually why). Empty if enforcement is absent."""
+    try:
+        from enforcement.selectors import escalation_proposals
+    except ImportError:
+        return []
+    return list(escalation_proposals(program=program, supplier=supplier_id, state="proposed")[:10])
 
 
 class CAPItemCreateView(AuditsViewMixin, FormView):
@@ -76,7 +88,17 @@ class CAPItemCreateView(AuditsViewMixin, FormView):
     def get_form_kwargs(self):
         finding_pk = self.request.GET.get("finding") or self.request.POST.get("finding")
         self.finding = self.get_finding(finding_pk) if finding_pk else None
-        return {**super().get_form_kwargs(), "program": self.program, "finding": self.finding}
+        kwargs = {**super().get_form_kwargs(), "program": self.program, "finding": self.finding}
+        if self.membership.role not in AUDIT_MANAGE_ROLES:
+            kwargs["facilities"] = Facility.objects.filter(
+                program=self.program,
+                pk__in=selectors.audit_list(
+                    program=self.program, user=self.request.user, membership=self.membership
+                )
+                .order_by()
+                .values("facility_id"),
+            )
+        return kwargs
 
     def get_initial(self):
         initial = {"facility": self.request.GET.get("facility")}

@@ -32,6 +32,7 @@ from .premium import (
 from .violations import (
     consequences_apply,
     escalation_advance,
+    escalation_proposal_decide,
     obligated_buyers,
     standing_reinstate,
     suspension_expire,
@@ -54,6 +55,7 @@ __all__ = [
     "current_policy",
     "enforcement_settings_update",
     "escalation_advance",
+    "escalation_proposal_decide",
     "obligated_buyers",
     "obligation_acknowledge",
     "obligation_attest",

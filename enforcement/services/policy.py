@@ -70,6 +70,7 @@ SETTINGS_FIELDS = {
     "premium_tolerance_percent",
     "premium_tolerance_amount",
     "breach_grace_days",
+    "approval_stages",
 }
 
 
@@ -122,6 +123,12 @@ def enforcement_settings_update(*, actor, program, **data):
             unknown = set(value) - set(Role.values)
             if unknown or Role.BUYER_OFFICER in value:
                 raise DomainError("Only program roles (not buyer officers) may confirm.")
+        if field == "approval_stages":
+            if not isinstance(value, list | tuple) or not all(
+                isinstance(v, int) and 1 <= v <= 3 for v in value
+            ):
+                raise DomainError("Approval stages are escalation stages 1 to 3.")
+            value = sorted(set(value))
         if field in ("premium_tolerance_percent", "premium_tolerance_amount"):
             value = Decimal(value)
             if value < 0:

@@ -28,7 +28,9 @@ from ..models import (
     BuyerObligation,
     BuyerObligationKind,
     ConsequenceApplication,
+    EscalationProposal,
     OutboxState,
+    ProposalState,
     Sanction,
     SourceKind,
     Standing,
@@ -40,7 +42,7 @@ from ..models import (
     ViolationState,
 )
 from ._common import actor_label, same_program, today, user_or_none
-from .policy import policy_ensure_default
+from .policy import policy_ensure_default, settings_for
 
 log = logging.getLogger(__name__)
 
@@ -666,17 +668,31 @@ def application_mark_enqueued(*, violation_id):
 
 
 @transaction.atomic
-def escalation_advance(*, actor, program, supplier, facility=None, reason, source_kind, source_ref):
-    """Raise the supplier's escalation stage by one (0 none → 1 notice → 2 warning →
-    3 termination; stage 3 terminates). Idempotent per (source_kind, source_ref): the
-    escalation history row is unique on it, so a second call for the same source returns
-    the standing unchanged. Locks the standing row."""
+def escalation_advance(
+    *, actor, program, supplier, facility=None, reason, source_kind, source_ref, to_stage=None
+):
+    """Raise the supplier's escalation stage TO ``to_stage`` (0 none → 1 notice →
+    2 warning → 3 termination; stage 3 terminates). Without ``to_stage`` (a person's
+    manual escalation) the target is one above the current stage.
+
+    The stage is compared with the target under the standing's row lock (FOR UPDATE),
+    never read beforehand: a request for stage 2 that meets a supplier another
+    transaction has just raised to 2 changes nothing, so concurrent escalations never
+    overshoot. Idempotent per (source_kind, source_ref): the escalation history row is
+    unique on it, so a second call for the same source changes nothing.
+
+    A target in the program's ``approval_stages`` (default: termination) requested by a
+    system actor (the CAP overdue job) is not applied: it becomes an EscalationProposal
+    (unique per source) that a member holding a confirm role approves or declines
+    (``escalation_proposal_decide``). Returns the standing, with ``outcome`` set to
+    "escalated", "proposed" or "unchanged"."""
     require_member(actor, program, "escalation.advance")
     same_program(program, supplier, facility)
     source_ref = str(source_ref or "").strip()
     if not source_kind or not source_ref:
         raise DomainError("An escalation needs the source that caused it.")
     standing = _locked_standing(program.pk, supplier.pk)
+    standing.outcome = "unchanged"
     if StandingEvent.objects.filter(
         program_id=program.pk,
         kind=StandingEventKind.ESCALATION,
@@ -684,7 +700,73 @@ def escalation_advance(*, actor, program, supplier, facility=None, reason, sourc
         source_ref=source_ref,
     ).exists():
         return standing
-    to_stage = min(standing.stage + 1, 3)
+    target = min(standing.stage + 1, 3) if to_stage is None else int(to_stage)
+    if not 1 <= target <= 3:
+        raise DomainError("Escalation stages run from 1 to 3.")
+    if standing.stage >= target:
+        return standing
+    where = f" (facility: {facility.name})" if facility else ""
+    # A job (not a person) reached a stage that ends business: a person decides.
+    if isinstance(actor, SystemActor) and target in _approval_stages(program):
+        # One open question per supplier: a second late item does not ask it again.
+        pending = EscalationProposal.objects.filter(
+            program_id=program.pk,
+            supplier_id=supplier.pk,
+            state=ProposalState.PROPOSED,
+            to_stage__gte=target,
+        ).first()
+        if pending is not None:
+            standing.outcome = "proposed"
+            standing.proposal = pending
+            return standing
+        proposal, created = EscalationProposal.objects.get_or_create(
+            program_id=program.pk,
+            source_kind=source_kind,
+            source_ref=source_ref,
+            defaults={
+                "supplier_id": supplier.pk,
+                "facility_id": facility.pk if facility else None,
+                "to_stage": target,
+                "reason": f"{reason}{where}",
+                "proposed_by": actor_label(actor),
+            },
+        )
+        if created:
+            audit_log(
+                program=program,
+                actor=actor,
+                verb="standing.escalation_proposed",
+                obj=proposal,
+                payload={
+                    "supplier": supplier.pk,
+                    "from_stage": standing.stage,
+                    "to_stage": target,
+                    "source_kind": source_kind,
+                    "source_ref": source_ref,
+                    "reason": reason,
+                },
+            )
+        standing.outcome = "proposed"
+        standing.proposal = proposal
+        return standing
+    return _escalate(
+        standing,
+        program=program,
+        supplier=supplier,
+        actor=actor,
+        to_stage=target,
+        reason=f"{reason}{where}",
+        source_kind=source_kind,
+        source_ref=source_ref,
+    )
+
+
+def _approval_stages(program):
+    return {int(stage) for stage in settings_for(program).approval_stages or []}
+
+
+def _escalate(standing, *, program, supplier, actor, to_stage, reason, source_kind, source_ref):
+    """Move the locked ``standing`` to ``to_stage``, append the history row, audit it."""
     to_standing = standing.standing
     extra = {}
     if to_stage == 3:
@@ -692,7 +774,6 @@ def escalation_advance(*, actor, program, supplier, facility=None, reason, sourc
         extra["terminated_on"] = standing.terminated_on or today()
     elif to_stage == 2:
         to_standing = _graver(standing.standing, Standing.PROBATION)
-    where = f" (facility: {facility.name})" if facility else ""
     try:
         with transaction.atomic():
             event = _change_standing(
@@ -701,13 +782,14 @@ def escalation_advance(*, actor, program, supplier, facility=None, reason, sourc
                 to_standing=to_standing,
                 to_stage=to_stage,
                 actor=actor,
-                reason=f"{reason}{where}",
+                reason=reason,
                 source_kind=source_kind,
                 source_ref=source_ref,
                 **extra,
             )
     except IntegrityError:
         standing.refresh_from_db()
+        standing.outcome = "unchanged"
         return standing
     audit_log(
         program=program,
@@ -725,7 +807,61 @@ def escalation_advance(*, actor, program, supplier, facility=None, reason, sourc
     )
     if to_stage == 3 and event.from_stage < 3:
         _notify_termination(program, supplier, event)
+    standing.outcome = "escalated"
     return standing
+
+
+@transaction.atomic
+def escalation_proposal_decide(*, actor, proposal, approve, reason):
+    """A member holding one of the program's confirm roles approves or declines a
+    proposed escalation, with a reason. Approval applies the stage (unless the supplier
+    already stands there); both answers are final and audited. Locks the standing, then
+    the proposal (the order ``escalation_advance`` takes)."""
+    from programs.models import Program
+
+    program = Program.objects.get(pk=proposal.program_id)
+    if not getattr(actor, "is_authenticated", False):
+        raise DomainError("A person decides on this escalation.", code="forbidden")
+    require_member(actor, program, "escalation.decide")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Give a reason for the decision.", code="reason_required")
+    standing = _locked_standing(program.pk, proposal.supplier_id)
+    proposal = EscalationProposal.objects.select_for_update().get(
+        pk=proposal.pk, program_id=program.pk
+    )
+    if proposal.state != ProposalState.PROPOSED:
+        raise IllegalTransition("This escalation has already been decided.")
+    proposal.state = ProposalState.APPROVED if approve else ProposalState.DECLINED
+    proposal.decided_by = user_or_none(actor)
+    proposal.decided_at = timezone.now()
+    proposal.decision_reason = reason
+    proposal.save(update_fields=["state", "decided_by", "decided_at", "decision_reason"])
+    from_stage = standing.stage
+    if approve and standing.stage < proposal.to_stage:
+        _escalate(
+            standing,
+            program=program,
+            supplier=proposal.supplier,
+            actor=actor,
+            to_stage=proposal.to_stage,
+            reason=f"{proposal.reason} Approved: {reason}",
+            source_kind=proposal.source_kind,
+            source_ref=proposal.source_ref,
+        )
+    audit_log(
+        program=program,
+        actor=actor,
+        verb="standing.escalation_approved" if approve else "standing.escalation_declined",
+        obj=proposal,
+        payload={
+            "supplier": proposal.supplier_id,
+            "to_stage": proposal.to_stage,
+            "from_stage": from_stage,
+            "reason": reason,
+        },
+    )
+    return proposal
 
 
 def _notify_termination(program, supplier, event):

@@ -64,7 +64,11 @@ class AgreementListView(AgreementScopeMixin, ProgramListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["statuses"] = AgreementStatus.choices
-        context["buyers"] = selectors.buyer_list(program=self.program)
+        # The filter names only buyers whose agreements this member may see: a buyer
+        # officer must not learn the names of every other buyer from a choice list.
+        context["buyers"] = selectors.buyer_list(program=self.program).filter(
+            pk__in=self.visible_agreements().values("buyer_id")
+        )
         return context
 
 

@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.utils import timezone
+
 from audits import services
 from wsr.roles import Role
 
@@ -38,18 +40,25 @@ def make_finding(world, audit, *, provision=None, **fields):
     )
 
 
-def make_cap_item(world, *, finding=None, deadline=None, **fields):
+def make_cap_item(world, *, finding=None, deadline=None, actor=None, **fields):
+    """A CAP item created by staff (who manage every CAP) or, for a finding, by the
+    auditor who wrote it. The deadline defaults to 2026-04-01, or 60 days from today
+    when that has passed (a past deadline is refused)."""
+    if deadline is None:
+        deadline = max(datetime.date(2026, 4, 1), timezone.localdate() + datetime.timedelta(60))
+    if actor is None:
+        actor = world.user(Role.AUDITOR if finding else Role.STAFF)
     fields.setdefault("observation", "No shade at field 4.")
     fields.setdefault("recommendation", "Install shade structures and water stations.")
     fields.setdefault("responsible_party", "Farm manager")
     facility = fields.pop("facility", None) or (None if finding else world.facility)
     auditing(world, facility or finding.facility)
     return services.cap_item_create(
-        actor=world.user(Role.AUDITOR),
+        actor=actor,
         program=world.program,
         facility=facility,
         finding=finding,
-        deadline=deadline or datetime.date(2026, 4, 1),
+        deadline=deadline,
         **fields,
     )
 

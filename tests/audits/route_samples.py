@@ -41,7 +41,7 @@ def samples(world):
         finding=finding,
         observation="Sample observation",
         recommendation="Sample recommendation",
-        deadline=datetime.date(2026, 6, 1),
+        deadline=datetime.date.today() + datetime.timedelta(days=60),
         responsible_party="Manager",
     )
     session = services.education_session_record(

@@ -1,6 +1,8 @@
 """An auditor records an audit with a finding and a CAP item, and sees them in the
 facility's history."""
 
+import datetime
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -61,7 +63,7 @@ def test_auditor_records_audit_finding_and_cap_item(browser_page, live_server, p
     page.click(f"text={a.provision.number} {a.provision.title}")
     page.click("text=Add a CAP item")
     page.fill("textarea[name=recommendation]", "Return all documents; dismiss the crew leader.")
-    page.fill("input[name=deadline]", "2026-04-01")
+    page.fill("input[name=deadline]", (datetime.date.today() + datetime.timedelta(30)).isoformat())
     page.fill("input[name=responsible_party]", "Grower owner")
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")

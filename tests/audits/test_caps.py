@@ -53,7 +53,7 @@ def test_progress_rate_is_computed_from_the_history_as_of_any_date(personas):
         i1 = make_cap_item(a)
         i2 = make_cap_item(a)
         i3 = services.cap_item_create(
-            actor=a.user(Role.AUDITOR),
+            actor=a.user(Role.STAFF),
             program=a.program,
             facility=f2,
             observation="Fire exit blocked",
@@ -186,15 +186,26 @@ def test_overdue_job_changes_status_and_escalation_exactly_once(personas):
             services.cap_items_mark_overdue(program=a.program)
     assert CAPEscalationRequest.objects.filter(program=a.program).count() == 6
     assert CAPItemStatusChange.objects.filter(to_status="overdue").count() == 2
-    assert _standing_stage(a) == 3  # 90 days: the policy says termination
-    assert AuditEvent.objects.filter(program=a.program, verb="cap_item.escalated").count() == 3
+    # 90 days: the policy says termination, which a job only proposes (a person with
+    # the confirm role approves it: tests/audits/test_cap_escalation.py).
+    assert _standing_stage(a) == 2
+    assert AuditEvent.objects.filter(program=a.program, verb="cap_item.escalated").count() == 2
+    # Both late items point at the one open proposal for the supplier.
+    from enforcement.models import EscalationProposal
+
+    assert EscalationProposal.objects.filter(program=a.program).count() == 1
+    assert (
+        AuditEvent.objects.filter(program=a.program, verb="cap_item.escalation_proposed").count()
+        == 2
+    )
 
 
 def test_overdue_job_records_requests_while_enforcement_is_absent(personas, monkeypatch):
     """If enforcement's service cannot be imported, the request waits and is sent once
     it can (the import is re-tried on every run)."""
     a = personas.a
-    make_cap_item(a, deadline=datetime.date(2026, 2, 1))
+    with time_machine.travel(at(2026, 1, 10), tick=False):
+        make_cap_item(a, deadline=datetime.date(2026, 2, 1))
     monkeypatch.setattr(caps_services, "_escalation_advance", lambda: None)
     with time_machine.travel(at(2026, 2, 10), tick=False):
         assert services.cap_items_mark_overdue(program=a.program) == (1, 1, 0)
@@ -207,7 +218,8 @@ def test_overdue_job_records_requests_while_enforcement_is_absent(personas, monk
 
 def test_an_overdue_item_can_still_be_completed_and_verified(personas):
     a = personas.a
-    item = make_cap_item(a, deadline=datetime.date(2026, 2, 1))
+    with time_machine.travel(at(2026, 1, 10), tick=False):
+        item = make_cap_item(a, deadline=datetime.date(2026, 2, 1))
     with time_machine.travel(at(2026, 2, 10), tick=False):
         services.cap_items_mark_overdue(program=a.program)
     item.refresh_from_db()

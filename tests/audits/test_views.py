@@ -442,7 +442,7 @@ def test_api_records_an_audit_finding_and_cap_item(personas, client_for):
             "finding": finding_id,
             "observation": "o",
             "recommendation": "r",
-            "deadline": "2026-05-01",
+            "deadline": (datetime.date.today() + datetime.timedelta(30)).isoformat(),
             "responsible_party": "owner",
         },
         content_type="application/json",

@@ -15,7 +15,7 @@ from .conftest import body_of
 
 
 def _seed(a):
-    auditor = a.user(Role.AUDITOR)
+    auditor = a.user(Role.STAFF)  # staff manage every CAP
     items = [
         audit_services.cap_item_create(
             actor=auditor,

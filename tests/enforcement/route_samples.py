@@ -38,6 +38,16 @@ def samples(world):
         source_kind="manual",
         source_ref="route-sample",
     )
+    # The zero-tolerance sanction left the supplier at stage 2: a job's stage 3 waits.
+    proposal = services.escalation_advance(
+        actor=SYSTEM,
+        program=program,
+        supplier=world.supplier,
+        reason="route sample",
+        source_kind="cap_item",
+        source_ref="route-sample:90",
+        to_stage=3,
+    ).proposal
     period = dict(period_start=datetime.date(2026, 1, 1), period_end=datetime.date(2026, 1, 31))
     report = services.purchase_report_record(
         actor=SYSTEM,
@@ -74,6 +84,7 @@ def samples(world):
         "enforcement:violation_remediate": v,
         "enforcement:standing_detail": {"supplier": world.supplier.pk},
         "enforcement:standing_reinstate": {"supplier": world.supplier.pk},
+        "enforcement:proposal_decide": {"supplier": world.supplier.pk, "pk": proposal.pk},
         "enforcement:obligation_detail": o,
         "enforcement:obligation_waive": o,
         "enforcement:obligation_evidence": o,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from enforcement import selectors, services
 from enforcement.models import (
     ConsequencePolicy,
+    EscalationProposal,
     PolicyStatus,
     Standing,
     StandingEvent,
@@ -163,8 +164,14 @@ def test_escalation_advance_is_idempotent_per_source_and_terminates_at_stage_3(
     assert advance("cap-1").stage == 1  # same source: nothing changes
     assert StandingEvent.objects.filter(kind="escalation").count() == 1
     assert advance("cap-2").stage == 2
+    # A job reaching termination only proposes it; an admin approves.
+    assert advance("cap-3").stage == 2
+    proposal = EscalationProposal.objects.get(source_ref="cap-3")
     with django_capture_on_commit_callbacks(execute=True):
-        standing = advance("cap-3")
+        services.escalation_proposal_decide(
+            actor=a.user("admin"), proposal=proposal, approve=True, reason="No progress."
+        )
+    standing = selectors.standing_for_supplier(program=a.program, supplier=a.supplier)
     assert standing.stage == 3
     assert standing.standing == Standing.TERMINATED
     drain_mail()
@@ -178,7 +185,8 @@ def test_escalation_advance_is_idempotent_per_source_and_terminates_at_stage_3(
         assert advance("cap-4").stage == 3
     drain_mail()
     assert len(mail.outbox) == len(by_address)
-    assert verbs(a.program).count("standing.escalated") == 4
+    # cap-4 found the supplier at stage 3 already: nothing to record.
+    assert verbs(a.program).count("standing.escalated") == 3
     dns = list(selectors.do_not_source_list(program=a.program))
     assert [s.supplier_id for s in dns] == [a.supplier.pk]
     assert dns[0].since == timezone.localdate()

@@ -10,6 +10,7 @@ swapped for a real object of the collection so the detail/update branches run to
 Examples are bounded and derandomized: the suite stays fast and a failure reproduces.
 """
 
+import os
 import re
 
 import pytest
@@ -23,6 +24,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from accounts.services import api_token_create
@@ -31,19 +33,28 @@ from wsr.roles import Role
 from wsr.wsgi import application
 
 # The schema is what /api/schema/ serves; loading it touches no database.
-CONFIG = schemathesis.Config.from_dict({"phases": {"coverage": {"enabled": False}}})
+# WSR_FUZZ_COVERAGE=1 (make fuzz) turns the coverage phase on: boundary values, NUL
+# bytes and wrong types for every parameter. WSR_FUZZ_EXAMPLES sets the budget.
+COVERAGE = os.environ.get("WSR_FUZZ_COVERAGE") == "1"
+EXAMPLES = int(os.environ.get("WSR_FUZZ_EXAMPLES", "5"))
+CONFIG = schemathesis.Config.from_dict({"phases": {"coverage": {"enabled": COVERAGE}}})
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application, config=CONFIG)
 
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    response_schema_conformance,
+    content_type_conformance,
+]
 FUZZ = settings(
-    max_examples=5,
+    max_examples=EXAMPLES,
     deadline=None,
     derandomize=True,
     database=None,
     suppress_health_check=list(HealthCheck),
 )
 # Anonymous callers stop at authentication on every program route: fewer examples do.
-ANON_FUZZ = settings(FUZZ, max_examples=3)
+ANON_FUZZ = settings(FUZZ, max_examples=max(3, EXAMPLES // 2))
 PUBLIC_PREFIXES = ("/api/v1/public/",)
 # Bugs found here in other apps' endpoints, reported to their owners with the
 # reproduction. While one is open its operation is xfailed when (and only when) it fails;

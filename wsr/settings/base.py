@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # NUL in any query parameter, form field or JSON string: a 400 naming the field.
+    "wsr.guards.NulByteGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(), then the rule that who must use a second factor has.
@@ -77,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "wsr.middleware.PublicPrivacyMiddleware",
+    # Pages behind a login: Cache-Control "private, no-store" unless the view says else.
+    "wsr.guards.PrivateNoStoreMiddleware",
     # Axes last: it must see the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -156,6 +160,12 @@ GUARDIAN_RAISE_403 = False
 
 # django-axes: lock by username only, so no IP address is ever stored.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# Password reset: links work once (Django's token changes with the password) and for an
+# hour; requests are throttled per address and per client (wsr.password_reset).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3)
+PASSWORD_RESET_LIMIT_PER_CLIENT = env.int("PASSWORD_RESET_LIMIT_PER_CLIENT", default=10)
+PASSWORD_RESET_THROTTLE_WINDOW = env.int("PASSWORD_RESET_THROTTLE_WINDOW", default=900)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
@@ -262,6 +272,11 @@ REST_FRAMEWORK = {
     },
 }
 SPECTACULAR_SETTINGS = {
+    # Every operation documents its refusals (400/401/403/404/405/409/429), once.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "wsr.schema_hooks.add_error_responses",
+    ],
     "TITLE": "WSR Platform API",
     "DESCRIPTION": (
         "Worker-driven Social Responsibility programs: codes, parties, complaints, audits, "
