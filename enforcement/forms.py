@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 
 from programs.models import Facility, Provision, Severity, Supplier
+from wsr.pickers import use_picker
 from wsr.roles import Role
 
 from .models import ConsequenceRule, EnforcementSettings, ImportKind, Standing
@@ -23,8 +24,11 @@ class ViolationProposeForm(forms.Form):
     def __init__(self, *args, program, provisions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["provision"].queryset = provisions
-        self.fields["facility"].queryset = Facility.objects.filter(program=program).select_related(
-            "supplier"
+        use_picker(
+            self.fields["facility"],
+            queryset=Facility.objects.filter(program=program),
+            program=program,
+            kind="facilities",
         )
 
 
@@ -65,7 +69,12 @@ class SupplierFilterForm(forms.Form):
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["supplier"].queryset = Supplier.objects.filter(program=program)
+        use_picker(
+            self.fields["supplier"],
+            queryset=Supplier.objects.filter(program=program),
+            program=program,
+            kind="suppliers",
+        )
 
 
 class RuleForm(forms.ModelForm):
