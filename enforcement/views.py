@@ -4,7 +4,7 @@ standing, the obligations board, the consequence ladder and the premium ledger."
 import csv
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
@@ -493,14 +493,23 @@ class PremiumView(ProgramViewMixin, TemplateView):
 class PremiumCsvView(ProgramViewMixin, View):
     def get(self, request, *args, **kwargs):
         rows = selectors.reconciliation(program=self.program)
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csv.writer(Echo())
+
+        def lines():
+            # Streamed: rows come from a server-side cursor as they are written.
+            yield writer.writerow(RECONCILIATION_COLUMNS)
+            for r in rows:
+                yield writer.writerow([r[c] for c in RECONCILIATION_COLUMNS])
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
             f'attachment; filename="{self.program.slug}-premium-reconciliation.csv"'
         )
-        writer = csv.writer(response)
-        writer.writerow(RECONCILIATION_COLUMNS)
-        for r in rows:
-            writer.writerow([r[c] for c in RECONCILIATION_COLUMNS])
         return response
 
 
