@@ -41,7 +41,7 @@ _ORDER = "r.period_start DESC, b.name, s.legal_name, r.buyer_id, r.supplier_id, 
 # always parameters).
 _ROWS_SQL = f"""
 WITH page AS (
-    SELECT r.buyer_id, b.name AS buyer, r.supplier_id, s.legal_name AS supplier,
+    SELECT r.program_id, r.buyer_id, b.name AS buyer, r.supplier_id, s.legal_name AS supplier,
            r.period_start, r.period_end, r.currency, r.volume, r.premium_owed AS owed
     FROM {_REPORT} r
     JOIN {_BUYER} b ON b.id = r.buyer_id
@@ -52,15 +52,15 @@ WITH page AS (
 )
 SELECT page.*,
     (SELECT SUM(p.amount) FROM {_PAYMENT} p
-      WHERE p.program_id = %(program)s AND p.buyer_id = page.buyer_id
+      WHERE p.program_id = page.program_id AND p.buyer_id = page.buyer_id
         AND p.supplier_id = page.supplier_id
         AND p.period_start = page.period_start AND p.period_end = page.period_end) AS paid,
     (SELECT SUM(p.amount) FROM {_PAYMENT} p
-      WHERE p.program_id = %(program)s AND p.supplier_id = page.supplier_id
+      WHERE p.program_id = page.program_id AND p.supplier_id = page.supplier_id
         AND p.period_start = page.period_start AND p.period_end = page.period_end
     ) AS received,
     (SELECT SUM(d.amount) FROM {_DIST} d
-      WHERE d.program_id = %(program)s AND d.supplier_id = page.supplier_id
+      WHERE d.program_id = page.program_id AND d.supplier_id = page.supplier_id
         AND d.period_start >= page.period_start AND d.period_end <= page.period_end
     ) AS distributed_all
 FROM page
@@ -69,6 +69,7 @@ ORDER BY page.period_start DESC, page.buyer, page.supplier, page.buyer_id, page.
 """  # noqa: S608
 
 _COLUMNS = (
+    "program_id",
     "buyer_id",
     "buyer",
     "supplier_id",
@@ -84,8 +85,10 @@ _COLUMNS = (
 )
 
 
-def _row(values):
+def _row(values, with_program):
     r = dict(zip(_COLUMNS, values, strict=True))
+    if not with_program:
+        del r["program_id"]
     owed = r["owed"] if r["owed"] is not None else ZERO
     paid = r.pop("paid") or ZERO
     received = r.pop("received") or ZERO
@@ -109,9 +112,22 @@ class ReconciliationRows:
     """A lazy, sliceable sequence of reconciliation rows (Django's Paginator and DRF's
     page pagination use ``count()`` and a slice)."""
 
-    def __init__(self, *, program, buyer=None, supplier=None):
-        self.params = {"program": program.pk if hasattr(program, "pk") else program}
-        where = ["r.program_id = %(program)s"]
+    def __init__(self, *, program=None, buyer=None, supplier=None, pairs=None):
+        """One program's rows (``buyer``/``supplier`` narrow them), or with ``pairs``
+        [(program_id, buyer_id), ...] the rows of those buyers in those programs (the
+        buyer portal), each with its ``program_id``."""
+        self.params = {}
+        if pairs is not None:
+            self.with_program = True
+            clauses = []
+            for i, (program_id, buyer_id) in enumerate(pairs):
+                self.params[f"p{i}"], self.params[f"b{i}"] = int(program_id), int(buyer_id)
+                clauses.append(f"(r.program_id = %(p{i})s AND r.buyer_id = %(b{i})s)")
+            where = ["(" + (" OR ".join(clauses) or "FALSE") + ")"]
+        else:
+            self.with_program = False
+            self.params["program"] = program.pk if hasattr(program, "pk") else program
+            where = ["r.program_id = %(program)s"]
         if buyer:
             where.append("r.buyer_id = %(buyer)s")
             self.params["buyer"] = int(buyer)
@@ -138,7 +154,7 @@ class ReconciliationRows:
         sql = _ROWS_SQL.format(where=self.where, limit="LIMIT %(limit)s OFFSET %(offset)s")
         with connection.cursor() as cursor:
             cursor.execute(sql, {**self.params, "limit": limit, "offset": offset})
-            return [_row(v) for v in cursor.fetchall()]
+            return [_row(v, self.with_program) for v in cursor.fetchall()]
 
     def __getitem__(self, key):
         if isinstance(key, slice):
@@ -168,4 +184,4 @@ class ReconciliationRows:
                 if not chunk:
                     break
                 for values in chunk:
-                    yield _row(values)
+                    yield _row(values, self.with_program)
