@@ -211,7 +211,7 @@ def scale_ids():
 
     program = _program()
     case = (
-        ComplaintCase.objects.filter(program=program)
+        Case.objects.filter(program=program)
         .order_by("-pk")
         .values_list("pk", flat=True)
         .first()
