@@ -21,6 +21,7 @@ from . import selectors, services
 from .forms import (
     ConfirmForm,
     EnforcementSettingsForm,
+    LedgerFilterForm,
     LedgerImportForm,
     PolicyRatifyForm,
     ReasonForm,
@@ -474,14 +475,17 @@ class PremiumView(ProgramViewMixin, TemplateView):
         g = self.request.GET
         buyer = g.get("buyer") if (g.get("buyer") or "").isdigit() else None
         supplier = g.get("supplier") if (g.get("supplier") or "").isdigit() else None
+        filter_form = LedgerFilterForm(
+            {"buyer": buyer or "", "supplier": supplier or ""}, program=self.program
+        )
+        filter_form.is_valid()  # renders the chosen buyer/supplier (another program's: none)
+        context["filter_form"] = filter_form
         rows = selectors.reconciliation(program=self.program, buyer=buyer, supplier=supplier)
         context["rows"] = paginate(self.request, rows)
         context["page_obj"] = context["rows"]
         context["querystring"] = querystring_without_page(self.request)
         context["paid_to_workers"] = selectors.premium_paid_to_workers(program=self.program)
         context["currency"] = selectors.premium_currency(program=self.program)
-        context["buyers"] = program_selectors.buyer_list(program=self.program)
-        context["suppliers"] = program_selectors.supplier_list(program=self.program)
         context["imports"] = selectors.ledger_import_list(program=self.program)[:10]
         context["import_form"] = kwargs.get("import_form") or LedgerImportForm()
         context["import_errors"] = kwargs.get("import_errors") or []
