@@ -87,6 +87,8 @@ class ExportJobDownloadView(ProgramViewMixin, View):
     write_roles = frozenset()
 
     def get(self, request, *args, **kwargs):
+        if not request.GET.get("job"):  # nothing asked for: the page that starts one
+            return redirect("program-export-job", program=self.program.slug)
         job = jobs.export_job_get(
             program=self.program, user=request.user, job_id=request.GET.get("job")
         )
