@@ -210,12 +210,7 @@ def scale_ids():
     from complaints.models import Case
 
     program = _program()
-    case = (
-        Case.objects.filter(program=program)
-        .order_by("-pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
+    case = Case.objects.filter(program=program).order_by("-pk").values_list("pk", flat=True).first()
     facility = (
         Audit.objects.filter(program=program, status="final")
         .order_by("-pk")

@@ -15,3 +15,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
 }
+
+# Mail of the worker subprocesses goes to a file the test reads (one JSON line per
+# message, fsynced), through a backend that can be held at a gate to kill the worker
+# mid-send (tests/security/test_notification_outbox.py).
+if os.environ.get("WSR_MAIL_LOG"):
+    MAILERS = {"default": {"BACKEND": "tests.security.mail_log_backend.MailLogBackend"}}
+NOTIFICATION_LEASE = int(os.environ.get("WSR_NOTIFICATION_LEASE", "300"))

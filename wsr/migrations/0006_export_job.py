@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('programs', '0003_country_code_validation'),
-        ('wsr', '0003_auditevent_register_seq'),
+        ('wsr', '0005_auditevent_refuse_truncate'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
