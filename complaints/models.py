@@ -89,6 +89,12 @@ class ComplaintPolicy(ProgramOwned):
 
     clocks = models.JSONField(default=dict, blank=True)
     identity_retention_days = models.PositiveIntegerField(default=DEFAULT_IDENTITY_RETENTION_DAYS)
+    # Identity custody (complaints/custody.py): when on, a member other than an admin sees
+    # a complainant's identity only after one of the custodians approved their request.
+    identity_requires_custodian = models.BooleanField(default=False)
+    identity_custodians = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -333,3 +339,40 @@ class Finding(ProgramOwned):
 
     def __str__(self):
         return f"{self.case_id}: {self.provision_id}"
+
+
+class RevealStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a custodian")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+
+
+class IdentityRevealRequest(ProgramOwned):
+    """A member's request to see a complainant's identity, decided by a custodian of the
+    program who is not the requester (GlobaLeaks' identity custodian)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reveal_requests")
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=RevealStatus.choices, default=RevealStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One open request per member and case.
+            models.UniqueConstraint(
+                fields=["case", "requester"],
+                condition=models.Q(status="pending"),
+                name="revealrequest_one_pending",
+            )
+        ]

@@ -8,8 +8,14 @@ from . import selectors, services
 def case_summary_pdf(*, case, user, membership, access):
     from wsr.pdf import render_pdf
 
+    from . import custody
+
     identity = None
-    if access.identity:
+    allowed = access.identity and (
+        not custody.needs_approval(case=case, membership=membership)
+        or custody.live_approval(case=case, user=user) is not None
+    )
+    if allowed:
         # Putting the identity in a document is a reveal like any other: audited.
         identity = services.case_identity_reveal(actor=user, case=case, purpose="pdf")
     p = case.program
@@ -17,7 +23,7 @@ def case_summary_pdf(*, case, user, membership, access):
         "case": case,
         "program": p,
         "identity": identity,
-        "identity_allowed": access.identity,
+        "identity_allowed": allowed,
         "provisions": selectors.case_provisions(case=case),
         "notes": selectors.note_list(program=p, case=case),
         "thread": selectors.message_list(program=p, case=case),

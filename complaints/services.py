@@ -614,15 +614,27 @@ def case_flag_retaliation(*, actor, case, original, note=""):
 def case_identity_reveal(*, actor, case, purpose="view"):
     """Decrypt the complainant's identity for an allowed member; every reveal is an
     audit event (even of an empty or purged identity)."""
+    from . import custody
+    from .access import membership_of
+
     case = Case.objects.get(pk=case.pk)
     if not _access(actor, case).identity:
         raise DomainError("You are not allowed to see the complainant's identity.", "forbidden")
+    payload = {"purpose": purpose, "purged": case.identity_purged_at is not None}
+    if custody.needs_approval(case=case, membership=membership_of(actor, case.program)):
+        approval = custody.live_approval(case=case, user=actor)
+        if approval is None:
+            raise DomainError(
+                "A custodian must approve your request before you can see the identity.",
+                "forbidden",
+            )
+        payload["approved_request"] = approval.pk
     audit_log(
         program=case.program,
         actor=actor,
         verb="case.identity_revealed",
         obj=case,
-        payload={"purpose": purpose, "purged": case.identity_purged_at is not None},
+        payload=payload,
     )
     return crypto.decrypt_identity(case.identity_ciphertext)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import custody_views, views
 
 app_name = "complaints"
 
@@ -15,6 +15,22 @@ urlpatterns = [
     path("<int:pk>/status/", views.CaseTransitionView.as_view(), name="case_transition"),
     path("<int:pk>/retaliation/", views.CaseRetaliationView.as_view(), name="case_retaliation"),
     path("<int:pk>/identity/", views.IdentityRevealView.as_view(), name="case_identity"),
+    path(
+        "<int:pk>/identity/request/",
+        custody_views.IdentityRequestView.as_view(),
+        name="identity_request",
+    ),
+    path(
+        "identity-requests/",
+        custody_views.IdentityRequestListView.as_view(),
+        name="identity_requests",
+    ),
+    path(
+        "identity-requests/<int:pk>/decide/",
+        custody_views.IdentityRequestDecideView.as_view(),
+        name="identity_request_decide",
+    ),
+    path("custody/", custody_views.CustodySettingsView.as_view(), name="custody_settings"),
     path("<int:pk>/notes/", views.NoteAddView.as_view(), name="note_add"),
     path("<int:pk>/messages/", views.MessageSendView.as_view(), name="message_send"),
     path("<int:pk>/evidence/", views.EvidenceAddView.as_view(), name="evidence_add"),

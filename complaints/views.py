@@ -19,6 +19,7 @@ from wsr.tenancy import ProgramViewMixin
 
 from . import crypto, forms, selectors, services
 from .access import case_access
+from .custody import custody_context
 from .models import CaseStatus, Priority
 
 
@@ -234,6 +235,7 @@ class CaseDetailView(CaseMixin, TemplateView):
             evidence=selectors.evidence_list(program=p, case=case),
             interviews=selectors.interview_list(program=p, case=case),
             findings=selectors.finding_list(program=p, case=case),
+            custody=custody_context(case=case, membership=self.membership, user=self.request.user),
             retaliation_cases=selectors.case_list(
                 program=p, user=self.request.user, membership=self.membership
             ).filter(retaliation_of=case),
@@ -488,7 +490,11 @@ class IdentityRevealView(CaseMixin, TemplateView):
         case = self.get_case()
         if not self.access.identity:
             raise PermissionDenied
-        identity = services.case_identity_reveal(actor=request.user, case=case)
+        try:
+            identity = services.case_identity_reveal(actor=request.user, case=case)
+        except DomainError as exc:  # custody: no approval yet (complaints/custody.py)
+            messages.error(request, exc.message)
+            return redirect("complaints:case_detail", program=self.program.slug, pk=case.pk)
         detail = CaseDetailView()
         detail.setup(request, *args, **kwargs)
         detail.program, detail.membership = self.program, self.membership

@@ -5,7 +5,6 @@ The notification preference lives in ``portal_notifications.portal_notifications
 """
 
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
 from wsr.audit import audit_log
 from wsr.errors import DomainError
@@ -19,10 +18,14 @@ def portal_api_token_rotate(*, actor):
     once). Only users with an active buyer_officer membership get one: the token reaches
     nothing but the portal's own buyer-scoped data plus what their memberships allow.
     Recorded on the platform audit chain without the key itself."""
+    from accounts import services as account_services
+
     if not portal_selectors.officer_memberships(user=actor):
         raise DomainError("Only buyer compliance officers can create a portal API token.")
-    replaced = Token.objects.filter(user=actor).delete()[0] > 0
-    token = Token.objects.create(user=actor)
+    # The portal keeps one token per officer, named PORTAL_TOKEN_NAME (accounts.ApiToken:
+    # stored hashed, expiring); other named tokens of the user are left alone.
+    replaced = _revoke_portal_tokens(actor)
+    _, secret = account_services.api_token_create(actor=actor, user=actor, name=PORTAL_TOKEN_NAME)
     audit_log(
         program=None,
         actor=actor,
@@ -31,12 +34,28 @@ def portal_api_token_rotate(*, actor):
         object_id=str(actor.pk),
         payload={"replaced": replaced},
     )
-    return token
+    return secret
+
+
+PORTAL_TOKEN_NAME = "Buyer portal"  # noqa: S105 - a name, not a secret
+
+
+def _revoke_portal_tokens(user):
+    from django.utils import timezone
+
+    from accounts.models import ApiToken
+
+    return (
+        ApiToken.objects.filter(user=user, name=PORTAL_TOKEN_NAME, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        > 0
+    )
 
 
 @transaction.atomic
 def portal_api_token_revoke(*, actor):
-    deleted = Token.objects.filter(user=actor).delete()[0] > 0
+    deleted = _revoke_portal_tokens(actor)
     if deleted:
         audit_log(
             program=None,

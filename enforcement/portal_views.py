@@ -470,10 +470,17 @@ class ApiAccessView(PortalMixin, TemplateView):
     template_name = "buyer/api_access.html"
 
     def get_context_data(self, **kwargs):
-        from rest_framework.authtoken.models import Token
+        from django.utils import timezone
+
+        from accounts.models import ApiToken
 
         context = super().get_context_data(**kwargs)
-        context["has_token"] = Token.objects.filter(user=self.request.user).exists()
+        context["has_token"] = ApiToken.objects.filter(
+            user=self.request.user,
+            name=portal_services.PORTAL_TOKEN_NAME,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).exists()
         return context
 
     def post(self, request, *args, **kwargs):
@@ -481,7 +488,7 @@ class ApiAccessView(PortalMixin, TemplateView):
             portal_services.portal_api_token_revoke(actor=request.user)
             messages.success(request, "API token revoked.")
             return redirect("buyer:api_access")
-        token = portal_services.portal_api_token_rotate(actor=request.user)
+        secret = portal_services.portal_api_token_rotate(actor=request.user)
         # Shown once, in this response only; never put in a message or the session.
-        response = self.render_to_response(self.get_context_data(new_token=token.key))
+        response = self.render_to_response(self.get_context_data(new_token=secret))
         return _no_store(response)

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from accounts.views import MemberSessionsEndView
+
 from . import views
 
 app_name = "programs"
@@ -84,5 +86,10 @@ urlpatterns = [
     path("members/", views.MemberListView.as_view(), name="member_list"),
     path("members/invite/", views.MemberInviteView.as_view(), name="member_invite"),
     path("members/<int:pk>/", views.MemberEditView.as_view(), name="member_edit"),
+    path(
+        "members/<int:pk>/end-sessions/",
+        MemberSessionsEndView.as_view(),
+        name="member_sessions_end",
+    ),
     path("api-token/", views.ApiTokenView.as_view(), name="api_token"),
 ]

@@ -42,6 +42,23 @@ PUBLIC_ROUTES = {
 # Login-only, not program data: any authenticated user may open them (they show only
 # the user's own things).
 SELF_ROUTES = {"home", "password_change", "password_change_done"}
+# The account's own second factors, API tokens and sessions (tests/accounts/ checks that
+# one user cannot reach another's), and django-otp-webauthn's ceremony endpoints, which
+# act only on the logged-in user's own credentials.
+SELF_ROUTES |= {
+    "accounts:mfa",
+    "accounts:mfa_setup",
+    "accounts:totp_setup",
+    "accounts:passkey_setup",
+    "accounts:mfa_verify",
+    "accounts:api_tokens",
+    "accounts:sessions",
+    "otp_webauthn:credential-registration-begin",
+    "otp_webauthn:credential-registration-complete",
+    "otp_webauthn:credential-authentication-begin",
+    "otp_webauthn:credential-authentication-complete",
+    "otp_webauthn:js-i18n-catalog",
+}
 # Not program-scoped routes that are scoped to the user's buyer (tested the same way
 # with buyer officers of program B as the "other" party).
 BUYER_NAMESPACES = {"buyer", "buyer-api"}

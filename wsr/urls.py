@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import urls as accounts_urls
 from wsr import views
 
 program_api = "api/v1/programs/<slug:program>/"
@@ -18,6 +19,9 @@ public_api = "api/v1/public/<slug:program>/"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include(accounts_urls.webauthn_urlpatterns)),
+    path("accounts/", include(accounts_urls.sso_urlpatterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz/", views.healthz, name="healthz"),
     path("p/", views.home, name="home"),

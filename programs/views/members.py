@@ -1,10 +1,7 @@
 """Members of a program (admins invite and change them) and the user's API token."""
 
-from django.contrib import messages
-from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.generic import TemplateView
-from rest_framework.authtoken.models import Token
+from django.views.generic import RedirectView
 
 from wsr.roles import ADMIN_ROLES, ALL_ROLES, MANAGE_ROLES, Role
 from wsr.tenancy import ProgramViewMixin
@@ -93,31 +90,13 @@ class MemberEditView(ObjectFormMixin, ServiceFormView):
         return self.get_cancel_url()
 
 
-class ApiTokenView(ProgramViewMixin, TemplateView):
-    """The signed-in user's own REST API token.
+class ApiTokenView(ProgramViewMixin, RedirectView):
+    """The API token page moved to the account (/accounts/tokens/): tokens are the
+    user's, named and expiring. The workspace link still lands there."""
 
-    A token belongs to the user, not to a program: it authenticates requests to every
-    program the user is a member of, and each request is still checked against the
-    membership of the program in its URL. The page lives in the workspace only so it is
-    reachable from the navigation; any member (every role) may open it.
-    """
-
-    template_name = "programs/api_token.html"
     read_roles = ALL_ROLES
     write_roles = ALL_ROLES
+    pattern_name = "accounts:api_tokens"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["token"] = Token.objects.filter(user=self.request.user).first()
-        return context
-
-    def post(self, request, *args, **kwargs):
-        # A token is an account credential outside any program's audit chain; rotating it
-        # invalidates the old one at once.
-        Token.objects.filter(user=request.user).delete()
-        if request.POST.get("action") != "revoke":
-            Token.objects.create(user=request.user)
-            messages.success(request, "A new API token was created; the old one no longer works.")
-        else:
-            messages.success(request, "Your API token was revoked.")
-        return redirect("programs:api_token", program=self.program.slug)
+    def get_redirect_url(self, *args, **kwargs):
+        return reverse("accounts:api_tokens")

@@ -429,10 +429,11 @@ def test_do_not_source_api_with_token(two_program_world, client_for):
     session.post(reverse("buyer:api_access"), {"action": "rotate"})
     assert api.get(reverse("buyer-api:do-not-source-list")).status_code in (401, 403)
     # A staff member's token reaches nothing here.
-    from rest_framework.authtoken.models import Token
+    from accounts.services import api_token_create
 
-    staff_token = Token.objects.create(user=w["a"].user(Role.STAFF))
-    staff = Client(HTTP_AUTHORIZATION=f"Token {staff_token.key}")
+    staff_user = w["a"].user(Role.STAFF)
+    _, staff_token = api_token_create(actor=staff_user, user=staff_user, name="test")
+    staff = Client(HTTP_AUTHORIZATION=f"Token {staff_token}")
     assert staff.get(reverse("buyer-api:do-not-source-list")).status_code == 403
     assert Client().get(reverse("buyer-api:do-not-source-list")).status_code in (401, 403)
 

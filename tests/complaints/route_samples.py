@@ -24,6 +24,17 @@ def samples(world):
         case=case,
         upload=SimpleUploadedFile("x.pdf", upload.getvalue(), content_type="application/pdf"),
     )
+    from complaints import custody
+
+    custody.identity_custody_set(
+        actor=world.user(Role.ADMIN),
+        program=world.program,
+        required=True,
+        custodians=[world.user(Role.ADMIN)],
+    )
+    reveal_request = custody.identity_reveal_request(
+        actor=investigator, case=case, reason="To call the worker back."
+    )
     pk = {"pk": case.pk}
     child = {"case_pk": case.pk}
     return {
@@ -34,6 +45,8 @@ def samples(world):
         "complaints:case_transition": pk,
         "complaints:case_retaliation": pk,
         "complaints:case_identity": pk,
+        "complaints:identity_request": pk,
+        "complaints:identity_request_decide": {"pk": reveal_request.pk},
         "complaints:note_add": pk,
         "complaints:message_send": pk,
         "complaints:evidence_add": pk,

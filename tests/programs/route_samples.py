@@ -49,6 +49,7 @@ def samples(world):
         "programs:provision_edit": {"pk": world.provision.pk},
         "programs:provision_remove": {"pk": world.provision.pk},
         "programs:member_edit": {"pk": member.pk},
+        "programs:member_sessions_end": {"pk": member.pk},
         # API
         "programs-api:buyer-detail": {"pk": world.buyer.pk},
         "programs-api:supplier-detail": {"pk": world.supplier.pk},

@@ -5,7 +5,6 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from programs import services
@@ -29,9 +28,12 @@ def client(user=None):
 
 
 def test_token_auth(a, b):
-    token = Token.objects.create(user=a.user(Role.VIEWER))
+    from accounts.services import api_token_create
+
+    viewer = a.user(Role.VIEWER)
+    _, secret = api_token_create(actor=viewer, user=viewer, name="test")
     c = APIClient()
-    c.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    c.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     r = c.get(api(a, "suppliers/"))
     assert r.status_code == 200 and r.json()["count"] == 1
     assert c.get(api(b, "suppliers/")).status_code == 404

@@ -287,17 +287,12 @@ def test_dashboard(a, client_for):
     assert "Recent activity" not in body
 
 
-def test_api_token_page(a, client_for):
-    officer = a.user(Role.BUYER_OFFICER)
-    client = client_for(officer)
-    assert "no token yet" in client.get(url("api_token", a)).content.decode()
-    client.post(url("api_token", a), {"action": "create"})
-    from rest_framework.authtoken.models import Token
-
-    key = Token.objects.get(user=officer).key
-    assert key in client.get(url("api_token", a)).content.decode()
-    client.post(url("api_token", a), {"action": "revoke"})
-    assert not Token.objects.filter(user=officer).exists()
+def test_api_token_page_moved_to_the_account(a, client_for):
+    # The workspace link still works; tokens are managed on /accounts/tokens/
+    # (tests/accounts/test_tokens.py).
+    client = client_for(a.user(Role.VIEWER))
+    response = client.get(url("api_token", a))
+    assert response.status_code == 302 and response["Location"] == "/accounts/tokens/"
 
 
 def test_supplier_create_keeps_input_on_duplicate(a, client_for):

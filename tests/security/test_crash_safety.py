@@ -22,7 +22,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import psycopg
@@ -45,6 +44,7 @@ from enforcement.models import (
 )
 from enforcement.tasks import sweep_unapplied_consequences
 from tests.enforcement.conftest import add_buyer, propose
+from tests.utils import wait_for
 from wsr.audit import _LOCK_NAMESPACE, verify_chain
 from wsr.celery import app
 from wsr.models import AuditEvent
@@ -52,25 +52,14 @@ from wsr.models import AuditEvent
 pytestmark = [pytest.mark.celery_worker]
 REPO = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
-TIMEOUT = 60
 
 
-def wait_for(predicate, what, timeout=TIMEOUT, logs=()):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    tails = "".join(f"\n--- {p}\n{Path(p).read_text()[-3000:]}" for p in logs if Path(p).exists())
-    pytest.fail(f"timed out waiting for {what}{tails}")
-
-
-def _free_port(start=6390):
-    for port in range(start, start + 100):
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError("no free port for a private redis-server")
+def _free_port():
+    # The kernel's pick of a port nobody holds: probing a fixed range raced with the
+    # other pytest-xdist workers, which could then start (and stop) each other's server.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class PrivateRedis:

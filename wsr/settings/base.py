@@ -47,7 +47,13 @@ INSTALLED_APPS = [
     "guardian",
     "django_htmx",
     "axes",
+    # Second factors: django-otp (TOTP, recovery codes) and django-otp-webauthn (passkeys).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "wsr",
+    "accounts",
     "programs",
     "complaints",
     "audits",
@@ -63,6 +69,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(), then the rule that who must use a second factor has.
+    "django_otp.middleware.OTPMiddleware",
+    "wsr.mfa.MfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -87,6 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.oidc.sso_context",
             ],
         },
     },
@@ -233,7 +243,8 @@ NOTIFICATION_LEASE = env.int("NOTIFICATION_LEASE", default=300)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # Named, expiring tokens stored as SHA-256 digests (accounts.tokens).
+        "accounts.tokens.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -395,3 +406,35 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "CAPItemStatusEnum": "audits.models.CAPItemStatus",
     }
 )
+
+# --- accounts: second factors ---
+# Passkeys (WebAuthn) are bound to the site's domain: WEBAUTHN_RP_ID is that domain and
+# WEBAUTHN_ORIGINS the origins pages are served from (defaults: SITE_URL's).
+_site = SITE_URL.split("://", 1)[-1].split("/", 1)[0]
+OTP_WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID", default=_site.split(":", 1)[0])
+OTP_WEBAUTHN_RP_NAME = "WSR Platform"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("WEBAUTHN_ORIGINS", default=[SITE_URL])
+# A passkey is a second factor after the password, never a way in on its own.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# An authenticator's code is accepted one step either side (clock drift of phones).
+OTP_TOTP_TOLERANCE = 1
+OTP_TOTP_ISSUER = "WSR Platform"
+
+# --- accounts: optional single sign-on (OpenID Connect, accounts/oidc.py) ---
+# Off by default. Only existing, active accounts sign in (matched by the provider's
+# verified e-mail); second factors are still required where wsr.mfa says so.
+OIDC_ENABLED = env.bool("OIDC_ENABLED", default=False)
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="your organization")
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env_secret("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = "openid email"
+OIDC_CREATE_USER = False
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "accounts.oidc.OIDCBackend"]

@@ -1,0 +1,272 @@
+"""State changes of accounts: API tokens, sessions and second factors.
+
+Each runs in one transaction with its audit event. Account events belong to no program:
+they go to the platform chain (``program=None``), except an admin ending a member's
+sessions, which is recorded in the admin's program.
+"""
+
+import datetime
+
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import transaction
+from django.utils import timezone
+
+from wsr.audit import audit_log
+from wsr.errors import DomainError
+
+from . import tokens
+from .models import ApiToken, UserSession
+
+TOKEN_DEFAULT_DAYS = 90
+TOKEN_MAX_DAYS = 365
+RECOVERY_CODE_COUNT = 10
+
+
+def _user_ref(user):
+    return {"object_type": "auth.user", "object_id": str(user.pk)}
+
+
+def _require_self(actor, user):
+    if getattr(actor, "pk", None) != user.pk:
+        raise DomainError("You can only manage your own credentials.", code="forbidden")
+
+
+# ---------------------------------------------------------------- API tokens
+
+
+@transaction.atomic
+def api_token_create(*, actor, user, name, days=TOKEN_DEFAULT_DAYS):
+    """A new named token for ``user`` (the actor themself). Returns (token, secret): the
+    secret is shown once and never stored."""
+    _require_self(actor, user)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("Give the token a name (what or who will use it).")
+    if len(name) > 100:
+        raise DomainError("A token name has at most 100 characters.")
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        raise DomainError("The lifetime must be a number of days.") from None
+    if not 1 <= days <= TOKEN_MAX_DAYS:
+        raise DomainError(f"A token lives between 1 and {TOKEN_MAX_DAYS} days.")
+    secret = tokens.new_secret()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=tokens.display_prefix(secret),
+        digest=tokens.digest_of(secret),
+        expires_at=timezone.now() + datetime.timedelta(days=days),
+    )
+    audit_log(
+        program=None,
+        actor=actor,
+        verb="api_token.created",
+        obj=token,
+        payload={"name": name, "expires_at": token.expires_at, "user": user.pk},
+    )
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, actor, token):
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    _require_self(actor, token.user)
+    if token.revoked_at is not None:
+        return token
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit_log(
+        program=None,
+        actor=actor,
+        verb="api_token.revoked",
+        obj=token,
+        payload={"name": token.name, "user": token.user_id},
+    )
+    return token
+
+
+def api_tokens_revoke_all(*, actor, user, reason):
+    """Revoke every live token of ``user`` (inside the caller's transaction)."""
+    live = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+    if not live:
+        return 0
+    ApiToken.objects.filter(pk__in=[t.pk for t in live]).update(revoked_at=timezone.now())
+    audit_log(
+        program=None,
+        actor=actor,
+        verb="api_token.revoked_all",
+        **_user_ref(user),
+        payload={"count": len(live), "reason": reason},
+    )
+    return len(live)
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def session_record(*, request, user):
+    """Called on log in (accounts.signals): remember the session so it can be listed."""
+    key = request.session.session_key
+    if not key:
+        request.session.save()
+        key = request.session.session_key
+    agent = request.META.get("HTTP_USER_AGENT", "")[:200]
+    UserSession.objects.update_or_create(
+        session_key=key, defaults={"user": user, "user_agent": agent}
+    )
+
+
+def _end(session_rows):
+    keys = [row.session_key for row in session_rows]
+    for key in keys:
+        SessionStore(session_key=key).delete()
+    UserSession.objects.filter(session_key__in=keys).delete()
+    return len(keys)
+
+
+def _admin_program_over(actor, user):
+    """A program in which ``actor`` is an active admin and ``user`` a member, or None."""
+    from programs.models import Membership
+    from wsr.roles import Role
+
+    return (
+        Membership.objects.filter(
+            user=actor, role=Role.ADMIN, is_active=True, program__memberships__user=user
+        )
+        .values_list("program", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def session_end(*, actor, session):
+    """End one session of the actor's own."""
+    _require_self(actor, session.user)
+    _end([session])
+    audit_log(
+        program=None,
+        actor=actor,
+        verb="session.ended",
+        **_user_ref(session.user),
+        payload={"created_at": session.created_at},
+    )
+
+
+@transaction.atomic
+def sessions_end_all(*, actor, user, program=None, keep_key=None):
+    """End every session of ``user``: the user themself (keeping ``keep_key``, the
+    session they are using), or an admin of ``program`` in which ``user`` is a member."""
+    if program is not None:
+        from programs.models import Membership
+        from wsr.roles import Role
+
+        if (
+            not Membership.objects.filter(
+                user=actor, program=program, role=Role.ADMIN, is_active=True
+            ).exists()
+            or not Membership.objects.filter(user=user, program=program).exists()
+        ):
+            raise DomainError(
+                "Only an admin of the member's program can end their sessions.", code="forbidden"
+            )
+    else:
+        _require_self(actor, user)
+    rows = UserSession.objects.filter(user=user).exclude(session_key=keep_key or "")
+    count = _end(list(rows))
+    audit_log(
+        program=program,
+        actor=actor,
+        verb="session.ended_all",
+        **_user_ref(user),
+        payload={"count": count},
+    )
+    return count
+
+
+def sessions_of(user):
+    """The user's live sessions (rows whose session expired or was deleted are dropped)."""
+    from django.contrib.sessions.models import Session
+
+    rows = list(UserSession.objects.filter(user=user))
+    live = set(
+        Session.objects.filter(
+            session_key__in=[r.session_key for r in rows], expire_date__gt=timezone.now()
+        ).values_list("session_key", flat=True)
+    )
+    stale = [r.pk for r in rows if r.session_key not in live]
+    if stale:
+        UserSession.objects.filter(pk__in=stale).delete()
+    return [r for r in rows if r.session_key in live]
+
+
+# ---------------------------------------------------------------- second factors
+
+
+@transaction.atomic
+def totp_confirm(*, actor, device, token):
+    """Confirm an unconfirmed TOTP device with a code from the authenticator app. The
+    first confirmed device also gets recovery codes (returned, shown once)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+    _require_self(actor, device.user)
+    if device.confirmed:
+        raise DomainError("This authenticator is already set up.")
+    if not device.verify_token((token or "").strip().replace(" ", "")):
+        raise DomainError("That code is not right. Check the time on your phone and try again.")
+    device.confirmed = True
+    device.save()
+    audit_log(program=None, actor=actor, verb="mfa.totp_added", **_user_ref(actor), payload={})
+    codes = None
+    if not _has_recovery_codes(actor):
+        codes = recovery_codes_regenerate(actor=actor)
+    return device, codes
+
+
+def _has_recovery_codes(user):
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).exists()
+
+
+@transaction.atomic
+def recovery_codes_regenerate(*, actor):
+    """Replace the actor's recovery codes with ``RECOVERY_CODE_COUNT`` new ones (each
+    works once). Returns the codes; only django-otp's rows keep them."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    device, _ = StaticDevice.objects.get_or_create(
+        user=actor, name="recovery", defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    audit_log(
+        program=None,
+        actor=actor,
+        verb="mfa.recovery_codes_generated",
+        **_user_ref(actor),
+        payload={"count": len(codes)},
+    )
+    return codes
+
+
+def mfa_device_recorded(*, actor, kind):
+    """Audit a second factor added outside our services (a passkey registered through
+    django-otp-webauthn's API)."""
+    audit_log(program=None, actor=actor, verb=f"mfa.{kind}_added", **_user_ref(actor), payload={})
+
+
+@transaction.atomic
+def mfa_device_remove(*, actor, device):
+    _require_self(actor, device.user)
+    kind = type(device).__name__
+    device.delete()
+    audit_log(
+        program=None,
+        actor=actor,
+        verb="mfa.device_removed",
+        **_user_ref(actor),
+        payload={"kind": kind},
+    )
