@@ -305,6 +305,7 @@ class EducationSessionViewSet(
 class ReportViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, AuditsViewSet
 ):
+    authz_actions = {"create": ("audits.view", "report.request")}
     serializer_class = AuditReportSerializer
     queryset = Report.objects.all()
     write_roles = INTERNAL_ROLES

@@ -10,6 +10,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from wsr import authz
 from wsr.roles import INTERNAL_ROLES, MANAGE_ROLES
 from wsr.tenancy import ProgramViewSet
 
@@ -81,7 +82,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProgramViewS
         """Log a complaint received by hotline, in person, SMS or WhatsApp. The response
         carries the receipt code to pass on to the worker: it is not stored and cannot be
         shown again."""
-        if self.membership.role not in MANAGE_ROLES:
+        if not authz.can(request.user, self.program, "complaint.log", membership=self.membership):
             raise PermissionDenied()
         serializer = StaffIntakeSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -131,7 +132,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProgramViewS
         s = MemberSerializer(data=request.data, context=self.get_serializer_context())
         s.is_valid(raise_exception=True)
         case = services.case_assign(
-            actor=request.user, case=case, investigator=s.validated_data["user"]
+            actor=request.user,
+            case=case,
+            investigator=s.validated_data["user"],
+            with_identity=s.validated_data["with_identity"],
         )
         return self._respond(case)
 

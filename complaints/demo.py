@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from programs.models import Category
 from programs.selectors import current_provisions, facility_list
+from wsr.actors import PUBLIC
 from wsr.roles import Role
 
 from . import services
@@ -79,7 +80,7 @@ def seed(*, program, members):
     first_case = None
     for i, (category, narrative, channel, identity, lang, days_ago, path) in enumerate(STORIES):
         facility = facilities[i % len(facilities)] if facilities else None
-        actor = "anonymous" if channel == Channel.WEB else staff
+        actor = PUBLIC if channel == Channel.WEB else staff
         case, _code = services.complaint_submit(
             actor=actor,
             program=program,

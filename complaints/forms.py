@@ -318,6 +318,8 @@ def _users(memberships):
 
 class AssignForm(forms.Form):
     investigator = MemberChoiceField(queryset=get_user_model().objects.none())
+    # The identity grant follows this box on every path (API, this form, sharing).
+    with_identity = forms.BooleanField(required=False, label="Also let them see the identity")
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from programs.models import Program
+from wsr.actors import PUBLIC
 
 from . import crypto, selectors, services
 from .public_views import public_outcome_text, public_status_text
@@ -87,7 +88,7 @@ class SubmitView(PublicView):
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
         case, code = services.complaint_submit(
-            actor="anonymous",
+            actor=PUBLIC,
             program=self.program,
             narrative=d["narrative"],
             category=d["category"],

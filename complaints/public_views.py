@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from programs.models import Program
+from wsr.actors import PUBLIC
 
 from . import crypto, forms, selectors, services, throttle
 from .models import CaseStatus, Direction, Outcome
@@ -116,7 +117,7 @@ class IntakeView(PublicComplaintMixin, TemplateView):
             result = run_service(
                 form,
                 services.complaint_submit,
-                actor="anonymous",
+                actor=PUBLIC,
                 program=self.program,
                 narrative=d["narrative"],
                 category=d["category"],

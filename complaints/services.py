@@ -21,7 +21,9 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from programs.models import Category, Facility, Membership, Provision, Severity
 from wsr import audit
+from wsr.actors import PublicActor, SystemActor
 from wsr.audit import audit_log
+from wsr.authz import require_member
 from wsr.errors import DomainError, IllegalTransition, check_transition
 from wsr.models import NotificationKind
 from wsr.notifications import notify
@@ -58,6 +60,10 @@ MAX_NARRATIVE = 20_000
 MAX_MESSAGE = 10_000
 IDENTITY_FIELDS = ("name", "phone", "email", "other")
 
+
+# Who writes when no member acts: the complainant (through the receipt code) and jobs.
+COMPLAINANT = SystemActor("complainant")
+SYSTEM = SystemActor("system")
 
 # ---------------------------------------------------------------- helpers
 
@@ -207,6 +213,8 @@ def complaint_submit(
     Locking: the program's case-number and audit-chain locks (``_lock_intake``), taken
     after everything else is ready and held to commit.
     """
+    if not isinstance(actor, PublicActor):
+        require_member(actor, program, "complaint.log")
     staff = _actor_user(actor)
     if staff is not None:
         membership = Membership.objects.filter(user=staff, program=program, is_active=True).first()
@@ -297,6 +305,7 @@ def complaint_submit(
 @transaction.atomic
 def case_acknowledge(*, actor, case):
     """Record that the complainant has been acknowledged (first contact). Idempotent."""
+    require_member(actor, case.program, "case.work", case)
     case = _lock(case)
     if case.acknowledged_at is None:
         case.acknowledged_at = timezone.now()
@@ -315,6 +324,7 @@ def case_triage(
     triaged or investigating case it updates the triage. Any zero-tolerance provision
     makes the case urgent. Clocks are recomputed from the time of receipt.
     """
+    require_member(actor, case.program, "case.manage", case)
     case = _lock(case)
     _require(_access(actor, case).manage)
     program = case.program
@@ -385,10 +395,20 @@ def _eligible_member(program, user, roles=INTERNAL_ROLES):
     return membership
 
 
+def _grant_identity(user, case, with_identity):
+    if with_identity:
+        assign_perm(f"complaints.{PERM_IDENTITY}", user, case)
+    else:
+        remove_perm(f"complaints.{PERM_IDENTITY}", user, case)
+
+
 @transaction.atomic
-def case_assign(*, actor, case, investigator):
-    """Assign the case to a member (django-guardian grants: work on the case and see the
-    complainant's identity). The previous assignee's grants are withdrawn."""
+def case_assign(*, actor, case, investigator, with_identity=False):
+    """Assign the case to a member (django-guardian grants: work on the case, and see the
+    complainant's identity only if ``with_identity``; without it an identity grant the
+    member held is withdrawn, so the grant always follows the flag). The previous
+    assignee's grants are withdrawn."""
+    require_member(actor, case.program, "case.manage", case)
     case = _lock(case)
     _require(_access(actor, case).manage)
     if not case.is_open:
@@ -401,7 +421,7 @@ def case_assign(*, actor, case, investigator):
         remove_perm(f"complaints.{PERM_INVESTIGATE}", previous, case)
         remove_perm(f"complaints.{PERM_IDENTITY}", previous, case)
     assign_perm(f"complaints.{PERM_INVESTIGATE}", investigator, case)
-    assign_perm(f"complaints.{PERM_IDENTITY}", investigator, case)
+    _grant_identity(investigator, case, with_identity)
     case.assigned_to = investigator
     case.save(update_fields=["assigned_to", "updated_at"])
     event = audit_log(
@@ -409,7 +429,11 @@ def case_assign(*, actor, case, investigator):
         actor=actor,
         verb="case.assigned",
         obj=case,
-        payload={"to": investigator.pk, "from": previous.pk if previous else None},
+        payload={
+            "to": investigator.pk,
+            "from": previous.pk if previous else None,
+            "identity": bool(with_identity),
+        },
     )
     if investigator.email:
         notify(
@@ -434,12 +458,12 @@ def case_assign(*, actor, case, investigator):
 def case_share(*, actor, case, user, with_identity=False):
     """Share the case file with another member (e.g. an outside investigator holding an
     investigator or viewer membership). Identity only if ``with_identity``."""
+    require_member(actor, case.program, "case.manage", case)
     case = _lock(case)
     _require(_access(actor, case).manage)
     _eligible_member(case.program, user)
     assign_perm(f"complaints.{PERM_INVESTIGATE}", user, case)
-    if with_identity:
-        assign_perm(f"complaints.{PERM_IDENTITY}", user, case)
+    _grant_identity(user, case, with_identity)
     audit_log(
         program=case.program,
         actor=actor,
@@ -452,6 +476,7 @@ def case_share(*, actor, case, user, with_identity=False):
 
 @transaction.atomic
 def case_unshare(*, actor, case, user):
+    require_member(actor, case.program, "case.manage", case)
     case = _lock(case)
     _require(_access(actor, case).manage)
     if case.assigned_to_id == user.pk:
@@ -469,6 +494,7 @@ def case_unshare(*, actor, case, user):
 
 @transaction.atomic
 def case_start_investigation(*, actor, case):
+    require_member(actor, case.program, "case.work", case)
     case = _lock(case)
     _require(_access(actor, case).work)
     check_transition(CASE_TRANSITIONS, case.status, CaseStatus.INVESTIGATING, "case")
@@ -491,6 +517,7 @@ def case_start_investigation(*, actor, case):
 def case_resolve(*, actor, case, outcome, summary=""):
     """End the case with an outcome. Substantiated needs at least one finding; a case
     not yet investigated can only be withdrawn or referred."""
+    require_member(actor, case.program, "case.work", case)
     case = _lock(case)
     _require(_access(actor, case).work)
     check_transition(CASE_TRANSITIONS, case.status, CaseStatus.RESOLVED, "case")
@@ -523,6 +550,7 @@ def case_resolve(*, actor, case, outcome, summary=""):
 
 @transaction.atomic
 def case_close(*, actor, case):
+    require_member(actor, case.program, "case.manage", case)
     case = _lock(case)
     _require(_access(actor, case).manage)
     check_transition(CASE_TRANSITIONS, case.status, CaseStatus.CLOSED, "case")
@@ -536,6 +564,7 @@ def case_close(*, actor, case):
 @transaction.atomic
 def case_reopen(*, actor, case, reason):
     """Back to investigating, with a reason; the resolution clock restarts now."""
+    require_member(actor, case.program, "case.manage", case)
     case = _lock(case)
     _require(_access(actor, case).manage)
     check_transition(CASE_TRANSITIONS, case.status, CaseStatus.INVESTIGATING, "case")
@@ -564,6 +593,7 @@ def case_reopen(*, actor, case, reason):
 
 def case_transition(*, actor, case, status, outcome="", summary="", reason=""):
     """Dispatch a requested target status to the service that performs it."""
+    require_member(actor, case.program, "case.work", case)
     if status == CaseStatus.INVESTIGATING and case.status in (
         CaseStatus.RESOLVED,
         CaseStatus.CLOSED,
@@ -583,6 +613,7 @@ def case_transition(*, actor, case, status, outcome="", summary="", reason=""):
 @transaction.atomic
 def case_flag_retaliation(*, actor, case, original, note=""):
     """Mark ``case`` as retaliation for having complained in ``original``: linked, urgent."""
+    require_member(actor, case.program, "case.manage", case)
     case = _lock(case)
     _require(_access(actor, case).manage)
     _same_program(case.program, original)
@@ -614,6 +645,7 @@ def case_flag_retaliation(*, actor, case, original, note=""):
 def case_identity_reveal(*, actor, case, purpose="view"):
     """Decrypt the complainant's identity for an allowed member; every reveal is an
     audit event (even of an empty or purged identity)."""
+    require_member(actor, case.program, "case.identity", case)
     from . import custody
     from .access import membership_of
 
@@ -642,6 +674,7 @@ def case_identity_reveal(*, actor, case, purpose="view"):
 @transaction.atomic
 def case_identity_purge(*, actor, case):
     """Erase the identity (retention job or on request). Idempotent by conditional update."""
+    require_member(actor, case.program, "case.identity_purge")
     now = timezone.now()
     updated = Case.objects.filter(pk=case.pk, identity_purged_at__isnull=True).update(
         identity_ciphertext="", identity_purged_at=now, updated_at=now
@@ -655,6 +688,7 @@ def case_identity_purge(*, actor, case):
 @transaction.atomic
 def identity_keys_rotate(*, actor, program):
     """Re-encrypt every stored identity of ``program`` with the first configured key."""
+    require_member(actor, program, "identity_keys.rotate")
     count = 0
     for case in (
         Case.objects.select_for_update().filter(program=program).exclude(identity_ciphertext="")
@@ -673,6 +707,7 @@ def identity_keys_rotate(*, actor, program):
 
 @transaction.atomic
 def note_add(*, actor, case, body):
+    require_member(actor, case.program, "case.work", case)
     _require(_access(actor, case).work)
     body = _clean_text(body, field="body", label="The note", limit=MAX_MESSAGE)
     note = Note.objects.create(program_id=case.program_id, case=case, author=actor, body=body)
@@ -686,6 +721,7 @@ def note_add(*, actor, case, body):
 def message_send(*, actor, case, body, attachments=()):
     """A message from staff to the complainant (shown on the status page). The first
     one acknowledges the case."""
+    require_member(actor, case.program, "case.work", case)
     case = _lock(case)
     _require(_access(actor, case).work)
     body = _clean_text(body, field="body", label="The message", limit=MAX_MESSAGE)
@@ -740,7 +776,7 @@ def message_receive(*, case, body, attachments=()):
         )
     audit_log(
         program=case.program,
-        actor="complainant",
+        actor=COMPLAINANT,
         verb="message.received",
         obj=message,
         payload={"case": case.pk, "attachments": len(inspected)},
@@ -750,6 +786,7 @@ def message_receive(*, case, body, attachments=()):
 
 @transaction.atomic
 def evidence_add(*, actor, case, upload, description=""):
+    require_member(actor, case.program, "case.work", case)
     _require(_access(actor, case).work)
     [(upload, info)] = _inspect_all([upload], "file")
     evidence = _store_evidence(
@@ -772,6 +809,7 @@ def evidence_add(*, actor, case, upload, description=""):
 
 @transaction.atomic
 def interview_record(*, actor, case, kind, conducted_on, summary, language=""):
+    require_member(actor, case.program, "case.work", case)
     _require(_access(actor, case).work)
     if kind not in Interview.Kind.values:
         raise ValidationError({"kind": "Choose who was interviewed."})
@@ -802,6 +840,7 @@ def interview_record(*, actor, case, kind, conducted_on, summary, language=""):
 @transaction.atomic
 def finding_add(*, actor, case, provision, facts, severity=None, facility=None):
     """Record a finding against a code provision. Only while investigating."""
+    require_member(actor, case.program, "case.work", case)
     case = _lock(case)
     _require(_access(actor, case).work)
     if case.status != CaseStatus.INVESTIGATING:
@@ -841,6 +880,7 @@ def finding_refer(*, actor, finding):
 
     Locks the finding row so it is referred at most once; the violation id is stored.
     """
+    require_member(actor, finding.program, "case.manage")
     try:
         from enforcement.services import violation_propose
     except ImportError as exc:
@@ -889,6 +929,7 @@ def finding_refer(*, actor, finding):
 
 @transaction.atomic
 def complaint_policy_set(*, actor, program, clocks=None, identity_retention_days=None):
+    require_member(actor, program, "complaint_policy.set")
     membership = Membership.objects.filter(user=actor, program=program, is_active=True).first()
     if membership is None or membership.role not in MANAGE_ROLES:
         raise DomainError("Only admins and staff change the complaint policy.", "forbidden")
@@ -941,7 +982,7 @@ def case_remind(*, case, cutoff, kinds):
         return False
     audit_log(
         program=case.program,
-        actor="system",
+        actor=SYSTEM,
         verb="case.reminder_sent",
         obj=case,
         payload={"overdue": sorted(kinds)},

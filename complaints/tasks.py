@@ -7,6 +7,8 @@ from celery.schedules import crontab
 from django.db.models import Q
 from django.utils import timezone
 
+from wsr.actors import SystemActor
+
 from . import services
 from .models import OPEN_STATUSES, Case, CaseStatus, ComplaintPolicy
 
@@ -119,6 +121,6 @@ def purge_expired_identities():
     for case in candidates.select_related("program").iterator(chunk_size=500):
         policy = policies.get(case.program_id) or ComplaintPolicy(program=case.program)
         if case.closed_at + datetime.timedelta(days=policy.identity_retention_days) <= now:
-            services.case_identity_purge(actor="retention-job", case=case)
+            services.case_identity_purge(actor=SystemActor("retention-job"), case=case)
             purged += 1
     return purged

@@ -126,7 +126,7 @@ class CaseListView(ProgramViewMixin, ListView):
         context["statuses"] = CaseStatus.choices
         context["priorities"] = Priority.choices
         context["querystring"] = querystring_without_page(self.request)
-        context["can_log"] = self.membership.role in MANAGE_ROLES
+        context["can_log"] = self.can("complaint.log")
         return context
 
 
@@ -134,7 +134,7 @@ class CaseCreateView(ProgramViewMixin, TemplateView):
     """Staff log a complaint from the hotline, in person, SMS or WhatsApp."""
 
     template_name = "complaints/case_create.html"
-    read_roles = MANAGE_ROLES
+    read_action = write_action = "complaint.log"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -333,7 +333,10 @@ class CaseAssignView(CaseActionView):
 
     def call(self, form, case):
         return services.case_assign(
-            actor=self.request.user, case=case, investigator=form.cleaned_data["investigator"]
+            actor=self.request.user,
+            case=case,
+            investigator=form.cleaned_data["investigator"],
+            with_identity=form.cleaned_data["with_identity"],
         )
 
 

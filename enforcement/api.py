@@ -66,6 +66,13 @@ class ViolationViewSet(
     # Internal members other than viewers may propose; the services decide who may
     # confirm or dismiss.
     write_roles = INTERNAL_ROLES - {Role.VIEWER}
+    # Refused roles get a 403 before their body is read (wsr.authz).
+    authz_actions = {
+        "create": ("enforcement.view", "violation.propose"),
+        "confirm": "violation.confirm",
+        "dismiss": "violation.dismiss",
+        "remediate": "violation.remediate",
+    }
     filterset_fields = ["state", "severity", "supplier", "source_kind"]
     search_fields = ["summary", "source_ref"]
     ordering_fields = ["created_at", "confirmed_at"]
@@ -162,6 +169,7 @@ class ObligationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Progra
     """Buyer obligations, overdue first. Waiving is for program admins, with a reason.
     (Buyers acknowledge and attest in the buyer portal's API.)"""
 
+    authz_actions = {"waive": "obligation.waive"}
     serializer_class = BuyerObligationSerializer
     queryset = BuyerObligation.objects.all()
     filterset_fields = ["state", "buyer", "supplier", "kind"]
@@ -197,6 +205,13 @@ class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProgramVie
     agreements to a ratified version. ``settings`` holds who may confirm, the premium
     tolerance and the breach grace period."""
 
+    authz_actions = {
+        "draft": "policy.edit",
+        "rules": "policy.edit",
+        "ratify": "policy.edit",
+        "bind": "agreement_policy.bind",
+        "program_settings": ("enforcement.view", "enforcement_settings.update"),
+    }
     serializer_class = PolicySerializer
     queryset = ConsequencePolicy.objects.all()
 
@@ -278,6 +293,7 @@ class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProgramVie
 class PurchaseReportViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ProgramViewSet
 ):
+    read_action, write_action = "ledger.view", "ledger.record"
     serializer_class = PurchaseReportSerializer
     queryset = PurchaseReport.objects.all()
     filterset_fields = ["buyer", "supplier"]
@@ -294,6 +310,7 @@ class PurchaseReportViewSet(
 class PremiumPaymentViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ProgramViewSet
 ):
+    read_action, write_action = "ledger.view", "ledger.record"
     serializer_class = PremiumPaymentSerializer
     queryset = PremiumPayment.objects.all()
     filterset_fields = ["buyer", "supplier"]
@@ -310,6 +327,7 @@ class PremiumPaymentViewSet(
 class PayrollDistributionViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ProgramViewSet
 ):
+    read_action, write_action = "ledger.view", "ledger.record"
     serializer_class = PayrollDistributionSerializer
     queryset = PayrollDistribution.objects.all()
     filterset_fields = ["supplier", "facility"]
@@ -327,6 +345,7 @@ class LedgerImportViewSet(mixins.ListModelMixin, ProgramViewSet):
     """CSV imports. POST a multipart file with ``kind``; all or nothing: on any bad row
     the answer is 400 with ``errors`` [{row, column, message}] and nothing is stored."""
 
+    read_action, write_action = "ledger.view", "ledger.record"
     serializer_class = LedgerImportSerializer
     queryset = LedgerImport.objects.all()
     parser_classes = [MultiPartParser, FormParser]
@@ -359,6 +378,7 @@ class ReconciliationViewSet(ProgramViewSet):
     """Premium reconciliation per buyer, supplier and period; the program's totals; and
     the shortfall check that proposes premium violations."""
 
+    read_action, write_action = "ledger.view", "ledger.record"
     serializer_class = ReconciliationRowSerializer
     queryset = PurchaseReport.objects.none()
     filter_backends = []

@@ -10,12 +10,13 @@ from django.utils import timezone
 
 from programs import selectors as program_selectors
 from programs.models import Severity
+from wsr.actors import SystemActor
 from wsr.roles import Role
 
 from . import selectors, services
 from .models import AgreementPolicy, ObligationState, PurchaseReport, ViolationState
 
-ACTOR = "seed_demo"
+ACTOR = SystemActor("seed_demo")
 
 
 def _violation(program, members, *, ref, provision, facility, summary, outcome):

@@ -6,6 +6,8 @@ from celery import shared_task
 from celery.schedules import crontab
 from django.utils import timezone
 
+from wsr.actors import SystemActor
+
 from . import services
 from .models import BuyerObligation, ObligationState, Standing, SupplierStanding, Violation
 
@@ -93,7 +95,11 @@ def check_program_premium_shortfalls(program_id):
     program = Program.objects.filter(pk=program_id).first()
     if program is None:
         return 0
-    return len(services.premium_shortfall_check(actor="enforcement", program=program)["opened"])
+    return len(
+        services.premium_shortfall_check(actor=SystemActor("enforcement"), program=program)[
+            "opened"
+        ]
+    )
 
 
 BEAT_SCHEDULE = {

@@ -14,7 +14,7 @@ from programs.models import Severity
 from wsr.errors import DomainError
 from wsr.forms import run_service
 from wsr.pagination import PAGE_SIZE, paginate, querystring_without_page
-from wsr.roles import ADMIN_ROLES, INTERNAL_ROLES, MANAGE_ROLES, Role
+from wsr.roles import ADMIN_ROLES, INTERNAL_ROLES, Role
 from wsr.tenancy import ProgramViewMixin
 
 from . import selectors, services
@@ -99,9 +99,10 @@ class ViolationDetailView(ProgramViewMixin, TemplateView):
         context["confirm_form"] = kwargs.get("confirm_form") or ConfirmForm()
         context["dismiss_form"] = kwargs.get("dismiss_form") or ReasonForm()
         context["remediate_form"] = kwargs.get("remediate_form") or RemediateForm()
-        context["can_decide"] = self.membership.role in services.settings_for(
-            self.program
-        ).allowed_confirm_roles() | set(MANAGE_ROLES)
+        # Each control shows exactly when its service would accept the member.
+        context["can_confirm"] = self.can("violation.confirm", violation)
+        context["can_dismiss"] = self.can("violation.dismiss", violation)
+        context["can_remediate"] = self.can("violation.remediate", violation)
         return context
 
 
@@ -136,6 +137,7 @@ class _ViolationActionView(ProgramViewMixin, View):
 
 
 class ViolationConfirmView(_ViolationActionView):
+    write_action = "violation.confirm"
     success = "Violation confirmed: the consequences are being applied."
 
     def call(self, form, violation):
@@ -145,6 +147,7 @@ class ViolationConfirmView(_ViolationActionView):
 
 
 class ViolationDismissView(_ViolationActionView):
+    write_action = "violation.dismiss"
     form_class = ReasonForm
     form_name = "dismiss_form"
     success = "Violation dismissed."
@@ -160,6 +163,7 @@ class ViolationDismissView(_ViolationActionView):
 
 
 class ViolationRemediateView(_ViolationActionView):
+    write_action = "violation.remediate"
     form_class = RemediateForm
     form_name = "remediate_form"
     success = "Violation marked remediated."
@@ -249,7 +253,7 @@ class StandingDetailView(ProgramViewMixin, TemplateView):
             :50
         ]
         context["reinstate_form"] = kwargs.get("reinstate_form") or ReinstateForm()
-        context["can_reinstate"] = self.membership.role in ADMIN_ROLES
+        context["can_reinstate"] = self.can("standing.reinstate")
         return context
 
 
@@ -313,7 +317,7 @@ class ObligationDetailView(ProgramViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["obligation"] = _obligation(self)
         context["waive_form"] = kwargs.get("waive_form") or ReasonForm()
-        context["can_waive"] = self.membership.role in ADMIN_ROLES
+        context["can_waive"] = self.can("obligation.waive")
         return context
 
 
@@ -376,7 +380,7 @@ class PolicyView(ProgramViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["policies"] = selectors.policy_list(program=self.program)
         context["settings"] = services.settings_for(self.program)
-        context["can_edit"] = self.membership.role in ADMIN_ROLES
+        context["can_edit"] = self.can("policy.edit")
         context["rule_form"] = kwargs.get("rule_form") or RuleForm()
         context["ratify_form"] = kwargs.get("ratify_form") or PolicyRatifyForm()
         context["settings_form"] = kwargs.get("settings_form") or EnforcementSettingsForm(
@@ -489,7 +493,7 @@ class PremiumView(ProgramViewMixin, TemplateView):
         context["imports"] = selectors.ledger_import_list(program=self.program)[:10]
         context["import_form"] = kwargs.get("import_form") or LedgerImportForm()
         context["import_errors"] = kwargs.get("import_errors") or []
-        context["can_manage"] = self.membership.role in MANAGE_ROLES
+        context["can_manage"] = self.can("ledger.record")
         context["premium_provision"] = services.premium_provision(self.program)
         return context
 

@@ -303,6 +303,7 @@ class CodeViewSet(
 
 
 class CodeVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProgramViewSet):
+    authz_actions = {"ratify": "code.ratify"}
     serializer_class = CodeVersionSerializer
     queryset = CodeVersion.objects.all()
     filterset_fields = ["code", "status"]
@@ -359,6 +360,8 @@ class MemberViewSet(ReadCreateUpdate):
 
     serializer_class = MembershipSerializer
     queryset = Membership.objects.all()
+    read_action, write_action = "members.view", "member.change"
+    authz_actions = {"create": ("members.view", "member.invite")}
     read_roles = ADMIN_ROLES
     write_roles = ADMIN_ROLES
     filterset_fields = ["role", "is_active"]

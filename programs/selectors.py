@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
+from wsr import authz
 from wsr.models import AuditEvent
 from wsr.roles import Role
 
@@ -154,7 +155,7 @@ def agreement_list(*, program, buyer=None, status=None, search=None):
 #   a draft under negotiation is none of their business.
 # - buyer_officer: their own buyer's agreements, except drafts.
 # Anything more is a per-object grant (agreement_share), read here through guardian.
-AGREEMENT_FULL_VIEW_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.VIEWER})
+AGREEMENT_FULL_VIEW_ROLES = authz.ACTIONS["agreement_drafts.view"].roles
 AGREEMENT_READ_ROLES = frozenset(Role.values)
 
 

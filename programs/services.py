@@ -15,6 +15,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from wsr.audit import audit_log
+from wsr.authz import require_member
 from wsr.errors import DomainError, IllegalTransition, check_transition
 from wsr.models import NotificationKind
 from wsr.notifications import msgid, notify
@@ -106,6 +107,7 @@ def membership_invite(
     A new account has no usable password unless one is given; the invitation e-mail
     carries a password-set link, sent after commit.
     """
+    require_member(actor, program, "member.invite")
     email = (email or "").strip().lower()
     if not email:
         raise DomainError("An e-mail address is required.")
@@ -166,6 +168,7 @@ def membership_invite(
 
 @transaction.atomic
 def membership_change(*, actor, membership, role=None, is_active=None, buyer=None):
+    require_member(actor, membership.program, "member.change")
     changes = {}
     if role is not None and role != membership.role:
         if role not in Role.values:
@@ -218,6 +221,7 @@ def _keep_an_admin(membership):
 
 @transaction.atomic
 def program_update(*, actor, program, **data):
+    require_member(actor, program, "program.update")
     allowed = {
         "name",
         "worker_organization",
@@ -253,6 +257,7 @@ BUYER_FIELDS = {"name", "headquarters_country", "website"}
 
 @transaction.atomic
 def supplier_create(*, actor, program, legal_name, country):
+    require_member(actor, program, "supplier.manage")
     supplier = _validated(
         Supplier(program=program, legal_name=legal_name.strip(), country=country.upper())
     )
@@ -269,6 +274,7 @@ def supplier_create(*, actor, program, legal_name, country):
 
 @transaction.atomic
 def supplier_update(*, actor, supplier, **data):
+    require_member(actor, supplier.program, "supplier.manage")
     if "country" in data:
         data["country"] = data["country"].upper()
     changes = _apply(supplier, data, SUPPLIER_FIELDS)
@@ -285,6 +291,7 @@ def supplier_update(*, actor, supplier, **data):
 
 @transaction.atomic
 def facility_create(*, actor, program, supplier, name, address, country, **fields):
+    require_member(actor, program, "facility.manage")
     _same_program(program, supplier)
     unknown = set(fields) - FACILITY_FIELDS
     if unknown:
@@ -318,6 +325,7 @@ def facility_create(*, actor, program, supplier, name, address, country, **field
 
 @transaction.atomic
 def facility_update(*, actor, facility, **data):
+    require_member(actor, facility.program, "facility.manage")
     if "supplier" in data:
         _same_program(facility.program, data["supplier"])
     if "country" in data:
@@ -336,6 +344,7 @@ def facility_update(*, actor, facility, **data):
 
 @transaction.atomic
 def buyer_create(*, actor, program, name, headquarters_country, website=""):
+    require_member(actor, program, "buyer.manage")
     buyer = _validated(
         Buyer(
             program=program,
@@ -353,6 +362,7 @@ def buyer_create(*, actor, program, name, headquarters_country, website=""):
 
 @transaction.atomic
 def buyer_update(*, actor, buyer, **data):
+    require_member(actor, buyer.program, "buyer.manage")
     if "headquarters_country" in data:
         data["headquarters_country"] = data["headquarters_country"].upper()
     changes = _apply(buyer, data, BUYER_FIELDS)
@@ -363,6 +373,7 @@ def buyer_update(*, actor, buyer, **data):
 
 @transaction.atomic
 def sourcing_create(*, actor, program, buyer, supplier, since, until=None):
+    require_member(actor, program, "sourcing.manage")
     _same_program(program, buyer, supplier)
     rel = _validated(
         SourcingRelationship(
@@ -382,6 +393,7 @@ def sourcing_create(*, actor, program, buyer, supplier, since, until=None):
 
 @transaction.atomic
 def sourcing_end(*, actor, relationship, until):
+    require_member(actor, relationship.program, "sourcing.manage")
     if relationship.until is not None:
         raise IllegalTransition("This sourcing relationship has already ended.")
     relationship.until = until
@@ -433,6 +445,7 @@ def _store_document(agreement, document):
 
 @transaction.atomic
 def agreement_create(*, actor, program, buyer, document=None, **fields):
+    require_member(actor, program, "agreement.manage")
     _same_program(program, buyer)
     unknown = set(fields) - AGREEMENT_FIELDS
     if unknown:
@@ -456,6 +469,7 @@ def agreement_create(*, actor, program, buyer, document=None, **fields):
 
 @transaction.atomic
 def agreement_update(*, actor, agreement, document=None, **data):
+    require_member(actor, agreement.program, "agreement.manage")
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if agreement.status != AgreementStatus.DRAFT and set(data) - {"effective_to"}:
         raise IllegalTransition(
@@ -481,6 +495,7 @@ def agreement_update(*, actor, agreement, document=None, **data):
 
 @transaction.atomic
 def agreement_transition(*, actor, agreement, status, reason=""):
+    require_member(actor, agreement.program, "agreement.manage")
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     check_transition(AGREEMENT_TRANSITIONS, agreement.status, status, "agreement")
     if status == AgreementStatus.ACTIVE and not agreement.signed_date:
@@ -502,6 +517,7 @@ def agreement_transition(*, actor, agreement, status, reason=""):
 
 @transaction.atomic
 def signatory_add(*, actor, agreement, party, name, title="", signed_on=None):
+    require_member(actor, agreement.program, "agreement.manage")
     signatory = _validated(
         Signatory(
             program=agreement.program,
@@ -525,6 +541,7 @@ def signatory_add(*, actor, agreement, party, name, title="", signed_on=None):
 
 @transaction.atomic
 def signatory_remove(*, actor, signatory):
+    require_member(actor, signatory.program, "agreement.manage")
     agreement = Agreement.objects.select_for_update().get(pk=signatory.agreement_id)
     if agreement.status != AgreementStatus.DRAFT:
         raise IllegalTransition("The signatories of an agreement in force cannot change.")
@@ -558,6 +575,7 @@ def agreement_share(*, actor, agreement, user):
     """Grant ``user`` (an active member of the agreement's program) a per-object view
     permission (django-guardian, direct-FK table). Idempotent: sharing twice is refused
     with a clear message rather than writing a second grant."""
+    require_member(actor, agreement.program, "agreement.share")
     membership = _share_target(agreement, user)
     if membership.role in selectors.AGREEMENT_FULL_VIEW_ROLES:
         raise DomainError(f"{user.get_username()} already sees every agreement of the program.")
@@ -577,6 +595,7 @@ def agreement_share(*, actor, agreement, user):
 
 @transaction.atomic
 def agreement_unshare(*, actor, agreement, user):
+    require_member(actor, agreement.program, "agreement.share")
     deleted, _ = AgreementUserObjectPermission.objects.filter(
         content_object=agreement, user=user, permission__codename="view_agreement"
     ).delete()
@@ -598,6 +617,7 @@ PROVISION_FIELDS = {"number", "section", "title", "text", "category", "severity"
 
 @transaction.atomic
 def code_create(*, actor, program, name, description=""):
+    require_member(actor, program, "code.edit")
     code = _validated(Code(program=program, name=name, description=description))
     code.save()
     version = CodeVersion.objects.create(program=program, code=code, number=1)
@@ -614,6 +634,7 @@ def code_create(*, actor, program, name, description=""):
 @transaction.atomic
 def code_version_draft_create(*, actor, code):
     """Start a new draft as a copy of the current ratified version's provisions."""
+    require_member(actor, code.program, "code.edit")
     Code.objects.select_for_update().get(pk=code.pk)
     if code.versions.filter(status=CodeVersionStatus.DRAFT).exists():
         raise IllegalTransition("This code already has a draft version.")
@@ -663,6 +684,7 @@ def _lock_draft(version):
 
 @transaction.atomic
 def provision_add(*, actor, version, **fields):
+    require_member(actor, version.program, "code.edit")
     version = _lock_draft(version)
     unknown = set(fields) - PROVISION_FIELDS
     if unknown:
@@ -681,6 +703,7 @@ def provision_add(*, actor, version, **fields):
 
 @transaction.atomic
 def provision_update(*, actor, provision, **data):
+    require_member(actor, provision.program, "code.edit")
     _lock_draft(provision.version)
     changes = _apply(provision, data, PROVISION_FIELDS)
     _validated(provision).save()
@@ -696,6 +719,7 @@ def provision_update(*, actor, provision, **data):
 
 @transaction.atomic
 def provision_remove(*, actor, provision):
+    require_member(actor, provision.program, "code.edit")
     _lock_draft(provision.version)
     audit_log(
         program=provision.program,
@@ -711,6 +735,7 @@ def provision_remove(*, actor, provision):
 def code_version_ratify(*, actor, version, effective_date):
     """Ratify a draft. Only a worker-organization admin may; the previous ratified
     version becomes superseded. Locks the code row so two ratifications cannot race."""
+    require_member(actor, version.program, "code.ratify")
     membership = Membership.objects.filter(
         user=actor, program=version.program_id, is_active=True
     ).first()

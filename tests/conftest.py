@@ -12,10 +12,11 @@ from django.test import Client
 
 from programs import services as program_services
 from programs.models import Severity
+from wsr.actors import SystemActor
 from wsr.roles import Role
 
 PASSWORD = "correct horse battery staple"  # every persona's password in tests
-SYSTEM = "test-setup"
+SYSTEM = SystemActor("test-setup")
 
 
 @dataclass
@@ -344,6 +345,8 @@ def _shared_personas(django_db_setup, django_db_blocker):
     yield SHARED_PERSONAS
     SHARED_PERSONAS.close()
     SHARED_PERSONAS.blocker = None
+
+
 @pytest.fixture(autouse=True)
 def mfa_verified_logins(request):
     """Tests written before two-factor authentication log members in with a password

@@ -9,6 +9,7 @@ import uuid
 from django.db import connection
 from django.utils import timezone
 
+from .actors import actor_label
 from .models import AuditEvent
 
 GENESIS = "0" * 64
@@ -173,13 +174,7 @@ def audit_append(*, program, actor, entries, head):
 
 
 def _actor_label(actor) -> str:
-    if actor is None:
-        return "system"
-    if isinstance(actor, str):
-        return actor
-    if getattr(actor, "is_authenticated", False):
-        return actor.get_username()
-    return "anonymous"
+    return actor_label(actor)
 
 
 def verify_chain(program_id):

@@ -14,6 +14,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 
 from programs.models import Membership
+from wsr import authz
 from wsr.roles import INTERNAL_ROLES, MANAGE_ROLES
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -41,6 +42,29 @@ def role_allows(membership, method, read_roles, write_roles):
     return membership.role in roles
 
 
+def view_action(view, method):
+    """The ``wsr.authz`` action a view names for ``method``, or None."""
+    action = getattr(view, "read_action" if method in SAFE_METHODS else "write_action", None)
+    # A viewset may name the action of each of its actions: {"confirm": "violation.confirm"}
+    # or {"settings": ("enforcement.view", "enforcement_settings.update")} (GET, POST).
+    per_action = getattr(view, "authz_actions", {}).get(getattr(view, "action", None))
+    if per_action:
+        action = per_action
+        if isinstance(per_action, tuple):
+            action = per_action[0] if method in SAFE_METHODS else per_action[1]
+    return action
+
+
+def view_allows(view, user, method):
+    """A view that names its actions (``read_action``/``write_action``, keys of
+    ``wsr.authz.ACTIONS``) is gated by the table, so the page and the controls that
+    lead to it agree; otherwise by its ``read_roles``/``write_roles``."""
+    action = view_action(view, method)
+    if action:
+        return authz.can(user, view.program, action, membership=view.membership)
+    return role_allows(view.membership, method, view.read_roles, view.write_roles)
+
+
 class ProgramViewMixin(LoginRequiredMixin):
     """Base for every staff-workspace HTML view under ``/p/<program>/``.
 
@@ -50,12 +74,14 @@ class ProgramViewMixin(LoginRequiredMixin):
 
     read_roles = INTERNAL_ROLES
     write_roles = MANAGE_ROLES
+    read_action = None
+    write_action = None
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.program, self.membership = resolve_membership(request.user, kwargs["program"])
-        if not role_allows(self.membership, request.method, self.read_roles, self.write_roles):
+        if not view_allows(self, request.user, request.method):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -71,8 +97,14 @@ class ProgramViewMixin(LoginRequiredMixin):
         context["membership"] = self.membership
         return context
 
+    def can(self, action, obj=None):
+        """``wsr.authz.can`` for the member viewing the page (the ``can_*`` flags)."""
+        return authz.can(self.request.user, self.program, action, obj, membership=self.membership)
+
     @property
     def can_manage(self):
+        if self.write_action:
+            return self.can(self.write_action)
         return self.membership.role in self.write_roles
 
 
@@ -80,7 +112,12 @@ class ProgramRolePermission(permissions.BasePermission):
     """DRF permission: the view's membership role must allow the method."""
 
     def has_permission(self, request, view):
-        return role_allows(view.membership, request.method, view.read_roles, view.write_roles)
+        allowed = view_allows(view, request.user, request.method)
+        action = view_action(view, request.method)
+        if not allowed and action:
+            # The refusal says who may (the same sentence a service gives).
+            self.message = authz.refusal(view.program, action)
+        return allowed
 
 
 class ProgramViewSet(viewsets.GenericViewSet):
@@ -93,6 +130,9 @@ class ProgramViewSet(viewsets.GenericViewSet):
 
     read_roles = INTERNAL_ROLES
     write_roles = MANAGE_ROLES
+    read_action = None
+    write_action = None
+    authz_actions = {}
     permission_classes = [permissions.IsAuthenticated, ProgramRolePermission]
     lookup_value_regex = r"\d+"
 

@@ -9,7 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
+from wsr.actors import SystemActor
 from wsr.audit import audit_log
+from wsr.authz import require_member
 from wsr.errors import DomainError, check_transition
 from wsr.roles import Role
 
@@ -63,6 +65,7 @@ def policy_for(program):
 
 @transaction.atomic
 def audit_policy_update(*, actor, program, **fields):
+    require_member(actor, program, "audit_policy.update")
     policy = policy_for(program)
     allowed = {
         "min_interview_coverage",
@@ -111,6 +114,7 @@ def audit_create(
 ):
     """Plan an audit. The lead auditor gets view+change grants, team members view
     (and may record findings: ``audit_can_edit``)."""
+    require_member(actor, program, "audit.create")
     _same_program(program, facility)
     if audit_type not in AuditType.values:
         raise DomainError(f"Unknown audit type '{audit_type}'.")
@@ -162,6 +166,7 @@ def _lock_audit(audit):
 
 @transaction.atomic
 def audit_update(*, actor, audit, **fields):
+    require_member(actor, audit.program, "audit.edit", audit)
     audit = _lock_audit(audit)
     if audit.status == AuditStatus.FINAL:
         raise DomainError("A final audit cannot be changed.")
@@ -189,6 +194,7 @@ def audit_update(*, actor, audit, **fields):
 
 @transaction.atomic
 def audit_team_add(*, actor, audit, user, lead=False):
+    require_member(actor, audit.program, "audit.team")
     if _member_role(audit.program, user) not in (Role.AUDITOR, Role.ADMIN, Role.STAFF):
         raise DomainError(f"{user} is not an auditor or staff member of this program.")
     audit = _lock_audit(audit)
@@ -208,6 +214,7 @@ def audit_team_add(*, actor, audit, user, lead=False):
 
 @transaction.atomic
 def audit_team_remove(*, actor, audit, user):
+    require_member(actor, audit.program, "audit.team")
     audit = _lock_audit(audit)
     if audit.lead_auditor_id == user.pk:
         raise DomainError("Assign another lead auditor before removing the lead.")
@@ -244,6 +251,7 @@ def audit_transition(*, actor, audit, status, justification=None):
     minimum: below it, a written justification is required (given here or recorded
     earlier on the audit) and is kept in the audit event.
     """
+    require_member(actor, audit.program, "audit.edit", audit)
     audit = _lock_audit(audit)
     check_transition(AUDIT_TRANSITIONS, audit.status, status, "audit")
     previous = audit.status
@@ -278,6 +286,7 @@ def audit_transition(*, actor, audit, status, justification=None):
 
 @transaction.atomic
 def finding_create(*, actor, audit, provision, facts, severity=None, violation_candidate=False):
+    require_member(actor, audit.program, "audit.edit", audit)
     program = audit.program
     _same_program(program, provision)
     if audit.status == AuditStatus.FINAL:
@@ -315,6 +324,7 @@ def finding_create(*, actor, audit, provision, facts, severity=None, violation_c
 
 @transaction.atomic
 def finding_mark_candidate(*, actor, finding, candidate=True):
+    require_member(actor, finding.program, "audit.edit", finding.audit)
     finding = Finding.objects.select_for_update().get(pk=finding.pk)
     finding.violation_candidate = candidate
     finding.save(update_fields=["violation_candidate"])
@@ -344,6 +354,7 @@ def audit_finding_refer(*, actor, finding):
     installed yet, the finding stays ``pending`` and ``referrals_dispatch`` (beat)
     makes the call once it exists.
     """
+    require_member(actor, finding.program, "audit_finding.refer")
     finding = (
         Finding.objects.select_for_update()
         .select_related("provision", "facility", "program")
@@ -406,7 +417,7 @@ def referrals_dispatch(*, program):
                 .filter(pk=pk, referral_status=ReferralStatus.PENDING)
                 .first()
             )
-            if finding and _send_referral(actor="audits.referrals", finding=finding):
+            if finding and _send_referral(actor=SystemActor("audits.referrals"), finding=finding):
                 sent += 1
     return sent
 
@@ -417,6 +428,7 @@ def referrals_dispatch(*, program):
 @transaction.atomic
 def evidence_attach(*, actor, program, upload, finding=None, cap_item=None, description=""):
     """Store a private evidence file after checking its size and real type (magic bytes)."""
+    require_member(actor, program, "audit.evidence", cap_item or finding)
     if (finding is None) == (cap_item is None):
         raise DomainError("Evidence belongs to exactly one finding or CAP item.")
     _same_program(program, finding, cap_item)

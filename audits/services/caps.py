@@ -5,7 +5,9 @@ import logging
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from wsr.actors import SystemActor
 from wsr.audit import audit_log
+from wsr.authz import require_member
 from wsr.errors import DomainError, check_transition
 
 from ..models import (
@@ -65,6 +67,7 @@ def cap_item_create(
 ):
     """Add an item to the facility's CAP (opening the CAP if needed), from an audit
     finding, a complaint finding (``source_kind``/``source_ref``) or on its own."""
+    require_member(actor, program, "cap_item.create")
     if finding is not None:
         _same_program(program, finding)
         facility = facility or finding.facility
@@ -131,6 +134,7 @@ def cap_item_transition(*, actor, item, status, note=""):
     Only auditors (and admin/staff) verify; the caller checks the role, the service
     checks the table.
     """
+    require_member(actor, item.program, "cap_item.update", item)
     item = CAPItem.objects.select_for_update().get(pk=item.pk, program_id=item.program_id)
     check_transition(CAP_ITEM_TRANSITIONS, item.status, status, "CAP item")
     previous = item.status
@@ -164,6 +168,12 @@ def cap_item_update(*, actor, item, reason="", **fields):
     decide when escalation starts) and cannot set it before today (a deadline in the
     past would make the overdue job escalate at once).
     """
+    require_member(
+        actor,
+        item.program,
+        "cap_item.deadline" if "deadline" in fields else "cap_item.update",
+        item,
+    )
     allowed = {"deadline", "planned_completion_date", "responsible_party", "recommendation"}
     item = CAPItem.objects.select_for_update().get(pk=item.pk, program_id=item.program_id)
     if item.status == CAPItemStatus.VERIFIED:
@@ -208,6 +218,7 @@ def cap_item_update(*, actor, item, reason="", **fields):
 
 @transaction.atomic
 def cap_item_comment(*, actor, item, body):
+    require_member(actor, item.program, "cap_item.update", item)
     if not body.strip():
         raise DomainError("A comment cannot be empty.")
     comment = CAPItemComment.objects.create(
@@ -272,7 +283,7 @@ def cap_items_mark_overdue(*, program, today=None):
             )
             audit_log(
                 program=program,
-                actor="audits.overdue_job",
+                actor=SystemActor("audits.overdue_job"),
                 verb="cap_item.overdue",
                 object_type="audits.capitem",
                 object_id=str(pk),
@@ -313,7 +324,7 @@ def _escalations_request(*, program, today):
                 if created:
                     audit_log(
                         program=program,
-                        actor="audits.overdue_job",
+                        actor=SystemActor("audits.overdue_job"),
                         verb="cap_item.escalation_requested",
                         object_type="audits.capitem",
                         object_id=str(pk),
@@ -377,7 +388,7 @@ def escalations_dispatch(*, program):
                 req.save(update_fields=["sent_at", "result_ref"])
                 audit_log(
                     program=program,
-                    actor="audits.overdue_job",
+                    actor=SystemActor("audits.overdue_job"),
                     verb="cap_item.escalation_settled",
                     object_type="audits.capitem",
                     object_id=str(req.item_id),
@@ -385,7 +396,7 @@ def escalations_dispatch(*, program):
                 )
                 continue
             result = advance(
-                actor="audits.overdue_job",
+                actor=SystemActor("audits.overdue_job"),
                 program=program,
                 supplier=req.supplier,
                 facility=req.facility,
@@ -401,7 +412,7 @@ def escalations_dispatch(*, program):
             req.save(update_fields=["sent_at", "result_ref"])
             audit_log(
                 program=program,
-                actor="audits.overdue_job",
+                actor=SystemActor("audits.overdue_job"),
                 verb="cap_item.escalated",
                 object_type="audits.capitem",
                 object_id=str(req.item_id),

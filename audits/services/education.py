@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wsr.audit import audit_log
+from wsr.authz import require_member
 from wsr.errors import DomainError
 
 from ..models import (
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 def education_session_record(
     *, actor, program, facility, date, language, educator, attendance_count, topics=(), materials=""
 ):
+    require_member(actor, program, "education.record")
     _same_program(program, facility)
     if attendance_count < 0:
         raise DomainError("Attendance cannot be negative.")

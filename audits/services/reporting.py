@@ -8,7 +8,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from wsr.actors import SystemActor
 from wsr.audit import audit_log
+from wsr.authz import require_member
 from wsr.errors import DomainError
 
 from ..models import (
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 @transaction.atomic
 def report_request(*, actor, program, kind, audit=None):
     """Queue a PDF report; the Celery task (queue "reports") is sent after commit."""
+    require_member(actor, program, "report.request")
     if kind not in ReportKind.values:
         raise DomainError(f"Unknown report '{kind}'.")
     if kind == ReportKind.AUDIT:
@@ -73,7 +76,7 @@ def report_render(*, report_id, program_id):
             )
             audit_log(
                 program=report.program,
-                actor="audits.reports",
+                actor=SystemActor("audits.reports"),
                 verb="report.failed",
                 obj=report,
                 payload={"error": str(exc)[:200]},
@@ -89,7 +92,7 @@ def report_render(*, report_id, program_id):
         report.save()
         audit_log(
             program=report.program,
-            actor="audits.reports",
+            actor=SystemActor("audits.reports"),
             verb="report.rendered",
             obj=report,
             payload={"sha256": report.sha256, "size": report.size},

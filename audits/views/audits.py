@@ -269,7 +269,7 @@ class FindingDetailView(AuditsViewMixin, TemplateView):
             can_edit=selectors.audit_can_edit(
                 audit=finding.audit, user=self.request.user, membership=self.membership
             ),
-            can_refer=self.membership.role in AUDIT_MANAGE_ROLES,
+            can_refer=self.can("audit_finding.refer"),
         )
         return context
 

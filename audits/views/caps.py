@@ -62,7 +62,7 @@ class CAPDetailView(AuditsViewMixin, TemplateView):
             rate=selectors.cap_progress_by_facility(
                 program=self.program, facilities=[cap.facility_id]
             ).get(cap.facility_id),
-            can_change_deadline=self.membership.role in AUDIT_MANAGE_ROLES,
+            can_change_deadline=self.can("cap_item.deadline"),
         )
         return context
 
@@ -124,8 +124,11 @@ class CAPItemDetailView(AuditsViewMixin, TemplateView):
             evidence_form=EvidenceForm(),
             deadline_changes=selectors.cap_item_deadline_changes(item=item),
             can_change_deadline=(
-                self.membership.role in AUDIT_MANAGE_ROLES and item.status != CAPItemStatus.VERIFIED
+                self.can("cap_item.deadline", item) and item.status != CAPItemStatus.VERIFIED
             ),
+            # Follow-up controls only where the member may follow up (auditors: where
+            # they audit), as the services decide.
+            can_write=self.can("cap_item.update", item),
         )
         return context
 

@@ -10,7 +10,6 @@ from django.views.generic import FormView, ListView, TemplateView
 from programs.selectors import get_or_404
 from wsr.forms import run_service
 from wsr.pagination import PAGE_SIZE
-from wsr.roles import ADMIN_ROLES, INTERNAL_ROLES
 
 from .. import selectors, services
 from ..forms import (
@@ -40,6 +39,8 @@ class ReportListView(AuditsViewMixin, ListView):
 
 class ReportRequestView(AuditsViewMixin, View):
     """POST: queue an audit report (``audit`` in the form) or the CAP progress table."""
+
+    write_action = "report.request"
 
     def post(self, request, *args, **kwargs):
         audit_pk = request.POST.get("audit")
@@ -89,8 +90,8 @@ class ReportDownloadView(ReportDetailView):
 class PolicyView(AuditsViewMixin, FormView):
     template_name = "audits/form.html"
     form_class = PolicyForm
-    read_roles = INTERNAL_ROLES
-    write_roles = ADMIN_ROLES
+    # The page is the form: shown to those who may save it.
+    read_action = write_action = "audit_policy.update"
     extra_context = {"title": "Audit policy"}
 
     def get_initial(self):

@@ -42,6 +42,7 @@ from programs.models import (
     Provision,
     SourcingRelationship,
 )
+from wsr.actors import SystemActor
 from wsr.roles import Role
 
 BATCH = 5000
@@ -315,7 +316,7 @@ def _ledger(*, program, rng, pairs):
 def seed(*, program, scale, rng):
     sizes = _scaled(scale)
     with transaction.atomic():
-        policy = policy_ensure_default(actor="bench-seed", program=program)
+        policy = policy_ensure_default(actor=SystemActor("bench-seed"), program=program)
         buyers = _officers(program)
         v, s, o = _violations(program=program, rng=rng, count=sizes["violations"], policy=policy)
     print(f"enforcement: {len(buyers)} officers, {v} violations, {s} sanctions, {o} obligations")

@@ -19,6 +19,7 @@ from programs.models import (
     Supplier,
 )
 from programs.services import code_create, code_version_ratify, provision_add
+from wsr.actors import SystemActor
 from wsr.audit import audit_log
 from wsr.roles import Role
 
@@ -74,12 +75,12 @@ def seed_program(*, slug, name, facilities, buyers, rng):
             Membership(user=staff, program=program, role=Role.STAFF),
         ]
     )
-    audit_log(program=program, actor="bench-seed", verb="program.created", obj=program)
-    code = code_create(actor="bench-seed", program=program, name=f"{name} Code")
+    audit_log(program=program, actor=SystemActor("bench-seed"), verb="program.created", obj=program)
+    code = code_create(actor=SystemActor("bench-seed"), program=program, name=f"{name} Code")
     draft = code.versions.get()
     for number, section, title, category, severity in PROVISIONS:
         provision_add(
-            actor="bench-seed",
+            actor=SystemActor("bench-seed"),
             version=draft,
             number=number,
             section=section,

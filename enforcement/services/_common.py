@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from wsr.actors import actor_label  # noqa: F401 (re-exported for the services)
 from wsr.errors import DomainError
 
 
@@ -14,16 +15,6 @@ def same_program(program, *objs):
 
 def user_or_none(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def actor_label(actor):
-    if actor is None:
-        return "system"
-    if isinstance(actor, str):
-        return actor
-    if getattr(actor, "is_authenticated", False):
-        return actor.get_username()
-    return "anonymous"
 
 
 def today():

@@ -8,7 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from programs.models import Membership
+from wsr.actors import SystemActor
 from wsr.audit import audit_log
+from wsr.authz import require_member
 from wsr.errors import DomainError, check_transition
 from wsr.roles import Role
 from wsr.uploads import IMAGE_TYPES, SNIFF_BYTES, UnreadableImage, sniff, strip_upload
@@ -20,7 +22,7 @@ from ..models import (
     ObligationState,
 )
 from ._common import today, user_or_none
-from .policy import require_role, settings_for
+from .policy import settings_for
 
 # Evidence of fulfilment: PDFs, images, office documents (ZIP containers) and, below,
 # plain-text/CSV exports of purchase orders.
@@ -53,6 +55,9 @@ NOT_ACCEPTED = (
     "This type of file is not accepted: send a PDF, an image (PNG, JPEG), an office "
     "document or a CSV/text export."
 )
+
+# The actor of what the enforcement jobs do on their own.
+ENFORCEMENT = SystemActor("enforcement")
 
 
 def evidence_check(evidence):
@@ -102,6 +107,7 @@ def evidence_check(evidence):
 @transaction.atomic
 def obligation_acknowledge(*, actor, obligation):
     """The buyer's officer acknowledges the obligation. Locks the obligation row."""
+    require_member(actor, obligation.program, "obligation.respond")
     _require_officer(actor, obligation)
     obligation = _locked(obligation)
     check_transition(
@@ -126,6 +132,7 @@ def obligation_attest(*, actor, obligation, note, evidence=None):
     """The buyer's officer attests fulfilment with a note and optional evidence file
     (type checked by content, size limited). Allowed from pending, acknowledged and
     overdue (late fulfilment counts until the breach). Locks the obligation row."""
+    require_member(actor, obligation.program, "obligation.respond")
     _require_officer(actor, obligation)
     note = (note or "").strip()
     if not note:
@@ -167,7 +174,7 @@ def obligation_attest(*, actor, obligation, note, evidence=None):
 @transaction.atomic
 def obligation_waive(*, actor, obligation, reason):
     """Only a program admin may waive an obligation, and only with a reason."""
-    require_role(actor, obligation.program, {Role.ADMIN}, "waive obligations")
+    require_member(actor, obligation.program, "obligation.waive")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("A waiver needs a reason.")
@@ -208,7 +215,7 @@ def obligation_mark_overdue(*, obligation_id):
     obligation.save(update_fields=["state", "overdue_at"])
     audit_log(
         program=obligation.program_id,
-        actor="enforcement",
+        actor=ENFORCEMENT,
         verb="obligation.overdue",
         obj=obligation,
         payload={"buyer": obligation.buyer_id, "due_date": obligation.due_date},
@@ -247,7 +254,7 @@ def obligation_mark_breached(*, obligation_id):
     )
     audit_log(
         program=obligation.program_id,
-        actor="enforcement",
+        actor=ENFORCEMENT,
         verb="obligation.breached",
         obj=obligation,
         payload={"buyer": obligation.buyer_id, "breach": breach.pk, "grace_days": grace},

@@ -6,7 +6,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from programs.models import Agreement, Membership, Severity
+from wsr.actors import SystemActor
 from wsr.audit import audit_log
+from wsr.authz import require_member
 from wsr.errors import DomainError, IllegalTransition, check_transition
 from wsr.roles import Role
 
@@ -73,8 +75,9 @@ SETTINGS_FIELDS = {
 
 def require_role(actor, program, roles, what="do this"):
     """The actor's active membership role must be in ``roles`` (else DomainError
-    'forbidden'). Returns the membership. "system" actors (str) pass: tasks, seeding."""
-    if isinstance(actor, str):
+    'forbidden'). Returns the membership. A ``SystemActor`` (tasks, beat, seeding)
+    passes; a bare string is no actor and is refused like a stranger."""
+    if isinstance(actor, SystemActor):
         return None
     membership = Membership.objects.filter(
         user=user_or_none(actor), program_id=program.pk, is_active=True
@@ -82,6 +85,17 @@ def require_role(actor, program, roles, what="do this"):
     if membership is None or membership.role not in roles:
         raise DomainError(f"You are not allowed to {what} in this program.", code="forbidden")
     return membership
+
+
+def confirm_roles(program):
+    """Policy hook of ``wsr.authz`` "violation.confirm": admins and the roles the
+    program's enforcement settings name."""
+    return settings_for(program).allowed_confirm_roles()
+
+
+def dismiss_roles(program):
+    """Policy hook of "violation.dismiss": the confirming roles and staff."""
+    return confirm_roles(program) | {Role.STAFF}
 
 
 def settings_for(program):
@@ -98,7 +112,7 @@ def settings_for(program):
 
 @transaction.atomic
 def enforcement_settings_update(*, actor, program, **data):
-    require_role(actor, program, {Role.ADMIN}, "change enforcement settings")
+    require_member(actor, program, "enforcement_settings.update")
     obj = settings_for(program)
     changes = {}
     for field, value in data.items():
@@ -140,6 +154,7 @@ def policy_ensure_default(*, actor, program):
     when the program has none. Creation is serialized per program by a row lock on the
     program (and a unique constraint allows one ratified version), so two concurrent
     callers cannot both create version 1."""
+    require_member(actor, program, "policy.edit")
     from programs.models import Program
 
     policy = current_policy(program)
@@ -182,7 +197,7 @@ def policy_ensure_default(*, actor, program):
 @transaction.atomic
 def policy_draft_create(*, actor, program):
     """Start a draft as a copy of the ratified version's rules (one draft at a time)."""
-    require_role(actor, program, {Role.ADMIN}, "edit the consequence policy")
+    require_member(actor, program, "policy.edit")
     from programs.models import Program
 
     Program.objects.select_for_update(no_key=True).filter(pk=program.pk).first()
@@ -225,7 +240,7 @@ def _validate_rule(rule):
 @transaction.atomic
 def policy_rule_set(*, actor, policy, **fields):
     """Add or replace the rule for (severity, repeat_count) in a draft policy."""
-    require_role(actor, policy.program, {Role.ADMIN}, "edit the consequence policy")
+    require_member(actor, policy.program, "policy.edit")
     policy = ConsequencePolicy.objects.select_for_update().get(pk=policy.pk)
     if policy.status != PolicyStatus.DRAFT:
         raise IllegalTransition("Only a draft consequence policy can be edited.")
@@ -252,7 +267,7 @@ def policy_rule_set(*, actor, policy, **fields):
 @transaction.atomic
 def policy_ratify(*, actor, policy, effective_date=None):
     """Ratify a draft; the previously ratified version is superseded."""
-    require_role(actor, policy.program, {Role.ADMIN}, "ratify the consequence policy")
+    require_member(actor, policy.program, "policy.edit")
     policy = ConsequencePolicy.objects.select_for_update().get(pk=policy.pk)
     check_transition(POLICY_TRANSITIONS, policy.status, PolicyStatus.RATIFIED, "policy")
     if not policy.rules.exists():
@@ -279,7 +294,7 @@ def policy_ratify(*, actor, policy, effective_date=None):
 @transaction.atomic
 def agreement_policy_bind(*, actor, agreement, policy):
     """Record which ratified policy version an agreement's consequence clause refers to."""
-    require_role(actor, agreement.program, {Role.ADMIN, Role.STAFF}, "bind agreements")
+    require_member(actor, agreement.program, "agreement_policy.bind")
     same_program(agreement.program_id, policy)
     policy = ConsequencePolicy.objects.get(pk=policy.pk)
     if policy.status == PolicyStatus.DRAFT:

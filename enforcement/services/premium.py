@@ -22,6 +22,7 @@ from programs.models import (
     Supplier,
 )
 from wsr.audit import audit_log
+from wsr.authz import require_member
 from wsr.errors import DomainError
 from wsr.roles import Role
 
@@ -35,7 +36,7 @@ from ..models import (
     Violation,
 )
 from ._common import same_program, user_or_none
-from .policy import require_role, settings_for
+from .policy import settings_for
 
 CENT = Decimal("0.01")
 # Advisory-lock namespace serializing shortfall checks of one program (see the check).
@@ -105,7 +106,7 @@ def purchase_report_record(
 ):
     """One purchase report; premium owed = volume × the buyer's active agreement's rate
     (the agreement in force at the end of the period)."""
-    require_role(actor, program, LEDGER_ROLES, "record purchase reports")
+    require_member(actor, program, "ledger.record")
     same_program(program, buyer, supplier)
     if period_end < period_start:
         raise DomainError("The period ends before it starts.")
@@ -166,7 +167,7 @@ def premium_payment_record(
     reference="",
     source=None,
 ):
-    require_role(actor, program, LEDGER_ROLES, "record premium payments")
+    require_member(actor, program, "ledger.record")
     same_program(program, buyer, supplier)
     amount = Decimal(amount)
     if amount <= 0:
@@ -210,7 +211,7 @@ def payroll_distribution_record(
     currency="USD",
     source=None,
 ):
-    require_role(actor, program, LEDGER_ROLES, "record payroll distributions")
+    require_member(actor, program, "ledger.record")
     same_program(program, supplier, facility)
     if facility is not None and facility.supplier_id != supplier.pk:
         raise DomainError("That facility belongs to another supplier.")
@@ -353,7 +354,7 @@ def ledger_import_csv(*, actor, program, kind, content, filename=""):
     column. Runs in one transaction; duplicates (in the file or already in the ledger)
     are row errors. Returns the LedgerImport.
     """
-    require_role(actor, program, LEDGER_ROLES, "import ledger files")
+    require_member(actor, program, "ledger.record")
     if kind not in COLUMNS:
         raise DomainError(f"Unknown import kind '{kind}'.")
     raw = content if isinstance(content, bytes) else content.encode()
@@ -541,10 +542,10 @@ def premium_shortfall_check(*, actor, program):
     Returns {"opened": [Violation], "already_open": int, "shortfalls": int,
     "buyer_underpayments": [row], "missing_provision": bool, "message": str}.
     """
+    require_member(actor, program, "ledger.record")
     from .. import selectors
     from .violations import violations_propose_many
 
-    require_role(actor, program, LEDGER_ROLES, "reconcile the premium")
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_SHORTFALL_LOCK, program.pk])
     tolerance = settings_for(program)

@@ -14,7 +14,9 @@ from programs.models import (
     Membership,
     SourcingRelationship,
 )
+from wsr.actors import SystemActor
 from wsr.audit import audit_log, audit_log_many
+from wsr.authz import require_member
 from wsr.errors import DomainError, IllegalTransition, check_transition
 from wsr.models import NotificationKind
 from wsr.notifications import msgid, notify, notify_many
@@ -38,7 +40,7 @@ from ..models import (
     ViolationState,
 )
 from ._common import actor_label, same_program, today, user_or_none
-from .policy import policy_ensure_default, require_role, settings_for
+from .policy import policy_ensure_default
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,10 @@ COUNTED_STATES = (
     ViolationState.CONSEQUENCES_APPLIED,
     ViolationState.REMEDIATED,
 )
+
+
+# The actor of what the enforcement jobs do on their own.
+ENFORCEMENT = SystemActor("enforcement")
 
 
 # ---------------------------------------------------------------- proposing and confirming
@@ -124,6 +130,7 @@ def violation_propose(
     same finding twice raises DomainError code 'duplicate' without touching the caller's
     transaction (the insert runs in a savepoint).
     """
+    require_member(actor, program, "violation.propose")
     violation = _proposal(
         actor=actor,
         program=program,
@@ -164,6 +171,7 @@ def violations_propose_many(*, actor, program, proposals):
     already proposed, DomainError 'duplicate' and nothing is written (the insert runs in
     a savepoint, the caller's transaction is untouched). Returns the Violations.
     """
+    require_member(actor, program, "violation.propose")
     violations = []
     for proposal in proposals:
         violation = _proposal(
@@ -199,9 +207,8 @@ def violation_confirm(*, actor, violation):
 
     Only admins, or roles named in the program's enforcement settings, may confirm.
     """
+    require_member(actor, violation.program, "violation.confirm")
     program = violation.program
-    allowed = settings_for(program).allowed_confirm_roles()
-    require_role(actor, program, allowed, "confirm violations")
     violation = Violation.objects.select_for_update().get(pk=violation.pk)
     check_transition(VIOLATION_TRANSITIONS, violation.state, ViolationState.CONFIRMED, "violation")
     violation.state = ViolationState.CONFIRMED
@@ -223,12 +230,7 @@ def violation_confirm(*, actor, violation):
 
 @transaction.atomic
 def violation_dismiss(*, actor, violation, reason):
-    require_role(
-        actor,
-        violation.program,
-        settings_for(violation.program).allowed_confirm_roles() | {Role.STAFF},
-        "dismiss violations",
-    )
+    require_member(actor, violation.program, "violation.dismiss")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("A dismissal needs a reason.")
@@ -253,7 +255,7 @@ def violation_dismiss(*, actor, violation, reason):
 def violation_remediate(*, actor, violation, note):
     """Mark a sanctioned violation remediated (the corrective action was verified). The
     supplier's standing is not restored here: reinstatement is its own decision."""
-    require_role(actor, violation.program, {Role.ADMIN, Role.STAFF}, "record remediation")
+    require_member(actor, violation.program, "violation.remediate")
     note = (note or "").strip()
     if not note:
         raise DomainError("Say how the violation was remediated.")
@@ -460,7 +462,7 @@ def consequences_apply(*, violation):
     if violation.state != ViolationState.CONFIRMED:
         raise IllegalTransition(f"Violation {violation.pk} is {violation.state}, not confirmed.")
     program = violation.program
-    system = "enforcement"
+    system = ENFORCEMENT
     on = today()
     policy = policy_ensure_default(actor=system, program=program)
     rule, count = select_rule(policy, violation)
@@ -669,6 +671,7 @@ def escalation_advance(*, actor, program, supplier, facility=None, reason, sourc
     3 termination; stage 3 terminates). Idempotent per (source_kind, source_ref): the
     escalation history row is unique on it, so a second call for the same source returns
     the standing unchanged. Locks the standing row."""
+    require_member(actor, program, "escalation.advance")
     same_program(program, supplier, facility)
     source_ref = str(source_ref or "").strip()
     if not source_kind or not source_ref:
@@ -769,12 +772,12 @@ def suspension_expire(*, standing_id):
         kind=StandingEventKind.SUSPENSION_ENDED,
         to_standing=Standing.REINSTATEMENT_REVIEW,
         to_stage=standing.stage,
-        actor="enforcement",
+        actor=ENFORCEMENT,
         reason=f"Suspension ended on {standing.suspended_until:%Y-%m-%d}; review reinstatement.",
     )
     audit_log(
         program=standing.program_id,
-        actor="enforcement",
+        actor=ENFORCEMENT,
         verb="standing.suspension_ended",
         obj=event,
         payload={"supplier": standing.supplier_id, "suspended_until": standing.suspended_until},
@@ -785,7 +788,7 @@ def suspension_expire(*, standing_id):
 @transaction.atomic
 def standing_reinstate(*, actor, program, supplier, reason, to_standing=Standing.GOOD):
     """A program admin ends a reinstatement review: good standing or probation."""
-    require_role(actor, program, {Role.ADMIN}, "reinstate suppliers")
+    require_member(actor, program, "standing.reinstate")
     same_program(program, supplier)
     if to_standing not in (Standing.GOOD, Standing.PROBATION):
         raise DomainError("Reinstatement is to good standing or probation.")

@@ -88,7 +88,7 @@ class AgreementDetailView(AgreementScopeMixin, ProgramViewMixin, DetailView):
         agreement = self.object
         context["signatories"] = selectors.signatory_list(program=self.program, agreement=agreement)
         context["history"] = selectors.object_history(program=self.program, obj=agreement)
-        context["can_manage"] = self.membership.role in MANAGE_ROLES
+        context["can_manage"] = self.can("agreement.manage")
         if context["can_manage"]:
             context["signatory_form"] = SignatoryForm()
             context.update(share_context(self, agreement))

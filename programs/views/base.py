@@ -37,6 +37,17 @@ class ServiceFormView(ProgramViewMixin, FormView):
 
     template_name = "programs/form.html"
     title = ""
+
+    # The form page is shown only to those who may submit it: no control without its
+    # action (a subclass may still name other read roles).
+    @property
+    def read_roles(self):
+        return self.write_roles
+
+    @property
+    def read_action(self):
+        return self.write_action
+
     success_message = ""
     submit_label = "Save"
     form_needs_program = False

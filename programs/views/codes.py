@@ -11,7 +11,6 @@ from django.views import View
 from django.views.generic import DetailView
 
 from wsr.errors import DomainError
-from wsr.roles import ADMIN_ROLES
 from wsr.tenancy import ProgramViewMixin
 
 from .. import selectors, services
@@ -105,8 +104,8 @@ class VersionDetailView(ProgramViewMixin, DetailView):
         )
         context["severities"] = Severity.choices
         context["categories"] = Category.choices
-        context["can_edit"] = self.object.is_editable and self.can_manage
-        context["can_ratify"] = self.object.is_editable and self.membership.role in ADMIN_ROLES
+        context["can_edit"] = self.object.is_editable and self.can("code.edit")
+        context["can_ratify"] = self.object.is_editable and self.can("code.ratify")
         return context
 
 
@@ -184,8 +183,8 @@ class ProvisionRemoveView(ProgramViewMixin, View):
 
 class VersionRatifyView(_VersionMixin, ServiceFormView):
     form_class = RatifyForm
-    # Staff may reach the form so a refusal reads as a sentence, not a bare 403: the
-    # service is the one place that decides that only an admin ratifies.
+    # The form is shown exactly to those the table lets ratify (wsr.authz).
+    write_action = "code.ratify"
     submit_label = "Ratify"
 
     def get_title(self):

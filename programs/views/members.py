@@ -3,7 +3,8 @@
 from django.urls import reverse
 from django.views.generic import RedirectView
 
-from wsr.roles import ADMIN_ROLES, ALL_ROLES, MANAGE_ROLES, Role
+from wsr import authz
+from wsr.roles import ADMIN_ROLES, ALL_ROLES, Role
 from wsr.tenancy import ProgramViewMixin
 
 from .. import selectors, services
@@ -15,8 +16,8 @@ class MemberListView(ProgramListView):
     template_name = "programs/member_list.html"
     context_object_name = "members"
     # Staff may see who is on the program; only the worker organization's admins change it.
-    read_roles = MANAGE_ROLES
-    write_roles = ADMIN_ROLES
+    read_action = "members.view"
+    write_action = "member.change"
 
     def get_scoped_queryset(self):
         active = {"active": True, "inactive": False}.get(self.param("state"))
@@ -27,7 +28,9 @@ class MemberListView(ProgramListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["roles"] = Role.choices
-        context["is_admin"] = self.membership.role in ADMIN_ROLES
+        context["is_admin"] = authz.can(
+            self.request.user, self.program, "member.change", membership=self.membership
+        )
         return context
 
 

@@ -27,8 +27,11 @@ def make_audit(world, *, facility=None, lead_role=Role.AUDITOR, **fields):
 
 def make_finding(world, audit, *, provision=None, **fields):
     fields.setdefault("facts", "Three workers report unpaid hours at the packing shed.")
+    auditor = world.user(Role.AUDITOR)
+    # The auditor records findings of their own audits; staff those of any (wsr.authz).
+    on_team = audit.lead_auditor_id == auditor.pk
     return services.finding_create(
-        actor=world.user(Role.AUDITOR),
+        actor=auditor if on_team else world.user(Role.STAFF),
         audit=audit,
         provision=provision or world.provision,
         **fields,
@@ -39,11 +42,23 @@ def make_cap_item(world, *, finding=None, deadline=None, **fields):
     fields.setdefault("observation", "No shade at field 4.")
     fields.setdefault("recommendation", "Install shade structures and water stations.")
     fields.setdefault("responsible_party", "Farm manager")
+    facility = fields.pop("facility", None) or (None if finding else world.facility)
+    auditing(world, facility or finding.facility)
     return services.cap_item_create(
         actor=world.user(Role.AUDITOR),
         program=world.program,
-        facility=fields.pop("facility", None) or (None if finding else world.facility),
+        facility=facility,
         finding=finding,
         deadline=deadline or datetime.date(2026, 4, 1),
         **fields,
     )
+
+
+def auditing(world, facility):
+    """Make sure the auditor persona audits at ``facility`` (an auditor follows CAP items
+    up only where they audit: wsr.authz scope)."""
+    from audits.access import auditor_reach
+
+    auditor = world.user(Role.AUDITOR)
+    if not auditor_reach(auditor, world.program, facility):
+        make_audit(world, facility=facility)

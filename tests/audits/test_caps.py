@@ -9,11 +9,12 @@ from audits import selectors, services
 from audits.models import CAPEscalationRequest, CAPItemStatus, CAPItemStatusChange
 from audits.services import caps as caps_services
 from programs import services as program_services
+from wsr.actors import SystemActor
 from wsr.errors import IllegalTransition
 from wsr.models import AuditEvent
 from wsr.roles import Role
 
-from .helpers import make_audit, make_cap_item, make_finding
+from .helpers import auditing, make_audit, make_cap_item, make_finding
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def at(y, m, d, h=12):
 
 def _second_facility(world):
     return program_services.facility_create(
-        actor="test",
+        actor=SystemActor("test"),
         program=world.program,
         supplier=world.supplier,
         name="Second Farm",
@@ -47,6 +48,7 @@ def _walk(world, item, *statuses):
 def test_progress_rate_is_computed_from_the_history_as_of_any_date(personas):
     a = personas.a
     f2 = _second_facility(a)
+    auditing(a, f2)
     with time_machine.travel(at(2026, 1, 10), tick=False):
         i1 = make_cap_item(a)
         i2 = make_cap_item(a)

@@ -10,6 +10,7 @@ from guardian.shortcuts import get_perms
 from audits import selectors, services
 from programs import services as program_services
 from tests.conftest import make_user
+from wsr.actors import SystemActor
 from wsr.models import AuditEvent
 from wsr.roles import Role
 
@@ -25,7 +26,11 @@ def url(name, world, **kwargs):
 def second_auditor(world):
     user = make_user(f"auditor-two@{world.slug}.example.org")
     program_services.membership_invite(
-        actor="test", program=world.program, email=user.email, role=Role.AUDITOR, send_email=False
+        actor=SystemActor("test"),
+        program=world.program,
+        email=user.email,
+        role=Role.AUDITOR,
+        send_email=False,
     )
     return user
 

@@ -13,6 +13,7 @@ from audits.models import EvidenceFile, Finding
 from programs import services as program_services
 from programs.models import Provision
 from tests.utils import assert_constant_queries
+from wsr.actors import SystemActor
 from wsr.errors import DomainError
 from wsr.roles import Role
 
@@ -30,7 +31,7 @@ def url(name, world, **kwargs):
 
 def _facility(world):
     return program_services.facility_create(
-        actor="t",
+        actor=SystemActor("t"),
         program=world.program,
         supplier=world.supplier,
         name=f"Farm {world.program.pk}-{Provision.objects.count()}-{id(object())}",
@@ -283,7 +284,7 @@ def test_education_reach_per_season(personas):
     a = personas.a
     services.audit_policy_update(actor=a.user(Role.ADMIN), program=a.program, season_start_month=10)
     f2 = program_services.facility_create(
-        actor="t",
+        actor=SystemActor("t"),
         program=a.program,
         supplier=a.supplier,
         name="F2",
@@ -327,7 +328,7 @@ def test_grades_from_latest_final_audit_with_program_average(personas):
     a = personas.a
     health = Provision.objects.get(version=a.version, number="2.1")
     f2 = program_services.facility_create(
-        actor="t",
+        actor=SystemActor("t"),
         program=a.program,
         supplier=a.supplier,
         name="F2",

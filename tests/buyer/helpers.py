@@ -7,9 +7,10 @@ import itertools
 from enforcement import services as enforcement_services
 from enforcement.models import BuyerObligation
 from programs import services as program_services
+from wsr.actors import SystemActor
 from wsr.roles import Role
 
-SYSTEM = "test-setup"
+SYSTEM = SystemActor("test-setup")
 # What a complaint might say: it must never reach a buyer officer.
 SECRET_SUMMARY = "Complainant Maria Lopez (crew 4) reported the foreman Jorge Ruiz"
 _refs = itertools.count(1)

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from enforcement import services as enforcement_services
 from programs import services as program_services
+from wsr.actors import SystemActor
 from wsr.roles import Role
 
 from .helpers import make_obligation
@@ -27,7 +28,7 @@ def samples(world):
     if not agreement.document:
         # A separate agreement with a signed PDF so the document routes serve a file.
         agreement = program_services.agreement_create(
-            actor="test-setup",
+            actor=SystemActor("test-setup"),
             program=world.program,
             buyer=world.buyer,
             title="Signed addendum",
@@ -37,7 +38,7 @@ def samples(world):
             document=SimpleUploadedFile("signed.pdf", PDF, content_type="application/pdf"),
         )
         program_services.agreement_transition(
-            actor="test-setup", agreement=agreement, status="active"
+            actor=SystemActor("test-setup"), agreement=agreement, status="active"
         )
     open_obligation = make_obligation(world)
     return {

@@ -12,6 +12,7 @@ from django.urls import reverse
 from enforcement import portal_notifications, portal_tasks
 from enforcement import services as enforcement_services
 from tests.utils import drain_mail, wait_for
+from wsr.actors import SystemActor
 from wsr.celery import app as celery_app
 from wsr.errors import DomainError
 from wsr.models import Notification, NotificationKind, NotificationPreference
@@ -140,7 +141,7 @@ def test_reminders_only_to_the_obligations_own_buyer(personas, time_machine):
     from programs import services as program_services
 
     program_services.membership_invite(
-        actor="test-setup",
+        actor=SystemActor("test-setup"),
         program=a.program,
         email="officer@other-buyer.example.org",
         role=Role.BUYER_OFFICER,

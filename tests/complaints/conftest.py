@@ -3,6 +3,7 @@ from django.core.cache import cache
 
 from complaints import services
 from programs.models import Category
+from wsr.actors import PUBLIC
 from wsr.roles import Role
 
 
@@ -22,7 +23,7 @@ def _clean_throttle_buckets(settings):
 def submit(world, **overrides):
     """File a complaint in ``world``'s program through the service; (case, code)."""
     data = {
-        "actor": "anonymous",
+        "actor": PUBLIC,
         "program": world.program,
         "narrative": "No water at the far field for three days.",
         "category": Category.HEALTH_SAFETY,
@@ -46,9 +47,12 @@ def triaged(world, case, **kw):
     )
 
 
-def assigned(world, case, user=None):
+def assigned(world, case, user=None, with_identity=True):
     return services.case_assign(
-        actor=world.user(Role.STAFF), case=case, investigator=user or world.user(Role.INVESTIGATOR)
+        actor=world.user(Role.STAFF),
+        case=case,
+        investigator=user or world.user(Role.INVESTIGATOR),
+        with_identity=with_identity,
     )
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from complaints import crypto, services, tasks
 from complaints.models import Case, ComplaintPolicy, Outcome
+from wsr.actors import SystemActor
 from wsr.models import AuditEvent
 from wsr.roles import Role
 
@@ -100,7 +101,7 @@ def test_staff_without_grant_other_investigators_and_other_programs_cannot_see(
 
     other = make_user("second-investigator@alpha.example.org")
     program_services.membership_invite(
-        actor="test",
+        actor=SystemActor("test"),
         program=world.program,
         email=other.email,
         role=Role.INVESTIGATOR,
@@ -180,7 +181,7 @@ def test_identity_keys_rotate(personas):
     new_key = Fernet.generate_key().decode()
     with override_settings(FIELD_ENCRYPTION_KEYS=[new_key, *settings.FIELD_ENCRYPTION_KEYS]):
         old_raw = raw_identity(case)
-        assert services.identity_keys_rotate(actor="test", program=world.program) == 1
+        assert services.identity_keys_rotate(actor=SystemActor("test"), program=world.program) == 1
         new_raw = raw_identity(case)
         assert new_raw != old_raw
         assert Fernet(new_key.encode()).decrypt(new_raw.encode())

@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from disclosure import page_cache
 from programs import services as program_services
+from wsr.actors import SystemActor
 
-SYSTEM = "test-setup"
+SYSTEM = SystemActor("test-setup")
 
 FILE_ROUTES = ("suppliers_csv", "suppliers_json", "suppliers_geojson", "buyers_csv")
 PAGE_ROUTES = ("program", "data")

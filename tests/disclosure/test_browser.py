@@ -9,6 +9,7 @@ from django.utils import timezone
 from complaints import services as complaint_services
 from enforcement import services as enforcement_services
 from tests.conftest import ARTIFACTS
+from wsr.actors import PUBLIC
 
 from .conftest import add_suppliers
 
@@ -19,7 +20,7 @@ def seeded(personas):
     add_suppliers(a, 3)
     cases = [
         complaint_services.complaint_submit(
-            actor="anonymous",
+            actor=PUBLIC,
             program=a.program,
             narrative=f"Complaint number {i} about the crew boss.",
             category="wages",

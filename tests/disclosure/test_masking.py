@@ -9,6 +9,7 @@ import pytest
 from complaints import services as complaint_services
 from enforcement import services as enforcement_services
 from enforcement.selectors import supplier_standings
+from wsr.actors import PUBLIC
 
 from .conftest import body_of, public_urls, report_text
 
@@ -42,7 +43,7 @@ def sensitive_world(personas):
     # 1. An open case with the complainant's identity, an internal note, messages and
     #    an interview: nothing of it is public but its existence in the counts.
     open_case, receipt = complaint_services.complaint_submit(
-        actor="anonymous",
+        actor=PUBLIC,
         program=a.program,
         narrative=SECRETS["narrative"],
         category="forced_labor",
@@ -78,7 +79,7 @@ def sensitive_world(personas):
 
     # 2. A withdrawn case with a resolution summary.
     withdrawn, _ = complaint_services.complaint_submit(
-        actor="anonymous",
+        actor=PUBLIC,
         program=a.program,
         narrative="Second complaint text that stays private",
         category="wages",
@@ -91,7 +92,7 @@ def sensitive_world(personas):
     # 3. A substantiated case whose finding becomes a confirmed violation and a sanction:
     #    the supplier's standing is public as a category with dates, the facts are not.
     proven, _ = complaint_services.complaint_submit(
-        actor="anonymous",
+        actor=PUBLIC,
         program=a.program,
         narrative="Third complaint text that stays private",
         category="forced_labor",

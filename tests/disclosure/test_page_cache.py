@@ -17,6 +17,7 @@ from complaints import services as complaint_services
 from disclosure import page_cache, selectors
 from programs.models import Role
 from tests.utils import count_queries
+from wsr.actors import PUBLIC
 
 from .conftest import add_suppliers, body_of
 
@@ -29,7 +30,7 @@ def a(personas):
 def _submit(world, n=1):
     for i in range(n):
         complaint_services.complaint_submit(
-            actor="anonymous",
+            actor=PUBLIC,
             program=world.program,
             narrative=f"Complaint {i} about the crew boss.",
             category="wages",

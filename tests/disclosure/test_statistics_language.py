@@ -8,13 +8,14 @@ from django.utils import translation
 from complaints import services as complaint_services
 from enforcement import services as enforcement_services
 from programs.models import Category
+from wsr.actors import PUBLIC
 
 
 @pytest.fixture
 def figures(personas):
     a = personas.a
     case = complaint_services.complaint_submit(
-        actor="anonymous",
+        actor=PUBLIC,
         program=a.program,
         narrative="The crew boss keeps our pay.",
         category="wages",

@@ -6,8 +6,9 @@ import pytest
 
 from enforcement import services
 from programs import services as program_services
+from wsr.actors import SystemActor
 
-SYSTEM = "test-setup"
+SYSTEM = SystemActor("test-setup")
 
 
 def add_buyer(world, name, *, agreement=True, sourcing=True, supplier=None):
@@ -43,9 +44,9 @@ def add_buyer(world, name, *, agreement=True, sourcing=True, supplier=None):
 
 def add_premium_provision(world):
     """Ratify a new code version with a premium pass-through provision (major)."""
-    draft = program_services.code_version_draft_create(actor="t", code=world.code)
+    draft = program_services.code_version_draft_create(actor=SystemActor("t"), code=world.code)
     program_services.provision_add(
-        actor="t",
+        actor=SystemActor("t"),
         version=draft,
         number="3.1",
         section="Premium",

@@ -5,8 +5,9 @@ import datetime
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from enforcement import services
+from wsr.actors import SystemActor
 
-SYSTEM = "route-samples"
+SYSTEM = SystemActor("route-samples")
 
 
 def samples(world):

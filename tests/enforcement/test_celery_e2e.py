@@ -23,6 +23,7 @@ from programs import services as program_services
 from tests.conftest import make_user
 from tests.enforcement.conftest import add_buyer, propose
 from tests.utils import wait_for
+from wsr.actors import SystemActor
 from wsr.models import AuditEvent
 
 pytestmark = [pytest.mark.celery_worker]
@@ -39,7 +40,7 @@ def applied(violation):
 def add_officer(world, buyer, email):
     user = make_user(email)
     program_services.membership_invite(
-        actor="test-setup",
+        actor=SystemActor("test-setup"),
         program=world.program,
         email=user.email,
         role="buyer_officer",
@@ -63,7 +64,7 @@ def test_confirm_zero_tolerance_applies_once_across_three_buyers(celery_worker_r
     third = add_buyer(a, "Third Buyer")
     # Sources from the supplier but has no agreement: no obligation.
     program_services.sourcing_create(
-        actor="test-setup",
+        actor=SystemActor("test-setup"),
         program=a.program,
         buyer=a.other_buyer,
         supplier=a.supplier,

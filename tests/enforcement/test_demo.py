@@ -2,6 +2,7 @@ from enforcement import demo, selectors
 from enforcement.models import BuyerObligation, ObligationState, Violation, ViolationState
 from programs import services as program_services
 from programs.models import Membership
+from wsr.actors import SystemActor
 from wsr.models import AuditEvent
 
 
@@ -12,7 +13,7 @@ def test_demo_seed_builds_its_story_once(a):
     # The persona world has one facility; the demo needs three.
     for i in range(2):
         program_services.facility_create(
-            actor="t",
+            actor=SystemActor("t"),
             program=a.program,
             supplier=a.supplier,
             name=f"Extra farm {i}",

@@ -19,6 +19,7 @@ from enforcement.tasks import expire_suspensions
 from programs.models import Provision
 from tests.enforcement.conftest import propose
 from tests.utils import drain_mail
+from wsr.actors import SystemActor
 from wsr.errors import DomainError, IllegalTransition
 from wsr.models import AuditEvent
 
@@ -149,7 +150,7 @@ def test_escalation_advance_is_idempotent_per_source_and_terminates_at_stage_3(
 ):
     def advance(ref):
         return services.escalation_advance(
-            actor="audits",
+            actor=SystemActor("audits"),
             program=a.program,
             supplier=a.supplier,
             facility=a.facility,
@@ -216,7 +217,7 @@ def test_suspension_ends_in_reinstatement_review_then_admin_reinstates(a):
 
 
 def test_policy_versions_draft_edit_ratify_and_agreement_reference(a):
-    v1 = services.policy_ensure_default(actor="test", program=a.program)
+    v1 = services.policy_ensure_default(actor=SystemActor("test"), program=a.program)
     draft = services.policy_draft_create(actor=a.user("admin"), program=a.program)
     assert draft.rules.count() == v1.rules.count()
     services.policy_rule_set(

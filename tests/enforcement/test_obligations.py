@@ -12,6 +12,7 @@ from enforcement.tasks import mark_overdue_obligations
 from programs import services as program_services
 from tests.conftest import make_user
 from tests.enforcement.conftest import add_buyer, propose
+from wsr.actors import SystemActor
 from wsr.errors import DomainError, IllegalTransition
 from wsr.models import AuditEvent
 
@@ -38,7 +39,7 @@ def obligation(a):
 def officer_of(world, buyer, email):
     user = make_user(email)
     program_services.membership_invite(
-        actor="t",
+        actor=SystemActor("t"),
         program=world.program,
         email=email,
         role="buyer_officer",
@@ -134,11 +135,13 @@ def test_late_attestation_before_breach_fulfils(a, obligation):
 
 def test_ended_sourcing_or_agreement_means_no_obligation(a):
     program_services.sourcing_end(
-        actor="t", relationship=a.sourcing, until=datetime.date(2026, 1, 1)
+        actor=SystemActor("t"), relationship=a.sourcing, until=datetime.date(2026, 1, 1)
     )
     gone = add_buyer(a, "Expired Agreement Buyer")
     for ag in gone.agreements.all():
-        program_services.agreement_transition(actor="t", agreement=ag, status="expired")
+        program_services.agreement_transition(
+            actor=SystemActor("t"), agreement=ag, status="expired"
+        )
     with time_machine.travel(START):
         sanction = sanction_now(a)
     assert sanction.obligations.count() == 0

@@ -12,6 +12,7 @@ from enforcement.models import Violation, ViolationState
 from programs import services as program_services
 from tests.enforcement.conftest import add_buyer, propose
 from tests.utils import assert_constant_queries
+from wsr.actors import SystemActor
 
 
 def url(name, world, **kw):
@@ -40,10 +41,13 @@ def test_admin_confirms_from_the_queue(a, client_for):
 
 
 def test_staff_cannot_confirm_and_sees_why(a, client_for):
+    # Staff are not shown the control (wsr.authz); a crafted POST is a 403.
     v = propose(a)
-    response = client_for(a.user("staff")).post(url("enforcement:violation_confirm", a, pk=v.pk))
-    assert response.status_code == 400
-    assert "not allowed to confirm" in response.content.decode()
+    client = client_for(a.user("staff"))
+    detail = client.get(url("enforcement:violation_detail", a, pk=v.pk))
+    assert b"Confirm violation" not in detail.content
+    response = client.post(url("enforcement:violation_confirm", a, pk=v.pk))
+    assert response.status_code == 403
     v.refresh_from_db()
     assert v.state == ViolationState.PROPOSED
 
@@ -94,7 +98,7 @@ def test_premium_import_page_reports_the_bad_row_and_imports_nothing(a, client_f
 
 def test_reconciliation_csv_export(a, client_for):
     services.purchase_report_record(
-        actor="t",
+        actor=SystemActor("t"),
         program=a.program,
         buyer=a.buyer,
         supplier=a.supplier,
@@ -159,7 +163,8 @@ def test_api_propose_and_dismiss(a, client_for):
     )
     assert response.status_code == 201, response.content
     pk = response.json()["id"]
-    assert client.post(url("enforcement-api:violation-dismiss", a, pk=pk), {}).status_code == 400
+    # Investigators may propose, not dismiss: refused before the body is read.
+    assert client.post(url("enforcement-api:violation-dismiss", a, pk=pk), {}).status_code == 403
     admin = client_for(a.user("admin"))
     response = admin.post(
         url("enforcement-api:violation-dismiss", a, pk=pk),
@@ -240,10 +245,13 @@ def _grow_applied(world):
         for _ in range(n):
             i = next(_names)
             supplier = program_services.supplier_create(
-                actor="t", program=world.program, legal_name=f"Grower {i}", country="US"
+                actor=SystemActor("t"),
+                program=world.program,
+                legal_name=f"Grower {i}",
+                country="US",
             )
             facility = program_services.facility_create(
-                actor="t",
+                actor=SystemActor("t"),
                 program=world.program,
                 supplier=supplier,
                 name=f"Farm {i}",
@@ -258,10 +266,13 @@ def _grow_applied(world):
 def _grow_obligations(world):
     def grow(n):
         supplier = program_services.supplier_create(
-            actor="t", program=world.program, legal_name=f"Big Grower {next(_names)}", country="US"
+            actor=SystemActor("t"),
+            program=world.program,
+            legal_name=f"Big Grower {next(_names)}",
+            country="US",
         )
         facility = program_services.facility_create(
-            actor="t",
+            actor=SystemActor("t"),
             program=world.program,
             supplier=supplier,
             name="Big",
@@ -280,7 +291,7 @@ def _grow_ledger(world):
         for _ in range(n):
             start = datetime.date(2020, 1, 1) + datetime.timedelta(days=31 * next(_names))
             services.purchase_report_record(
-                actor="t",
+                actor=SystemActor("t"),
                 program=world.program,
                 buyer=world.buyer,
                 supplier=world.supplier,
@@ -289,7 +300,7 @@ def _grow_ledger(world):
                 volume="100",
             )
             services.premium_payment_record(
-                actor="t",
+                actor=SystemActor("t"),
                 program=world.program,
                 buyer=world.buyer,
                 supplier=world.supplier,
@@ -299,7 +310,7 @@ def _grow_ledger(world):
                 paid_on=start,
             )
             services.payroll_distribution_record(
-                actor="t",
+                actor=SystemActor("t"),
                 program=world.program,
                 supplier=world.supplier,
                 period_start=start,
@@ -355,7 +366,7 @@ def test_standing_history_and_breach_list_constant_queries(a, client_for):
         lambda: client.get(url("enforcement:standing_detail", a, supplier=a.supplier.pk)),
         lambda n: [
             services.escalation_advance(
-                actor="t",
+                actor=SystemActor("t"),
                 program=a.program,
                 supplier=a.supplier,
                 reason="r",
@@ -371,7 +382,7 @@ def test_standing_history_and_breach_list_constant_queries(a, client_for):
 
 
 def test_api_policy_versioning_and_settings(a, client_for):
-    services.policy_ensure_default(actor="t", program=a.program)
+    services.policy_ensure_default(actor=SystemActor("t"), program=a.program)
     admin = client_for(a.user("admin"))
     draft = admin.post(url("enforcement-api:policy-draft", a))
     assert draft.status_code == 201, draft.content
@@ -408,7 +419,7 @@ def test_api_policy_versioning_and_settings(a, client_for):
 
 
 def test_admin_drafts_edits_and_ratifies_the_ladder_in_the_browser_forms(a, client_for):
-    services.policy_ensure_default(actor="t", program=a.program)
+    services.policy_ensure_default(actor=SystemActor("t"), program=a.program)
     admin = client_for(a.user("admin"))
     assert admin.post(url("enforcement:policy_draft", a)).status_code == 302
     draft = services.current_policy(a.program).__class__.objects.get(

@@ -19,6 +19,7 @@ from enforcement.services.premium import _SHORTFALL_LOCK
 from enforcement.services.violations import violations_propose_many
 from tests.enforcement.conftest import add_buyer, add_premium_provision
 from tests.utils import wait_for
+from wsr.actors import SystemActor
 from wsr.audit import verify_chain
 from wsr.errors import DomainError
 from wsr.models import AuditEvent
@@ -170,7 +171,7 @@ def test_batch_writes_what_one_violation_propose_per_proposal_writes(a):
 
 def test_batch_with_one_duplicate_writes_nothing(a):
     services.violation_propose(
-        actor="t",
+        actor=SystemActor("t"),
         program=a.program,
         provision=a.provision,
         facility=a.facility,
@@ -190,7 +191,7 @@ def test_batch_with_one_duplicate_writes_nothing(a):
         for ref in ("new-1", "dup")
     ]
     with pytest.raises(DomainError) as exc:
-        violations_propose_many(actor="t", program=a.program, proposals=proposals)
+        violations_propose_many(actor=SystemActor("t"), program=a.program, proposals=proposals)
     assert exc.value.code == "duplicate"
     assert (Violation.objects.count(), AuditEvent.objects.count()) == before
 
@@ -205,7 +206,7 @@ def test_batch_checks_each_proposal_like_violation_propose(a, b):
     ):
         with pytest.raises(DomainError, match=message):
             violations_propose_many(
-                actor="t",
+                actor=SystemActor("t"),
                 program=a.program,
                 proposals=[{**good, "source_ref": "ok"}, {**good, **bad}],
             )

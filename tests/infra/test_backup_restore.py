@@ -7,6 +7,7 @@ from django.db import connection
 from psycopg import sql
 
 from programs import services as program_services
+from wsr.actors import SystemActor
 from wsr.models import AuditEvent
 
 from .helpers import manage
@@ -31,7 +32,10 @@ def test_backup_restores_into_a_fresh_database_with_an_intact_chain(
 ):
     # A little more history on top of the two persona programs.
     program_services.supplier_create(
-        actor="backup-test", program=personas.a.program, legal_name="Backup Farms", country="US"
+        actor=SystemActor("backup-test"),
+        program=personas.a.program,
+        legal_name="Backup Farms",
+        country="US",
     )
     source_url = f"postgres:///{connection.settings_dict['NAME']}"
     dump = tmp_path / "wsr.dump"

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
 from programs import services
+from wsr.actors import SystemActor
 from wsr.models import AuditEvent
 from wsr.roles import Role
 
@@ -90,10 +91,12 @@ def test_deleted_event_is_detected(a):
 def test_command_exits_non_zero():
     """The real command line, as an operator or cron runs it, on committed rows."""
     program = services.program_create(
-        actor="test", slug="gamma", name="Gamma", worker_organization="Gamma Workers"
+        actor=SystemActor("test"), slug="gamma", name="Gamma", worker_organization="Gamma Workers"
     )
     for name in ("One", "Two", "Three"):
-        services.buyer_create(actor="test", program=program, name=name, headquarters_country="US")
+        services.buyer_create(
+            actor=SystemActor("test"), program=program, name=name, headquarters_country="US"
+        )
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "wsr.settings.test",

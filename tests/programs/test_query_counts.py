@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from programs import services
 from tests.utils import assert_constant_queries
+from wsr.actors import SystemActor
 from wsr.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -18,19 +19,25 @@ _n = itertools.count()
 
 def _buyer(world):
     return services.buyer_create(
-        actor="t", program=world.program, name=f"Buyer {next(_n)}", headquarters_country="US"
+        actor=SystemActor("t"),
+        program=world.program,
+        name=f"Buyer {next(_n)}",
+        headquarters_country="US",
     )
 
 
 def _supplier(world):
     return services.supplier_create(
-        actor="t", program=world.program, legal_name=f"Supplier {next(_n)}", country="MX"
+        actor=SystemActor("t"),
+        program=world.program,
+        legal_name=f"Supplier {next(_n)}",
+        country="MX",
     )
 
 
 def _facility(world):
     return services.facility_create(
-        actor="t",
+        actor=SystemActor("t"),
         program=world.program,
         supplier=_supplier(world),
         name=f"Facility {next(_n)}",
@@ -41,7 +48,7 @@ def _facility(world):
 
 def _sourcing(world):
     return services.sourcing_create(
-        actor="t",
+        actor=SystemActor("t"),
         program=world.program,
         buyer=_buyer(world),
         supplier=_supplier(world),
@@ -51,7 +58,7 @@ def _sourcing(world):
 
 def _agreement(world, status="active"):
     agreement = services.agreement_create(
-        actor="t",
+        actor=SystemActor("t"),
         program=world.program,
         buyer=_buyer(world),
         title=f"Agreement {next(_n)}",
@@ -59,19 +66,23 @@ def _agreement(world, status="active"):
         effective_from=datetime.date(2026, 1, 1),
         consequence_clause="x",
     )
-    services.signatory_add(actor="t", agreement=agreement, party="buyer", name="Signer")
+    services.signatory_add(
+        actor=SystemActor("t"), agreement=agreement, party="buyer", name="Signer"
+    )
     if status == "active":
-        services.agreement_transition(actor="t", agreement=agreement, status="active")
+        services.agreement_transition(actor=SystemActor("t"), agreement=agreement, status="active")
     return agreement
 
 
 def _code(world):
-    return services.code_create(actor="t", program=world.program, name=f"Code {next(_n)}")
+    return services.code_create(
+        actor=SystemActor("t"), program=world.program, name=f"Code {next(_n)}"
+    )
 
 
 def _member(world):
     return services.membership_invite(
-        actor="t",
+        actor=SystemActor("t"),
         program=world.program,
         email=f"m{next(_n)}@example.org",
         role=Role.AUDITOR,
@@ -137,13 +148,18 @@ def test_list_endpoint_queries_constant(path, kind, role, a, client_for):
 
 
 def test_provision_pages_and_endpoint_queries_constant(a, client_for):
-    draft = services.code_version_draft_create(actor="t", code=a.code)
+    draft = services.code_version_draft_create(actor=SystemActor("t"), code=a.code)
     client = client_for(a.user(Role.STAFF))
 
     def grow(n):
         for _ in range(n):
             services.provision_add(
-                actor="t", version=draft, number=f"9.{next(_n)}", section="S", title="T", text="X"
+                actor=SystemActor("t"),
+                version=draft,
+                number=f"9.{next(_n)}",
+                section="S",
+                title="T",
+                text="X",
             )
 
     page = reverse("programs:version_detail", kwargs={"program": a.slug, "pk": draft.pk})

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 
 from programs import services as program_services
 from wsr import checkpoints
+from wsr.actors import SystemActor
 from wsr.audit import verify_chain
 from wsr.models import AuditEvent
 from wsr.tasks import audit_checkpoint
@@ -72,7 +73,7 @@ def test_beat_task_writes_signed_checkpoints_only_when_a_chain_moved(personas, a
     assert audit_checkpoint() == chains
     assert audit_checkpoint() == 0  # nothing moved
     program_services.buyer_create(
-        actor="test", program=a.program, name="Anchor Foods", headquarters_country="US"
+        actor=SystemActor("test"), program=a.program, name="Anchor Foods", headquarters_country="US"
     )
     assert audit_checkpoint() == 1
     records = checkpoints.read(a.program.pk)

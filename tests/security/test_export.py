@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from programs import services as program_services
+from wsr.actors import PUBLIC, SystemActor
 from wsr.export import csv_name, export_columns, exportable_models, is_secret_field
 from wsr.models import AuditEvent, ProgramOwned
 from wsr.roles import Role
@@ -41,7 +42,7 @@ def _file_a_complaint(world, narrative="The crew boss keeps our passports."):
     from complaints import services as complaint_services
 
     case, _code = complaint_services.complaint_submit(
-        actor="anonymous",
+        actor=PUBLIC,
         program=world.program,
         narrative=narrative,
         facility=world.facility,
@@ -149,7 +150,10 @@ def test_each_export_is_an_audit_event(personas, client_for):
 def test_formula_cells_are_neutralized(personas, client_for):
     a = personas.a
     program_services.supplier_create(
-        actor="test-setup", program=a.program, legal_name='=HYPERLINK("http://x")', country="US"
+        actor=SystemActor("test-setup"),
+        program=a.program,
+        legal_name='=HYPERLINK("http://x")',
+        country="US",
     )
     zf = _download(client_for(a.user(Role.ADMIN)), _url(a))
     names = {r["legal_name"] for r in _rows(zf, "programs/supplier.csv")}

@@ -26,6 +26,7 @@ from programs import services as program_services
 from programs.models import Membership
 from tests.enforcement.conftest import add_buyer, propose
 from tests.security import test_crash_safety as crash
+from wsr.actors import SystemActor
 from wsr.celery import app
 from wsr.roles import Role
 
@@ -42,7 +43,7 @@ def _buyers_with_officers(world, n):
     for i in range(n):
         buyer = add_buyer(world, f"Outbox Buyer {i:02d}")
         program_services.membership_invite(
-            actor="test-setup",
+            actor=SystemActor("test-setup"),
             program=world.program,
             email=f"officer{i:02d}@buyer{i:02d}.example",
             role=Role.BUYER_OFFICER,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from complaints import services as complaint_services
 from complaints.crypto import format_receipt_code
 from complaints.throttle import lookup_rate
+from wsr.actors import PUBLIC
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def fresh_buckets():
 
 def _file(world):
     case, code = complaint_services.complaint_submit(
-        actor="anonymous",
+        actor=PUBLIC,
         program=world.program,
         narrative="The supervisor holds our passports.",
         facility=world.facility,

@@ -24,13 +24,14 @@ from programs.models import (
     SourcingRelationship,
     Supplier,
 )
+from wsr.actors import SystemActor
 from wsr.roles import Role
 
 from . import data
 
 log = logging.getLogger(__name__)
 
-ACTOR = "seed_demo"
+ACTOR = SystemActor("seed_demo")
 OPERATOR_EMAIL = "operator@example.org"
 PROGRAMS = [
     (data.FARM, data.FARM_PROVISIONS, data.FARM_BUYERS, data.FARM_SUPPLIERS, "US"),

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from complaints import services
 from programs.models import Program
+from wsr.actors import SystemActor
 
 
 class Command(BaseCommand):
@@ -9,5 +10,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         for program in Program.objects.order_by("pk"):
-            count = services.identity_keys_rotate(actor="rotate_complaint_keys", program=program)
+            count = services.identity_keys_rotate(
+                actor=SystemActor("rotate_complaint_keys"), program=program
+            )
             self.stdout.write(f"{program.slug}: {count} identities re-encrypted")

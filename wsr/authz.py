@@ -1,0 +1,311 @@
+"""Who may do what: every role rule of the platform, as data, and the one function that
+reads it.
+
+``ACTIONS`` maps an action ("case.assign", "violation.confirm", "audits.view") to a
+``Rule``: the membership roles that hold it broadly, optionally a django-guardian grant
+on the object that also gives it (to the roles in ``grant_roles``), and optionally a
+program policy hook that replaces the fixed role set (the roles a program lets confirm
+violations). ``can()`` answers yes/no; ``require_member()`` is the first line of every
+service and raises ``Forbidden`` (a 403 in the API and the pages). Views, templates and
+serializers take their ``can_*`` flags from ``can()`` (the ``can`` template tag), so a
+control is shown exactly when its action is allowed.
+
+Object rules beyond role and grant (a case's own access rules, an officer's own buyer,
+an auditor's facility) stay in the service after this line: the table decides the role,
+the service the record.
+
+``docs/security.md`` holds the generated role x action matrix
+(``manage.py authz_matrix --write``; a test checks it matches this table).
+"""
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
+
+from wsr.actors import PublicActor, SystemActor
+from wsr.errors import DomainError
+from wsr.roles import Role
+
+A, S, I, AU, B, V = (  # noqa: E741 (short names keep the table readable)
+    Role.ADMIN,
+    Role.STAFF,
+    Role.INVESTIGATOR,
+    Role.AUDITOR,
+    Role.BUYER_OFFICER,
+    Role.VIEWER,
+)
+INTERNAL = frozenset({A, S, I, AU, V})
+MANAGE = frozenset({A, S})
+ADMIN = frozenset({A})
+
+
+class Forbidden(DomainError):
+    """The actor may not do this here. The API answers 403 (wsr.api), pages 403."""
+
+    code = "forbidden"
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset
+    # A guardian permission ("app.codename") on ``obj`` that also allows the action, to
+    # members whose role is in ``grant_roles``.
+    grant: str | None = None
+    grant_roles: frozenset = INTERNAL
+    # Dotted path of ``f(program) -> set of roles`` replacing ``roles`` (program policy).
+    policy: str | None = None
+    # Dotted path of ``f(user, program, obj) -> bool`` narrowing the roles in
+    # ``scoped_roles`` to some records (an auditor: where they audit). Asked only when the
+    # caller names the record; without one, the answer is the role's.
+    scope: str | None = None
+    scoped_roles: frozenset = frozenset()
+    label: str = ""
+
+
+AUDITOR_REACH = "audits.access.auditor_reach"
+
+
+def _r(roles, label, **kw):
+    return Rule(roles=frozenset(roles), label=label, **kw)
+
+
+ACTIONS: dict[str, Rule] = {
+    # ---- programs: the program, its members, parties and agreements, the code
+    "program.update": _r(ADMIN, "Change the program's settings"),
+    "members.view": _r(MANAGE, "See the member list"),
+    "member.invite": _r(ADMIN, "Invite members"),
+    "member.change": _r(ADMIN, "Change a member's role or deactivate them"),
+    "parties.view": _r(INTERNAL, "See suppliers, facilities and buyers"),
+    "supplier.manage": _r(MANAGE, "Create and edit suppliers"),
+    "facility.manage": _r(MANAGE, "Create and edit facilities"),
+    "buyer.manage": _r(MANAGE, "Create and edit buyers"),
+    "sourcing.manage": _r(MANAGE, "Record and end sourcing relationships"),
+    "agreements.view": _r(
+        {A, S, I, AU, B, V},
+        "See agreements (drafts: admin, staff, viewer; officers: their buyer's)",
+        grant="programs.view_agreement",
+        grant_roles=frozenset({I, AU, B}),
+    ),
+    "agreement_drafts.view": _r(
+        {A, S, V},
+        "See draft agreements under negotiation",
+        grant="programs.view_agreement",
+        grant_roles=frozenset({I, AU, B}),
+    ),
+    "agreement.manage": _r(MANAGE, "Create, edit, sign and change agreements"),
+    "agreement.share": _r(MANAGE, "Share an agreement with a member"),
+    "code.view": _r(INTERNAL, "See the code and its versions"),
+    "code.edit": _r(MANAGE, "Draft code versions and edit provisions"),
+    "code.ratify": _r(ADMIN, "Ratify a code version"),
+    # ---- complaints
+    "cases.view": _r(
+        INTERNAL,
+        "See cases (investigators, auditors, viewers: those granted to them)",
+    ),
+    "complaint.log": _r(MANAGE, "Log a complaint (hotline, in person, SMS)"),
+    "case.manage": _r(MANAGE, "Acknowledge, triage, assign, share, close, reopen a case"),
+    "case.work": _r(
+        MANAGE,
+        "Investigate a case: notes, messages, evidence, interviews, findings",
+        grant="complaints.investigate_case",
+    ),
+    "case.identity": _r(
+        ADMIN,
+        "See the complainant's identity",
+        grant="complaints.view_complainant_identity",
+        grant_roles=frozenset({S, I, AU, V}),
+    ),
+    "case.identity_purge": _r(ADMIN, "Erase a complainant's identity"),
+    "identity_keys.rotate": _r(ADMIN, "Re-encrypt identities with a new key"),
+    "complaint_policy.set": _r(MANAGE, "Change the complaint clocks and retention"),
+    # ---- audits
+    "audits.view": _r(INTERNAL, "See audits (auditors: their own)"),
+    "audit_policy.update": _r(ADMIN, "Change the audit settings"),
+    "audit.create": _r({A, S, AU}, "Plan an audit"),
+    "audit.edit": _r(
+        MANAGE,
+        "Edit an audit, record findings, change its status",
+        grant="audits.view_audit",
+        grant_roles=frozenset({AU}),
+    ),
+    "audit.team": _r(MANAGE, "Add or remove auditors of an audit"),
+    "audit_finding.refer": _r(MANAGE, "Refer an audit finding for a violation"),
+    "audit.evidence": _r(
+        {A, S, AU},
+        "Attach audit or CAP evidence (auditors: where they audit)",
+        scope=AUDITOR_REACH,
+        scoped_roles=frozenset({AU}),
+    ),
+    "cap_item.create": _r({A, S, AU}, "Add a corrective action item"),
+    "cap_item.update": _r(
+        {A, S, AU},
+        "Follow a CAP item up, comment, verify (auditors: where they audit)",
+        scope=AUDITOR_REACH,
+        scoped_roles=frozenset({AU}),
+    ),
+    "cap_item.deadline": _r(MANAGE, "Change a CAP item's deadline"),
+    "education.record": _r({A, S, AU}, "Record a worker-education session"),
+    "report.request": _r(MANAGE, "Request a PDF report"),
+    # ---- enforcement
+    "enforcement.view": _r(INTERNAL, "See violations, sanctions, standings, obligations"),
+    "violation.propose": _r({A, S, I, AU}, "Propose a violation"),
+    "violation.confirm": _r(
+        ADMIN,
+        "Confirm a violation (admin, and the roles the program names)",
+        policy="enforcement.services.policy.confirm_roles",
+    ),
+    "violation.dismiss": _r(
+        {A, S},
+        "Dismiss a proposed violation (staff, and the confirming roles)",
+        policy="enforcement.services.policy.dismiss_roles",
+    ),
+    "violation.remediate": _r(MANAGE, "Record remediation of a violation"),
+    "standing.reinstate": _r(ADMIN, "Reinstate a supplier"),
+    "obligation.waive": _r(ADMIN, "Waive a buyer's obligation"),
+    "policy.edit": _r(ADMIN, "Draft, edit and ratify the consequence ladder"),
+    "agreement_policy.bind": _r(MANAGE, "Bind an agreement to a ladder"),
+    "enforcement_settings.update": _r(ADMIN, "Change the enforcement settings"),
+    "ledger.view": _r(INTERNAL, "See the premium ledger and reconciliation"),
+    "ledger.record": _r(MANAGE, "Record and import purchases, payments, payroll"),
+    # ---- the buyer portal (/buyer/): an officer, for their own buyer's records
+    "portal.view": _r({B}, "Use the buyer portal (own buyer only)"),
+    "obligation.respond": _r({B}, "Acknowledge and attest an obligation (own buyer only)"),
+    # ---- everything at once
+    "export.run": _r(ADMIN, "Export the program's data"),
+    "dashboard.view": _r(INTERNAL, "See the workspace dashboard"),
+    # No member: what only the system (tasks, beat) does.
+    "escalation.advance": _r((), "Advance a supplier's escalation (system only)"),
+}
+
+
+@cache
+def _hook(path):
+    module, _, name = path.rpartition(".")
+    return getattr(import_module(module), name)
+
+
+def roles_for(program, action):
+    """The roles that hold ``action`` in ``program`` (policy hook applied)."""
+    rule = ACTIONS[action]
+    if rule.policy and program is not None:
+        return frozenset(_hook(rule.policy)(program))
+    return rule.roles
+
+
+def membership_for(actor, program):
+    """The actor's active membership of ``program``, or None. Not cached: a member
+    deactivated a moment ago is refused at once."""
+    if not getattr(actor, "is_authenticated", False) or program is None:
+        return None
+    from programs.models import Membership
+
+    return (
+        Membership.objects.filter(user=actor, program_id=program.pk, is_active=True)
+        .select_related("buyer")
+        .first()
+    )
+
+
+def _granted(actor, perm, obj):
+    from django.db import models
+    from guardian.core import ObjectPermissionChecker
+
+    app, _, codename = perm.partition(".")
+    if not isinstance(obj, models.Model) or obj._meta.app_label != app:
+        return False
+    return ObjectPermissionChecker(actor).has_perm(codename, obj)
+
+
+def can(actor, program, action, obj=None, *, membership=None):
+    """May ``actor`` do ``action`` in ``program`` (on ``obj``)? Never raises for a
+    refusal. ``membership``: the actor's membership if the caller already holds it."""
+    if action not in ACTIONS:
+        raise KeyError(f"Unknown action '{action}': add it to wsr.authz.ACTIONS.")
+    if isinstance(actor, SystemActor):
+        return True
+    if isinstance(actor, str | PublicActor) or actor is None:
+        return False
+    if getattr(actor, "is_superuser", False) and getattr(actor, "is_active", False):
+        # The platform operator, in the Django admin site (inviting members, changing a
+        # program). Pages and the API never get this far without a membership
+        # (wsr.tenancy.resolve_membership answers 404 first).
+        return True
+    if (
+        obj is not None
+        and program is not None
+        and getattr(obj, "program_id", program.pk) != (program.pk)
+    ):
+        return False
+    if membership is None or membership.user_id != actor.pk:
+        membership = membership_for(actor, program)
+    if membership is None or not membership.is_active or membership.program_id != program.pk:
+        return False
+    rule = ACTIONS[action]
+    if membership.role in roles_for(program, action):
+        if rule.scope and obj is not None and membership.role in rule.scoped_roles:
+            return bool(_hook(rule.scope)(actor, program, obj))
+        return True
+    return bool(
+        rule.grant
+        and obj is not None
+        and membership.role in rule.grant_roles
+        and _granted(actor, rule.grant, obj)
+    )
+
+
+_PLURAL = {
+    A: "admins",
+    S: "staff",
+    I: "investigators",
+    AU: "auditors",
+    B: "buyer officers",
+    V: "viewers",
+}
+
+
+def refusal(program, action):
+    """The sentence a refused member reads: who may, and what."""
+    rule = ACTIONS[action]
+    roles = [_PLURAL[r] for r in Role.values if r in roles_for(program, action)]
+    who = " and ".join([", ".join(roles[:-1]), roles[-1]] if len(roles) > 1 else roles)
+    if rule.grant:
+        who = f"{who} (or a member it was granted to)" if who else "members it was granted to"
+    what = (rule.label or action)[0].lower() + (rule.label or action)[1:]
+    if not who:
+        return f"No member may do this ({what}): the platform does it."
+    return f"Only {who} may do this: {what}."
+
+
+def require_member(actor, program, action, obj=None):
+    """The first line of every service: raise ``Forbidden`` unless ``can()``."""
+    if not can(actor, program, action, obj):
+        raise Forbidden(refusal(program, action))
+
+
+_ABBR = {A: "admin", S: "staff", I: "investigator", AU: "auditor", B: "buyer officer", V: "viewer"}
+
+
+def matrix_markdown():
+    """The role x action table as Markdown (docs/security.md): ✓ by role, "grant" when
+    only a per-object grant gives it, "policy" when the program's policy may add the role,
+    blank when refused. Policy hooks are shown at their defaults."""
+    roles = list(Role.values)
+    lines = [
+        "| action | what | " + " | ".join(_ABBR[r] for r in roles) + " |",
+        "|---|---|" + "---|" * len(roles),
+    ]
+    for name, rule in ACTIONS.items():
+        cells = []
+        for role in roles:
+            if role in rule.roles and role in rule.scoped_roles:
+                cells.append("scoped")
+            elif role in rule.roles:
+                cells.append("✓")
+            elif rule.grant and role in rule.grant_roles:
+                cells.append("grant")
+            elif rule.policy and role != B:
+                cells.append("policy")
+            else:
+                cells.append("")
+        lines.append(f"| `{name}` | {rule.label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
