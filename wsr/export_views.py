@@ -48,6 +48,7 @@ class ExportJobView(ProgramViewMixin, TemplateView):
     template_name = "programs/export_job.html"
     read_roles = ADMIN_ROLES
     write_roles = ADMIN_ROLES
+    read_action = write_action = "export.run"
 
     def post(self, request, *args, **kwargs):
         job = jobs.export_job_start(
@@ -85,6 +86,7 @@ class ExportJobView(ProgramViewMixin, TemplateView):
 class ExportJobDownloadView(ProgramViewMixin, View):
     read_roles = ADMIN_ROLES
     write_roles = frozenset()
+    read_action = "export.run"
 
     def get(self, request, *args, **kwargs):
         if not request.GET.get("job"):  # nothing asked for: the page that starts one

@@ -114,6 +114,7 @@ class PickerView(ProgramViewMixin, View):
     (they can read the same names in the lists)."""
 
     kind = None
+    read_action = "parties.view"
     write_roles = frozenset()
 
     def get(self, request, *args, **kwargs):
