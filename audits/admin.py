@@ -33,23 +33,28 @@ class AuditPolicyAdmin(ReadOnlyAdmin):
 @admin.register(Audit)
 class AuditAdmin(ReadOnlyAdmin):
     list_display = ["facility", "audit_type", "status", "scheduled_date", "program"]
+    list_select_related = ["facility", "program"]
     list_filter = ["program", "status", "audit_type"]
 
 
 @admin.register(Finding)
 class FindingAdmin(ReadOnlyAdmin):
     list_display = ["pk", "audit", "provision", "severity", "violation_candidate"]
+    # Audit.__str__ reads the facility: one query per row without this.
+    list_select_related = ["audit__facility", "provision"]
     list_filter = ["program", "severity"]
 
 
 @admin.register(CorrectiveActionPlan)
 class CAPAdmin(ReadOnlyAdmin):
     list_display = ["facility", "program", "created_at"]
+    list_select_related = ["facility", "program"]
 
 
 @admin.register(CAPItem)
 class CAPItemAdmin(ReadOnlyAdmin):
     list_display = ["pk", "facility", "status", "deadline", "program"]
+    list_select_related = ["facility", "program"]
     list_filter = ["program", "status"]
 
 
@@ -61,6 +66,7 @@ class CAPItemStatusChangeAdmin(ReadOnlyAdmin):
 @admin.register(EducationSession)
 class EducationSessionAdmin(ReadOnlyAdmin):
     list_display = ["facility", "date", "attendance_count", "program"]
+    list_select_related = ["facility", "program"]
 
 
 @admin.register(Report)

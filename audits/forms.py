@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 
 from programs.models import Facility, Severity
 from programs.selectors import current_provisions
+from wsr.pickers import use_picker
 from wsr.roles import Role
 
 from .models import AuditType, CAPItemStatus
@@ -43,7 +44,12 @@ class AuditForm(forms.Form):
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["facility"].queryset = Facility.objects.filter(program=program).order_by("name")
+        use_picker(
+            self.fields["facility"],
+            queryset=Facility.objects.filter(program=program),
+            program=program,
+            kind="facilities",
+        )
         self.fields["lead_auditor"].queryset = _staff_users(program)
         self.fields["team"].queryset = _staff_users(program)
 
@@ -114,8 +120,14 @@ class CAPItemForm(forms.Form):
         super().__init__(*args, **kwargs)
         # ``facilities``: the ones this member may add items for (an auditor: those of
         # their audits); a choice list shows only what its user may use.
-        qs = facilities if facilities is not None else Facility.objects.filter(program=program)
-        self.fields["facility"].queryset = qs.order_by("name")
+        use_picker(
+            self.fields["facility"],
+            queryset=facilities
+            if facilities is not None
+            else Facility.objects.filter(program=program),
+            program=program,
+            kind="facilities",
+        )
         if finding is not None:
             del self.fields["facility"]
 
@@ -142,7 +154,12 @@ class EducationForm(forms.Form):
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["facility"].queryset = Facility.objects.filter(program=program).order_by("name")
+        use_picker(
+            self.fields["facility"],
+            queryset=Facility.objects.filter(program=program),
+            program=program,
+            kind="facilities",
+        )
         sections = sorted(
             set(current_provisions(program=program).values_list("section", flat=True))
         )

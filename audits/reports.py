@@ -36,7 +36,9 @@ def audit_report_context(audit):
         "by_provision": list(by_provision.items()),
         "cap_items": items,
         "other_cap_items": other_items,
-        "progress": selectors.cap_progress_by_facility(program=program).get(audit.facility_id),
+        "progress": selectors.cap_progress_by_facility(
+            program=program, facilities=[audit.facility_id]
+        ).get(audit.facility_id),
         "min_coverage": policy.min_interview_coverage if policy else None,
         "checklist": policy.document_checklist if policy else [],
         "generated_at": timezone.now(),

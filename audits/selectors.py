@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
-from programs.models import Facility
+from programs.models import Facility, Provision
 from programs.selectors import current_provisions
 from wsr.models import AuditEvent
 from wsr.roles import Role
@@ -59,6 +59,20 @@ def _assigned_audits(*, program, user):
     )
 
 
+def _count_of(queryset, field, output=IntegerField):
+    """A correlated COUNT per outer row, as a subquery: PostgreSQL evaluates it only
+    for the rows of the page (after ORDER BY/LIMIT), where ``Count(..., distinct=True)``
+    grouped every row of the program before the page was cut."""
+    counted = (
+        queryset.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=output()), 0)
+
+
 def audit_list(
     *,
     program,
@@ -75,7 +89,7 @@ def audit_list(
     qs = (
         Audit.objects.filter(program=program)
         .select_related("facility", "facility__supplier", "lead_auditor")
-        .annotate(finding_count=Count("findings", distinct=True))
+        .annotate(finding_count=_count_of(Finding.objects.all(), "audit"))
     )
     if membership is not None:
         if membership.program_id != program.pk or not membership.is_active:
@@ -135,7 +149,7 @@ def finding_list(*, program, audit=None, facility=None, candidates_only=False):
     qs = (
         Finding.objects.filter(program=program)
         .select_related("provision", "audit", "facility")
-        .annotate(evidence_count=Count("evidence", distinct=True))
+        .annotate(evidence_count=_count_of(EvidenceFile.objects.all(), "finding"))
     )
     if audit is not None:
         qs = qs.filter(audit=audit)
@@ -174,13 +188,9 @@ def cap_list(*, program, search=None):
         CorrectiveActionPlan.objects.filter(program=program)
         .select_related("facility", "facility__supplier")
         .annotate(
-            item_count=Count("items", distinct=True),
-            verified_count=Count(
-                "items", filter=Q(items__status=CAPItemStatus.VERIFIED), distinct=True
-            ),
-            overdue_count=Count(
-                "items", filter=Q(items__status=CAPItemStatus.OVERDUE), distinct=True
-            ),
+            item_count=_count_of(CAPItem.objects.all(), "cap"),
+            verified_count=_count_of(CAPItem.objects.filter(status=CAPItemStatus.VERIFIED), "cap"),
+            overdue_count=_count_of(CAPItem.objects.filter(status=CAPItemStatus.OVERDUE), "cap"),
         )
         .filter(Q(facility__name__icontains=search) if search else Q())
         .order_by("facility__name")
@@ -268,9 +278,10 @@ def _end_of_day(value):
     return datetime.datetime.combine(value, datetime.time.max, tzinfo=tz)
 
 
-def cap_progress_by_facility(*, program, as_of=None):
+def cap_progress_by_facility(*, program, as_of=None, facilities=None):
     """facility_id → verified items / items as of ``as_of`` (date or datetime; default
-    now), for every facility of the program (None where it had no CAP item yet).
+    now), for every facility of the program, or only ``facilities`` (ids: the ones a
+    page shows) (None where it had no CAP item yet).
 
     Computed from the status history, not from the current status: an item counts as
     existing from its creation row and as verified from its "verified" row. One query.
@@ -291,14 +302,13 @@ def cap_progress_by_facility(*, program, as_of=None):
         .annotate(n=Count("item", distinct=True))
         .values("n")
     )
-    rows = (
-        Facility.objects.filter(program=program)
-        .annotate(
-            total=Coalesce(Subquery(total, output_field=IntegerField()), 0),
-            verified=Coalesce(Subquery(verified, output_field=IntegerField()), 0),
-        )
-        .values_list("pk", "total", "verified")
-    )
+    shown = Facility.objects.filter(program=program)
+    if facilities is not None:
+        shown = shown.filter(pk__in=list(facilities))
+    rows = shown.annotate(
+        total=Coalesce(Subquery(total, output_field=IntegerField()), 0),
+        verified=Coalesce(Subquery(verified, output_field=IntegerField()), 0),
+    ).values_list("pk", "total", "verified")
     return {pk: (verified / total if total else None) for pk, total, verified in rows}
 
 
@@ -434,42 +444,106 @@ def latest_final_audits(*, program):
     )
 
 
-def facility_grades(*, program):
-    """Scores per code section per facility from its latest final audit.
-
-    Score = 100 minus a penalty per finding in the section (zero tolerance 100, major
-    25, minor 10), floored at 0. Returns (sections, {facility_id: {section: score}},
-    {section: program average}, {facility_id: audit}). Three queries.
-    """
-    sections = sorted(set(current_provisions(program=program).values_list("section", flat=True)))
-    latest = {
-        a.facility_id: a for a in latest_final_audits(program=program).select_related("facility")
-    }
-    penalties = defaultdict(int)
+def _penalties(*, program, audit_ids):
     rows = (
-        Finding.objects.filter(program=program, audit_id__in=[a.pk for a in latest.values()])
+        Finding.objects.filter(program=program, audit_id__in=audit_ids)
         .values("facility_id", "provision__section", "severity")
         .annotate(n=Count("pk"))
         .order_by()
     )
+    penalties = defaultdict(int)
     for row in rows:
         penalties[(row["facility_id"], row["provision__section"])] += (
             SEVERITY_PENALTY.get(row["severity"], 0) * row["n"]
         )
+    return penalties
+
+
+_AVERAGES_SQL = """
+WITH latest AS (
+    SELECT DISTINCT ON (a.facility_id) a.id
+    FROM {audit} a
+    WHERE a.program_id = %(program)s AND a.status = %(final)s
+    ORDER BY a.facility_id, a.finalized_at DESC, a.id DESC
+),
+per_facility AS (
+    SELECT f.facility_id, p.section,
+           SUM(CASE f.severity {penalties} ELSE 0 END) AS penalty
+    FROM {finding} f JOIN {provision} p ON p.id = f.provision_id
+    WHERE f.program_id = %(program)s AND f.audit_id IN (SELECT id FROM latest)
+    GROUP BY f.facility_id, p.section
+)
+SELECT (SELECT COUNT(*) FROM latest), section, SUM(GREATEST(0, 100 - penalty)), COUNT(*)
+FROM per_facility GROUP BY section
+UNION ALL SELECT (SELECT COUNT(*) FROM latest), NULL, 0, 0
+"""
+
+
+def grade_averages(*, program, sections):
+    """{section: program average} of the scores of every facility's latest final audit
+    (the same scores as ``facility_grades``), aggregated in PostgreSQL in one query
+    instead of scoring every facility in Python: a facility without a finding in a
+    section scores 100 there."""
+    from django.db import connection
+
+    sql = _AVERAGES_SQL.format(
+        audit=Audit._meta.db_table,
+        finding=Finding._meta.db_table,
+        provision=Provision._meta.db_table,
+        penalties=" ".join(f"WHEN '{k}' THEN {int(v)}" for k, v in SEVERITY_PENALTY.items()),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"program": program.pk, "final": AuditStatus.FINAL})
+        rows = cursor.fetchall()
+    n = rows[0][0]  # the UNION ALL row is always there
+    sums = {section: (total, k) for _n, section, total, k in rows if section is not None}
+    if not n:
+        return {s: None for s in sections}
+    averages = {}
+    for s in sections:
+        total, k = sums.get(s, (0, 0))
+        averages[s] = (float(total) + 100 * (n - k)) / n
+    return averages
+
+
+def facility_grades(*, program, audits=None):
+    """Scores per code section per facility from its latest final audit.
+
+    Score = 100 minus a penalty per finding in the section (zero tolerance 100, major
+    25, minor 10), floored at 0. Returns (sections, {facility_id: {section: score}},
+    {section: program average}, {facility_id: audit}). ``audits``: the latest final
+    audits to score (a page of them); default every facility's. The averages are over
+    the whole program either way, aggregated in SQL.
+    """
+    sections = sorted(set(current_provisions(program=program).values_list("section", flat=True)))
+    if audits is None:
+        audits = latest_final_audits(program=program).select_related("facility")
+    latest = {a.facility_id: a for a in audits}
+    penalties = _penalties(program=program, audit_ids=[a.pk for a in latest.values()])
     scores = {}
     for facility_id in latest:
         scores[facility_id] = {
             s: max(0, 100 - penalties.get((facility_id, s), 0)) for s in sections
         }
-    averages = {}
-    for s in sections:
-        values = [scores[f][s] for f in scores]
-        averages[s] = sum(values) / len(values) if values else None
-    return sections, scores, averages, latest
+    return sections, scores, grade_averages(program=program, sections=sections), latest
+
+
+def graded_audits_by_name(*, program):
+    """Every facility's latest final audit, by facility name (for paging the grades)."""
+    return (
+        Audit.objects.filter(pk__in=latest_final_audits(program=program).values("pk"))
+        .select_related("facility")
+        .order_by("facility__name", "facility_id")
+    )
 
 
 def facility_grade_rows(*, program, facility):
-    sections, scores, averages, latest = facility_grades(program=program)
+    """One facility's grades beside the program averages, without grading every
+    facility of the program."""
+    audit = latest_final_audits(program=program).filter(facility=facility).first()
+    sections, scores, averages, latest = facility_grades(
+        program=program, audits=[audit] if audit else []
+    )
     own = scores.get(facility.pk)
     return [
         {"section": s, "score": own[s] if own else None, "program_average": averages[s]}

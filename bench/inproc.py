@@ -73,7 +73,8 @@ def premium_reconciliation():
         .distinct()
         .count()
     )
-    rows, elapsed, queries = _timed(lambda: selectors.reconciliation(program=program))
+    # Every row (the CSV's work): the page itself is one LIMIT query (enforcement/ledger.py).
+    rows, elapsed, queries = _timed(lambda: list(selectors.reconciliation(program=program)))
     return {
         "seconds": elapsed,
         "rows": len(rows),
@@ -194,6 +195,125 @@ def case_list_queries():
             key=lambda q: -q["ms"],
         )[:3]
     return out
+
+
+# ---------------------------------------------------------------- issue 16
+
+
+def _peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@command
+def scale_ids():
+    from audits.models import Audit
+    from complaints.models import Case
+
+    program = _program()
+    case = Case.objects.filter(program=program).order_by("-pk").values_list("pk", flat=True).first()
+    facility = (
+        Audit.objects.filter(program=program, status="final")
+        .order_by("-pk")
+        .values_list("facility_id", flat=True)
+        .first()
+    )
+    return {"case": case, "facility": facility}
+
+
+@command
+def scale_officer_everywhere():
+    """An officer of the main program given a buyer officer membership in every program
+    (idempotent): the "officer in 51 programs" of issue 16."""
+    from programs.models import Buyer, Membership, Program
+    from wsr.roles import Role
+
+    main = (
+        Membership.objects.filter(program__slug=MAIN, role=Role.BUYER_OFFICER)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    user = main.user
+    for program in Program.objects.exclude(slug=MAIN):
+        buyer = Buyer.objects.filter(program=program).order_by("pk").first()
+        if buyer is None:
+            buyer = Buyer.objects.create(
+                program=program, name="Bench portal buyer", headquarters_country="US"
+            )
+        Membership.objects.get_or_create(
+            program=program, user=user, defaults={"role": Role.BUYER_OFFICER, "buyer": buyer}
+        )
+    n = Membership.objects.filter(user=user, role=Role.BUYER_OFFICER, is_active=True).count()
+    return {"username": user.username, "programs": n}
+
+
+@command
+def scale_portal_queries():
+    from django.test import Client
+
+    info = scale_officer_everywhere()
+    from django.contrib.auth import get_user_model
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(get_user_model().objects.get(username=info["username"]))
+    out = {"programs": info["programs"]}
+    for label, path in (("home", "/buyer/"), ("agreements", "/buyer/agreements/")):
+        client.get(path)
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(path)
+        out[label] = len(ctx.captured_queries)
+    return out
+
+
+@command
+def scale_public_report():
+    from disclosure import reports, selectors
+
+    program = _program()
+    version = selectors.data_version(program)
+    pdf, elapsed, queries = _timed(lambda: reports.render_report_pdf(program, version))
+    return {"seconds": elapsed, "queries": queries, "bytes": len(pdf), "peak_mb": _peak_mb()}
+
+
+@command
+def scale_export_job():
+    """The export job's work (what the worker runs), rolled back."""
+    from django.contrib.auth import get_user_model
+
+    from programs.models import Membership
+    from wsr.export import program_export
+
+    program = _program()
+    admin = get_user_model().objects.get(username=f"admin@{MAIN}.bench")
+    membership = Membership.objects.get(program=program, user=admin)
+    (handle, _m), elapsed, queries = _timed(
+        lambda: program_export(actor=admin, program=program, membership=membership)
+    )
+    handle.seek(0, 2)
+    size = handle.tell()
+    handle.close()
+    return {"seconds": elapsed, "queries": queries, "bytes": size, "peak_mb": _peak_mb()}
+
+
+@command
+def scale_admin_findings():
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    User = get_user_model()
+    root, _ = User.objects.get_or_create(
+        username="bench-root",
+        defaults={"email": "bench-root@bench", "is_staff": True, "is_superuser": True},
+    )
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(root)
+    client.get("/admin/audits/finding/")
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/admin/audits/finding/")
+    return {
+        "queries": len(ctx.captured_queries),
+        "rows": response.content.count(b'class="action-checkbox"'),
+    }
 
 
 def main():

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.models import Category, Facility, Provision, Severity
 from programs.selectors import current_provisions, facility_list
+from wsr.pickers import PickerWidget, facility_label, use_picker
 
 from . import crypto, selectors
 from .models import STAFF_CHANNELS, CaseStatus, Interview, Outcome, Priority
@@ -123,9 +124,13 @@ class PublicComplaintForm(forms.Form):
         "last": CONTACT_FIELDS[-1],
     }
 
-    def __init__(self, *args, program, **kwargs):
+    # At most this many workplaces are listed: all of a small program's, or the matches
+    # of the worker's search in a large one (never a select of 20,000 workplaces).
+    LISTED = 50
+
+    def __init__(self, *args, program, search="", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["facility"].queryset = selectors.intake_facilities(program=program)
+        self.setup_facility(program, search)
         # No category is picked for the worker (issue 17.4: the first one, "Forced labor
         # or debt", was preselected).
         self.fields["category"].choices = [
@@ -134,6 +139,40 @@ class PublicComplaintForm(forms.Form):
         ]
         for name in ("narrative",):
             self.fields[name].error_messages.setdefault("max_length", _("This text is too long."))
+
+    def setup_facility(self, program, search):
+        """The field validates any active workplace of the program (one query on
+        submit); the page lists only a short list. ``workplace_search`` says which:
+        None when the program is small enough to list every workplace, else the
+        worker's search text ("" before any search) and ``workplace_matches``."""
+        field = self.fields["facility"]
+        everything = selectors.intake_facilities(program=program)
+        field.widget = PickerWidget(attrs={"class": "workplace-list"})
+        field.queryset = everything
+        field.label_from_instance = facility_label
+        first = list(
+            everything.select_related(None).only("pk", "name", "address")[: self.LISTED + 1]
+        )
+        search = (search or "").strip()[:100]
+        self.workplace_search = None
+        self.workplace_matches = None
+        if len(first) <= self.LISTED:
+            field.widget.listed = first
+            return
+        self.workplace_search = search
+        if search:
+            matches = selectors.intake_facility_search(program=program, text=search)
+            matches = list(
+                matches.select_related(None).only("pk", "name", "address")[: self.LISTED + 1]
+            )
+            self.workplace_matches = len(matches)
+            field.widget.listed = matches[: self.LISTED]
+            field.help_text = _(
+                "Not in the list? Search again above with another name or the town, "
+                "or describe your workplace below."
+            )
+        else:
+            field.help_text = _("Search for your workplace above to choose it from a list.")
 
     def clean_narrative(self):
         value = self.cleaned_data["narrative"].strip()
@@ -186,6 +225,15 @@ class StaffComplaintForm(PublicComplaintForm):
     language = forms.ChoiceField(choices=[])
 
     field_order = ["channel", "language"]
+
+    def setup_facility(self, program, search):
+        use_picker(
+            self.fields["facility"],
+            queryset=selectors.intake_facilities(program=program),
+            program=program,
+            kind="facilities",
+        )
+        self.workplace_search = None
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, program=program, **kwargs)
@@ -251,7 +299,12 @@ class TriageForm(forms.Form):
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["provisions"].queryset = current_provisions(program=program)
-        self.fields["facility"].queryset = facility_list(program=program)
+        use_picker(
+            self.fields["facility"],
+            queryset=facility_list(program=program),
+            program=program,
+            kind="facilities",
+        )
 
 
 class MemberChoiceField(forms.ModelChoiceField):
@@ -340,7 +393,12 @@ class FindingForm(forms.Form):
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["provision"].queryset = current_provisions(program=program)
-        self.fields["facility"].queryset = facility_list(program=program)
+        use_picker(
+            self.fields["facility"],
+            queryset=facility_list(program=program),
+            program=program,
+            kind="facilities",
+        )
 
 
 class PolicyForm(forms.Form):

@@ -90,18 +90,25 @@ class IntakeView(PublicComplaintMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.setdefault("form", forms.PublicComplaintForm(program=self.program))
+        if "form" not in context:
+            context["form"] = forms.PublicComplaintForm(
+                program=self.program, search=self.request.GET.get("q", "")
+            )
         return context
 
     def post(self, request, *args, **kwargs):
         if not throttle.allow("submit", self.program.slug):
-            form = forms.PublicComplaintForm(request.POST, program=self.program)
+            form = forms.PublicComplaintForm(
+                request.POST, program=self.program, search=request.POST.get("q", "")
+            )
             form.is_valid()
             form.add_error(
                 None, _("Too many complaints are arriving right now. Please try again in a minute.")
             )
             return self.render_to_response(self.get_context_data(form=form), status=429)
-        form = forms.PublicComplaintForm(request.POST, request.FILES, program=self.program)
+        form = forms.PublicComplaintForm(
+            request.POST, request.FILES, program=self.program, search=request.POST.get("q", "")
+        )
         if form.is_valid():
             d = form.cleaned_data
             result = None

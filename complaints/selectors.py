@@ -270,6 +270,16 @@ def intake_facilities(*, program):
     return facility_list(program=program, status="active")
 
 
+def intake_facility_search(*, program, text):
+    """The worker's search on the public form: the workplace's name, its address (the
+    town) or its employer's name."""
+    return intake_facilities(program=program).filter(
+        Q(name__icontains=text)
+        | Q(address__icontains=text)
+        | Q(supplier__legal_name__icontains=text)
+    )
+
+
 def intake_categories(*, program):
     """Plain-language categories the worker picks from: those the program's code covers,
     always with "Something else" last."""

@@ -7,6 +7,9 @@ is atomic in Redis); the task itself is idempotent: it does nothing if the versi
 would produce is already stored.
 """
 
+from collections import Counter
+
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -41,19 +44,81 @@ def request_render(program, version):
     return True
 
 
+# Up to this many facilities the report also lists every supplier and facility; above
+# it the report is a summary (a row per facility made it 216 s and 3.8 GB at 20,000)
+# and the full list is the open data, linked from the report.
+FULL_LIST_MAX_FACILITIES = 300
+
+
+def standing_summary(program, version):
+    """(counts per standing [(code, label, n)], suppliers not in good standing [record])
+    from enforcement's standings: one query for the suppliers' count, one for the
+    sanctioned suppliers' names, whatever the number of facilities."""
+    from programs.models import Supplier
+
+    from .policy import DEFAULT_STANDING, POLICY, STANDING_LABELS, UNPUBLISHED
+
+    standings = selectors.supplier_standings(program=program, version=version)
+    if standings is UNPUBLISHED:
+        return [], []
+    total = Supplier.objects.filter(program=program).count()
+    counts = Counter()
+    sanctioned = {}
+    for supplier_id, raw in standings.items():
+        public = POLICY.standing(raw)
+        counts[public["standing"]] += 1
+        if public["standing"] != DEFAULT_STANDING:
+            sanctioned[supplier_id] = public
+    counts[DEFAULT_STANDING] += total - sum(counts.values())
+    labels = [(code, str(label), counts.get(code, 0)) for code, label in STANDING_LABELS.items()]
+    labels += [(code, code, n) for code, n in sorted(counts.items()) if code not in STANDING_LABELS]
+    rows = []
+    for supplier_id, name, country in (
+        Supplier.objects.filter(program=program, pk__in=list(sanctioned))
+        .order_by("legal_name", "pk")
+        .values_list("pk", "legal_name", "country")
+    ):
+        public = sanctioned[supplier_id]
+        rows.append(
+            {
+                "name": name,
+                "country": country,
+                "standing": STANDING_LABELS.get(public["standing"], public["standing"]),
+                "escalation_stage": public["escalation_stage"],
+                "suspended_until": public["suspended_until"],
+            }
+        )
+    return labels, rows
+
+
 def report_context(program, version):
+    from django.urls import reverse
+
     from wsr import checkpoints
 
     from .policy import POLICY
 
     stats = selectors.public_statistics(program=program, version=version)
+    standing_counts, sanctioned = standing_summary(program, version)
+    full_list = (stats.get("counts") or {}).get("facilities", 0) <= FULL_LIST_MAX_FACILITIES
+    slug = {"program": program.slug}
     return {
         "program": POLICY.program(program),
         "version": version,
         "stats": stats,
         "code": selectors.public_code(program=program, language="en"),
         "buyers": list(selectors.buyer_records(program=program)),
-        "suppliers": list(selectors.supplier_records(program=program)),
+        "standing_counts": standing_counts,
+        "sanctioned": sanctioned,
+        "full_list": full_list,
+        "suppliers": list(selectors.supplier_records(program=program)) if full_list else [],
+        "open_data": {
+            "page": reverse("disclosure:data", kwargs=slug),
+            "csv": reverse("disclosure:suppliers_csv", kwargs=slug),
+            "json": reverse("disclosure:suppliers_json", kwargs=slug),
+            "geojson": reverse("disclosure:suppliers_geojson", kwargs=slug),
+        },
+        "site": getattr(settings, "PUBLIC_SITE_URL", ""),
         "generated_at": timezone.now(),
         "licence": POLICY.licence,
         # The audit chain's latest signed checkpoint (wsr/checkpoints.py): a copy of the

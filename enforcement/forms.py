@@ -3,7 +3,8 @@
 from django import forms
 from django.conf import settings
 
-from programs.models import Facility, Provision, Severity, Supplier
+from programs.models import Buyer, Facility, Provision, Severity, Supplier
+from wsr.pickers import use_picker
 from wsr.roles import Role
 
 from .models import ConsequenceRule, EnforcementSettings, ImportKind, Standing
@@ -23,8 +24,11 @@ class ViolationProposeForm(forms.Form):
     def __init__(self, *args, program, provisions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["provision"].queryset = provisions
-        self.fields["facility"].queryset = Facility.objects.filter(program=program).select_related(
-            "supplier"
+        use_picker(
+            self.fields["facility"],
+            queryset=Facility.objects.filter(program=program),
+            program=program,
+            kind="facilities",
         )
 
 
@@ -76,7 +80,37 @@ class SupplierFilterForm(forms.Form):
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["supplier"].queryset = Supplier.objects.filter(program=program)
+        use_picker(
+            self.fields["supplier"],
+            queryset=Supplier.objects.filter(program=program),
+            program=program,
+            kind="suppliers",
+        )
+
+
+class LedgerFilterForm(forms.Form):
+    """The premium page's buyer and supplier filters: search pickers, not a select of
+    every buyer and supplier of the program."""
+
+    buyer = forms.ModelChoiceField(queryset=Buyer.objects.none(), required=False, empty_label="All")
+    supplier = forms.ModelChoiceField(
+        queryset=Supplier.objects.none(), required=False, empty_label="All"
+    )
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_picker(
+            self.fields["buyer"],
+            queryset=Buyer.objects.filter(program=program),
+            program=program,
+            kind="buyers",
+        )
+        use_picker(
+            self.fields["supplier"],
+            queryset=Supplier.objects.filter(program=program),
+            program=program,
+            kind="suppliers",
+        )
 
 
 class RuleForm(forms.ModelForm):

@@ -669,6 +669,13 @@ class PremiumPayment(ProgramOwned):
                 name="premiumpayment_period_ordered",
             ),
         ]
+        # The reconciliation's per-row sums (enforcement/ledger.py): a supplier's
+        # payments for one period, without reading its whole year.
+        indexes = [
+            models.Index(
+                fields=["supplier", "period_start", "period_end"], name="premiumpayment_period"
+            )
+        ]
 
 
 class PayrollDistribution(ProgramOwned):
@@ -697,3 +704,4 @@ class PayrollDistribution(ProgramOwned):
                 name="payroll_period_ordered",
             ),
         ]
+        indexes = [models.Index(fields=["supplier", "period_start"], name="payroll_period")]

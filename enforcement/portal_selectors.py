@@ -21,11 +21,17 @@ from django.db.models import BooleanField, Case, Count, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 
-from programs import selectors as program_selectors
-from programs.models import Agreement, Membership, SourcingRelationship
+from programs.models import (
+    Agreement,
+    AgreementStatus,
+    AgreementUserObjectPermission,
+    Membership,
+    SourcingRelationship,
+)
 from wsr.roles import Role
 
 from . import selectors as enforcement_selectors
+from .ledger import ReconciliationRows
 from .models import (
     OPEN_OBLIGATION_STATES,
     BuyerObligation,
@@ -192,16 +198,24 @@ def obligation_counts(*, memberships, today=None):
 def agreement_list(*, user, memberships):
     """The agreements each membership may see (programs.selectors.agreements_visible:
     the officer's own buyer's agreements except drafts, plus what was shared with them),
-    across the officer's programs, in one query."""
-    querysets = [
-        program_selectors.agreements_visible(program=m.program, user=user, membership=m)
-        for m in memberships
-    ]
-    if not querysets:
+    across the officer's programs, in one query whatever the number of programs (the
+    union of one guardian queryset per membership grew with them)."""
+    if not memberships:
         return Agreement.objects.none()
-    combined = functools.reduce(operator.or_, querysets)
-    return combined.select_related("program", "buyer").order_by(
-        "program__name", "-effective_from", "pk"
+    own = _pairs_q(memberships) & ~Q(status=AgreementStatus.DRAFT)
+    # Guardian's per-object grants to this user, each checked against the agreement's
+    # own program being one of the memberships' (as agreements_visible's klass filter).
+    shared = AgreementUserObjectPermission.objects.filter(
+        user=user,
+        permission__codename="view_agreement",
+        permission__content_type__app_label="programs",
+        content_object__program_id__in=[m.program_id for m in memberships],
+    ).values("content_object_id")
+    return (
+        Agreement.objects.filter(own | Q(pk__in=shared))
+        .select_related("program", "buyer")
+        .prefetch_related("signatories")
+        .order_by("program__name", "-effective_from", "pk")
     )
 
 
@@ -253,12 +267,15 @@ def premium_periods(*, memberships):
     """Premium owed (purchase reports: volume × the agreement's rate), paid (the buyer's
     payments to the supplier) and passed on to workers (the buyer's share of the
     supplier's payroll distributions) per program, supplier and period, for the
-    officers' own buyers only: enforcement's ``reconciliation`` narrowed to the buyer.
-    Newest period first. Three queries per membership, whatever the number of rows."""
-    rows = []
-    for m in memberships:
-        for row in enforcement_selectors.reconciliation(program=m.program, buyer=m.buyer_id):
-            rows.append({**row, "program_id": m.program_id, "program_name": m.program.name})
+    officers' own buyers only: enforcement's ``reconciliation`` narrowed to the buyers.
+    Newest period first. One query for all the memberships, whatever their number."""
+    if not memberships:
+        return []
+    names = {m.program_id: m.program.name for m in memberships}
+    rows = [
+        {**row, "program_name": names[row["program_id"]]}
+        for row in ReconciliationRows(pairs=[(m.program_id, m.buyer_id) for m in memberships])
+    ]
     rows.sort(key=lambda r: (r["period_start"], r["program_name"]), reverse=True)
     return rows
 

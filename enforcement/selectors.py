@@ -388,8 +388,19 @@ def reconciliation(*, program, buyer=None, supplier=None):
     payroll period falls inside the reporting period, shared among the buyers who paid in
     proportion to what each paid. shortfall = owed − distributed (what did not reach the
     workers); payment_gap = owed − paid (the buyer's part of it); distribution_gap =
-    paid − distributed (the supplier's part). Three aggregate queries.
+    paid − distributed (the supplier's part).
+
+    Computed and paged in SQL: a lazy sequence (``enforcement/ledger.py``), one COUNT
+    and one query per page; iterating it streams every row.
     """
+    from .ledger import ReconciliationRows
+
+    return ReconciliationRows(program=program, buyer=buyer, supplier=supplier)
+
+
+def reconciliation_in_python(*, program, buyer=None, supplier=None):
+    """The reconciliation built row by row in Python, as before the SQL version; kept as
+    the reference the SQL figures are tested against."""
     owed_rows = _owed_rows(program=program, buyer=buyer, supplier=supplier)
     if not owed_rows:
         return []

@@ -2,7 +2,7 @@
 standing, the obligations board, the consequence ladder and the premium ledger."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
@@ -20,6 +20,7 @@ from . import selectors, services
 from .forms import (
     ConfirmForm,
     EnforcementSettingsForm,
+    LedgerFilterForm,
     LedgerImportForm,
     PolicyRatifyForm,
     ProposalDecisionForm,
@@ -512,14 +513,17 @@ class PremiumView(ProgramViewMixin, TemplateView):
         g = self.request.GET
         buyer = g.get("buyer") if (g.get("buyer") or "").isdigit() else None
         supplier = g.get("supplier") if (g.get("supplier") or "").isdigit() else None
+        filter_form = LedgerFilterForm(
+            {"buyer": buyer or "", "supplier": supplier or ""}, program=self.program
+        )
+        filter_form.is_valid()  # renders the chosen buyer/supplier (another program's: none)
+        context["filter_form"] = filter_form
         rows = selectors.reconciliation(program=self.program, buyer=buyer, supplier=supplier)
         context["rows"] = paginate(self.request, rows)
         context["page_obj"] = context["rows"]
         context["querystring"] = querystring_without_page(self.request)
         context["paid_to_workers"] = selectors.premium_paid_to_workers(program=self.program)
         context["currency"] = selectors.premium_currency(program=self.program)
-        context["buyers"] = program_selectors.buyer_list(program=self.program)
-        context["suppliers"] = program_selectors.supplier_list(program=self.program)
         context["imports"] = selectors.ledger_import_list(program=self.program)[:10]
         context["import_form"] = kwargs.get("import_form") or LedgerImportForm()
         context["import_errors"] = kwargs.get("import_errors") or []
@@ -531,14 +535,23 @@ class PremiumView(ProgramViewMixin, TemplateView):
 class PremiumCsvView(ProgramViewMixin, View):
     def get(self, request, *args, **kwargs):
         rows = selectors.reconciliation(program=self.program)
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csvwriter.writer(Echo())
+
+        def lines():
+            # Streamed: rows come from a server-side cursor as they are written.
+            yield writer.writerow(RECONCILIATION_COLUMNS)
+            for r in rows:
+                yield writer.writerow([r[c] for c in RECONCILIATION_COLUMNS])
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
             f'attachment; filename="{self.program.slug}-premium-reconciliation.csv"'
         )
-        writer = csvwriter.writer(response)
-        writer.writerow(RECONCILIATION_COLUMNS)
-        for r in rows:
-            writer.writerow([r[c] for c in RECONCILIATION_COLUMNS])
         return response
 
 

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from wsr.pickers import use_picker
 from wsr.roles import Role
 
 from .models import (
@@ -45,7 +46,12 @@ class FacilityForm(forms.ModelForm):
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
         # Only this program's suppliers can be chosen.
-        self.fields["supplier"].queryset = Supplier.objects.filter(program=program)
+        use_picker(
+            self.fields["supplier"],
+            queryset=Supplier.objects.filter(program=program),
+            program=program,
+            kind="suppliers",
+        )
 
 
 class BuyerForm(forms.ModelForm):
@@ -62,8 +68,18 @@ class SourcingForm(forms.ModelForm):
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["buyer"].queryset = Buyer.objects.filter(program=program)
-        self.fields["supplier"].queryset = Supplier.objects.filter(program=program)
+        use_picker(
+            self.fields["buyer"],
+            queryset=Buyer.objects.filter(program=program),
+            program=program,
+            kind="buyers",
+        )
+        use_picker(
+            self.fields["supplier"],
+            queryset=Supplier.objects.filter(program=program),
+            program=program,
+            kind="suppliers",
+        )
 
 
 class SourcingEndForm(forms.Form):
@@ -102,7 +118,12 @@ class AgreementForm(forms.ModelForm):
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["buyer"].queryset = Buyer.objects.filter(program=program)
+        use_picker(
+            self.fields["buyer"],
+            queryset=Buyer.objects.filter(program=program),
+            program=program,
+            kind="buyers",
+        )
         if self.instance.pk:
             # The buyer of an existing agreement is part of its identity.
             self.fields["buyer"].disabled = True
@@ -174,7 +195,12 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["buyer"].queryset = Buyer.objects.filter(program=program)
+        use_picker(
+            self.fields["buyer"],
+            queryset=Buyer.objects.filter(program=program),
+            program=program,
+            kind="buyers",
+        )
 
     def clean(self):
         data = super().clean()
@@ -190,7 +216,12 @@ class MembershipForm(forms.ModelForm):
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["buyer"].queryset = Buyer.objects.filter(program=program)
+        use_picker(
+            self.fields["buyer"],
+            queryset=Buyer.objects.filter(program=program),
+            program=program,
+            kind="buyers",
+        )
 
     def _post_clean(self):
         # The service validates role/buyer consistency (and keeps the last admin); the

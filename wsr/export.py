@@ -140,7 +140,7 @@ def may_include_identity(membership) -> bool:
     return may_export(membership) and membership.role == Role.ADMIN
 
 
-def program_export(*, actor, program, membership, include_identity=False):
+def program_export(*, actor, program, membership, include_identity=False, progress=None):
     """Write the program's export to a temporary file; return ``(file, manifest)``.
 
     The tables are read in one REPEATABLE READ transaction (one consistent snapshot,
@@ -156,7 +156,7 @@ def program_export(*, actor, program, membership, include_identity=False):
     # Handed to the response, which closes it once streamed (closed here on failure).
     handle = tempfile.TemporaryFile(prefix="wsr-export-")  # noqa: SIM115
     try:
-        manifest = _build(actor, program, handle, include_identity)
+        manifest = _build(actor, program, handle, include_identity, progress)
     except BaseException:
         handle.close()
         raise
@@ -164,7 +164,7 @@ def program_export(*, actor, program, membership, include_identity=False):
     return handle, manifest
 
 
-def _build(actor, program, handle, include_identity):
+def _build(actor, program, handle, include_identity, progress=None):
     tables = {}
     identities = None
     snapshot = not connection.in_atomic_block
@@ -181,12 +181,15 @@ def _build(actor, program, handle, include_identity):
                 [f.attname for f in columns],
                 [[_cell(getattr(program, f.attname), text=True) for f in columns]],
             )
-            for model in exportable_models():
+            models_to_export = exportable_models()
+            for done, model in enumerate(models_to_export, start=1):
                 columns = export_columns(model)
                 name = csv_name(model)
                 tables[name] = _write_csv(
                     zf, name, [f.attname for f in columns], _model_rows(model, program, columns)
                 )
+                if progress is not None:  # a background job shows how far it is
+                    progress(done, len(models_to_export))
             if include_identity and apps.is_installed("complaints"):
                 identities = _write_csv(
                     zf,

@@ -1,11 +1,21 @@
-"""Download of the program export (/p/<program>/export.zip): admins of the program only."""
+"""The program export: admins of the program only.
+
+/p/<program>/exports/ starts a background export (POST) and shows a job's progress
+(GET ?job=<id>); /p/<program>/exports/download/?job=<id> downloads it when ready
+(wsr/jobs.py). /p/<program>/export.zip still builds it inside the request, for small
+programs and existing scripts.
+"""
 
 from django.http import FileResponse
+from django.shortcuts import redirect
 from django.urls import path
 from django.utils import timezone
 from django.views import View
+from django.views.generic import TemplateView
 
-from wsr.export import program_export
+from wsr import jobs
+from wsr.export import may_include_identity, program_export
+from wsr.models import ExportJobStatus
 from wsr.roles import ADMIN_ROLES
 from wsr.tenancy import ProgramViewMixin
 
@@ -32,7 +42,73 @@ class ProgramExportView(ProgramViewMixin, View):
         return response
 
 
+class ExportJobView(ProgramViewMixin, TemplateView):
+    """POST: start an export job; GET ?job=<id>: its progress, then the download link."""
+
+    template_name = "programs/export_job.html"
+    read_roles = ADMIN_ROLES
+    write_roles = ADMIN_ROLES
+    read_action = write_action = "export.run"
+
+    def post(self, request, *args, **kwargs):
+        job = jobs.export_job_start(
+            actor=request.user,
+            program=self.program,
+            membership=self.membership,
+            include_identity=request.POST.get("identity") == "1"
+            and may_include_identity(self.membership),
+        )
+        return redirect(f"{request.path}?job={job.pk}")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        job_id = self.request.GET.get("job")
+        job = (
+            jobs.export_job_get(program=self.program, user=self.request.user, job_id=job_id)
+            if job_id
+            else None
+        )
+        context["job"] = job
+        context["progress"] = jobs.export_job_progress(job) if job else None
+        context["running"] = job is not None and job.status in (
+            ExportJobStatus.QUEUED,
+            ExportJobStatus.RUNNING,
+        )
+        context["may_include_identity"] = may_include_identity(self.membership)
+        return context
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ExportJobDownloadView(ProgramViewMixin, View):
+    read_roles = ADMIN_ROLES
+    write_roles = frozenset()
+    read_action = "export.run"
+
+    def get(self, request, *args, **kwargs):
+        if not request.GET.get("job"):  # nothing asked for: the page that starts one
+            return redirect("program-export-job", program=self.program.slug)
+        job = jobs.export_job_get(
+            program=self.program, user=request.user, job_id=request.GET.get("job")
+        )
+        handle = jobs.export_job_file(job=job, membership=self.membership)
+        stamp = timezone.localtime(job.finished_at).strftime("%Y%m%d-%H%M%S")
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=f"{self.program.slug}-export-{stamp}.zip",
+            content_type="application/zip",
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
 # Mounted by wsr/urls.py with include("wsr.export_views") under p/<slug:program>/.
 urlpatterns = [
     path("export.zip", ProgramExportView.as_view(), name="program-export"),
+    path("exports/", ExportJobView.as_view(), name="program-export-job"),
+    path("exports/download/", ExportJobDownloadView.as_view(), name="program-export-download"),
 ]

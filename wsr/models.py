@@ -178,3 +178,37 @@ class NotificationPreference(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.delivery}"
+
+
+class ExportJobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class ExportJob(ProgramOwned):
+    """A long output (the program export) built by a Celery worker instead of inside the
+    web request; the requester downloads it when ready (wsr/jobs.py). The file may hold
+    complainant identities: only its requester, still an admin of the program, can
+    download it, and it is deleted after ``EXPORT_JOB_KEEP`` (wsr/jobs.py)."""
+
+    id = models.UUIDField(primary_key=True)  # not guessable: it is in the status URL
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    include_identity = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=ExportJobStatus.choices, default=ExportJobStatus.QUEUED
+    )
+    file = models.FileField(upload_to="exports/", blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Export {self.pk} ({self.status})"

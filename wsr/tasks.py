@@ -1,4 +1,5 @@
-"""Kernel jobs: sending the notification outbox and anchoring the audit chains."""
+"""Kernel jobs: sending the notification outbox, anchoring the audit chains, and
+background exports."""
 
 from celery import shared_task
 from celery.schedules import crontab
@@ -13,6 +14,10 @@ BEAT_SCHEDULE = {
     "wsr-audit-checkpoint": {
         "task": "wsr.tasks.audit_checkpoint",
         "schedule": crontab(minute="*/15"),
+    },
+    "export-jobs-expire": {
+        "task": "wsr.tasks.export_jobs_expire_task",
+        "schedule": crontab(minute=17),
     },
 }
 
@@ -38,3 +43,19 @@ def audit_checkpoint():
     from .checkpoints import write_all
 
     return write_all()
+
+
+# An export of the bench's large program takes ~20 s; ten minutes is a fault.
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=600, time_limit=660)
+def export_job_run(job_id):
+    from wsr import jobs
+
+    result = jobs.export_job_run(job_id=job_id)
+    return str(result) if result else None
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def export_jobs_expire_task():
+    from wsr import jobs
+
+    return jobs.export_jobs_expire()

@@ -33,6 +33,7 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("p/", views.home, name="home"),
     path("p/<slug:program>/", include("wsr.export_views")),
+    path("p/<slug:program>/pick/", include("wsr.pickers")),
     path("p/<slug:program>/", include("programs.urls")),
     path("p/<slug:program>/complaints/", include("complaints.urls")),
     path("p/<slug:program>/audits/", include("audits.urls")),

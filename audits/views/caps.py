@@ -46,8 +46,7 @@ class CAPListView(AuditsViewMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["statuses"] = CAPItemStatus.choices
-        context["caps"] = selectors.cap_list(program=self.program)[:50]
-        context["progress"] = selectors.cap_progress_by_facility(program=self.program)
+        context["caps"] = list(selectors.cap_list(program=self.program)[:50])
         context["program_rate"] = selectors.cap_progress_program(program=self.program)
         return context
 
@@ -61,7 +60,9 @@ class CAPDetailView(AuditsViewMixin, TemplateView):
         context.update(
             cap=cap,
             items=selectors.cap_item_list(program=self.program, cap=cap),
-            rate=selectors.cap_progress_by_facility(program=self.program).get(cap.facility_id),
+            rate=selectors.cap_progress_by_facility(
+                program=self.program, facilities=[cap.facility_id]
+            ).get(cap.facility_id),
             can_change_deadline=self.can("cap_item.deadline"),
             proposals=_pending_proposals(self.program, cap.facility.supplier_id),
         )

@@ -6,7 +6,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from programs.selectors import facility_list, get_or_404
 from wsr.forms import run_service
-from wsr.pagination import PAGE_SIZE
+from wsr.pagination import PAGE_SIZE, paginate, querystring_without_page
 
 from .. import selectors, services
 from ..forms import (
@@ -64,13 +64,19 @@ class GradesView(AuditsViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        sections, scores, averages, latest = selectors.facility_grades(program=self.program)
+        # A page of facilities is graded, not every facility of the program.
+        page = paginate(self.request, selectors.graded_audits_by_name(program=self.program))
+        sections, scores, averages, latest = selectors.facility_grades(
+            program=self.program, audits=list(page.object_list)
+        )
         context["sections"] = sections
         context["rows"] = [
-            (audit.facility, audit, [scores[fid][s] for s in sections])
-            for fid, audit in sorted(latest.items(), key=lambda kv: kv[1].facility.name)
+            (audit.facility, audit, [scores[audit.facility_id][s] for s in sections])
+            for audit in page.object_list
         ]
         context["averages"] = [averages[s] for s in sections]
+        context["page_obj"] = page
+        context["querystring"] = querystring_without_page(self.request)
         return context
 
 
@@ -99,7 +105,9 @@ class FacilityHistoryView(AuditsViewMixin, TemplateView):
                 facility=facility,
             ),
             cap_items=selectors.cap_item_list(program=self.program, facility=facility.pk),
-            rate=selectors.cap_progress_by_facility(program=self.program).get(facility.pk),
+            rate=selectors.cap_progress_by_facility(
+                program=self.program, facilities=[facility.pk]
+            ).get(facility.pk),
             sessions=selectors.education_list(program=self.program, facility=facility.pk)[:20],
             reach=selectors.education_reach_by_facility(program=self.program, facility=facility),
             grades=grades,

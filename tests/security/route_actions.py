@@ -12,6 +12,11 @@ OPEN = "open"
 
 _program = {
     "program-export": ("export.run", None),
+    "program-export-job": ("export.run", "export.run"),
+    "program-export-download": ("export.run", None),
+    "picker-facilities": ("parties.view", None),
+    "picker-suppliers": ("parties.view", None),
+    "picker-buyers": ("parties.view", None),
     "programs:dashboard": ("dashboard.view", None),
     "programs:buyer_list": ("parties.view", None),
     "programs:buyer_create": ("buyer.manage", "buyer.manage"),

@@ -258,12 +258,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "wsr.api_filters.FilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # The browsable API's forms list at most this many options of a related field (1,000
+    # by default: 20,000 facilities made a 1,000-option select); ids are typed instead.
+    "HTML_SELECT_CUTOFF": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "wsr.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
@@ -301,6 +304,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Every task has a time limit (a task may set a lower one): the soft limit raises
+# SoftTimeLimitExceeded in the task, the hard one kills the child. Both stay below the
+# broker's visibility timeout, so a killed task is not redelivered while still running.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
+# A child that grew past this (KiB) is replaced after its current task: one large PDF
+# does not keep a worker at gigabytes for the rest of its life.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=600_000)
 # PDF rendering is slow: a queue of its own, so it never delays applying consequences.
 CELERY_TASK_ROUTES = {
     "audits.tasks.report_render_task": {"queue": "reports"},
