@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from programs.models import Membership
-from wsr.audit import audit_log
+from wsr.audit import audit_log, chain_lock
 from wsr.errors import DomainError
 from wsr.models import AuditEvent
 from wsr.roles import Role
@@ -193,8 +193,9 @@ def obligation_reminder_send(*, obligation_id, program_id, threshold, today=None
     Officers who chose the daily digest are left to it. The mail goes out after commit.
     Returns the recipients, or None when nothing was due."""
     today = today or timezone.localdate()
+    chain_lock(program_id)  # the lock order (wsr/audit.py): chain first, then rows
     obligation = (
-        BuyerObligation.objects.select_for_update(of=("self",))
+        BuyerObligation.objects.select_for_update(no_key=True, of=("self",))
         .select_related("program", "buyer", "supplier", "violation__provision")
         .filter(pk=obligation_id, program_id=program_id)
         .first()

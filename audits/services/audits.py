@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from wsr.audit import audit_log
+from wsr.audit import audit_log, chain_lock
 from wsr.errors import DomainError, check_transition
 from wsr.roles import Role
 
@@ -157,7 +157,10 @@ def audit_create(
 
 
 def _lock_audit(audit):
-    return Audit.objects.select_for_update().get(pk=audit.pk, program_id=audit.program_id)
+    chain_lock(audit.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    return Audit.objects.select_for_update(no_key=True).get(
+        pk=audit.pk, program_id=audit.program_id
+    )
 
 
 @transaction.atomic
@@ -315,7 +318,8 @@ def finding_create(*, actor, audit, provision, facts, severity=None, violation_c
 
 @transaction.atomic
 def finding_mark_candidate(*, actor, finding, candidate=True):
-    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    chain_lock(finding.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    finding = Finding.objects.select_for_update(no_key=True).get(pk=finding.pk)
     finding.violation_candidate = candidate
     finding.save(update_fields=["violation_candidate"])
     audit_log(
@@ -344,8 +348,9 @@ def audit_finding_refer(*, actor, finding):
     installed yet, the finding stays ``pending`` and ``referrals_dispatch`` (beat)
     makes the call once it exists.
     """
+    chain_lock(finding.program_id)  # the lock order (wsr/audit.py): chain, then rows
     finding = (
-        Finding.objects.select_for_update()
+        Finding.objects.select_for_update(no_key=True, of=("self",))
         .select_related("provision", "facility", "program")
         .get(pk=finding.pk)
     )
@@ -400,8 +405,9 @@ def referrals_dispatch(*, program):
     )
     for pk in ids:
         with transaction.atomic():
+            chain_lock(program.pk)  # the lock order (wsr/audit.py): chain, then rows
             finding = (
-                Finding.objects.select_for_update(skip_locked=True)
+                Finding.objects.select_for_update(skip_locked=True, no_key=True, of=("self",))
                 .select_related("provision", "facility", "program")
                 .filter(pk=pk, referral_status=ReferralStatus.PENDING)
                 .first()

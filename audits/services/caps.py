@@ -5,7 +5,7 @@ import logging
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from wsr.audit import audit_log
+from wsr.audit import audit_log, chain_lock
 from wsr.errors import DomainError, check_transition
 
 from ..models import (
@@ -131,7 +131,10 @@ def cap_item_transition(*, actor, item, status, note=""):
     Only auditors (and admin/staff) verify; the caller checks the role, the service
     checks the table.
     """
-    item = CAPItem.objects.select_for_update().get(pk=item.pk, program_id=item.program_id)
+    chain_lock(item.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    item = CAPItem.objects.select_for_update(no_key=True).get(
+        pk=item.pk, program_id=item.program_id
+    )
     check_transition(CAP_ITEM_TRANSITIONS, item.status, status, "CAP item")
     previous = item.status
     item.status = status
@@ -165,7 +168,10 @@ def cap_item_update(*, actor, item, reason="", **fields):
     past would make the overdue job escalate at once).
     """
     allowed = {"deadline", "planned_completion_date", "responsible_party", "recommendation"}
-    item = CAPItem.objects.select_for_update().get(pk=item.pk, program_id=item.program_id)
+    chain_lock(item.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    item = CAPItem.objects.select_for_update(no_key=True).get(
+        pk=item.pk, program_id=item.program_id
+    )
     if item.status == CAPItemStatus.VERIFIED:
         raise DomainError("A verified item is closed.")
     changes = {}
@@ -358,8 +364,11 @@ def escalations_dispatch(*, program):
     )
     for pk in ids:
         with transaction.atomic():
+            chain_lock(program.pk)  # the lock order (wsr/audit.py): chain, then rows
             req = (
-                CAPEscalationRequest.objects.select_for_update(skip_locked=True)
+                CAPEscalationRequest.objects.select_for_update(
+                    skip_locked=True, no_key=True, of=("self",)
+                )
                 .select_related("supplier", "facility", "item")
                 .filter(pk=pk, sent_at__isnull=True)
                 .first()

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from programs.models import Agreement, Membership, Severity
-from wsr.audit import audit_log
+from wsr.audit import audit_log, chain_lock
 from wsr.errors import DomainError, IllegalTransition, check_transition
 from wsr.roles import Role
 
@@ -145,8 +145,10 @@ def policy_ensure_default(*, actor, program):
     policy = current_policy(program)
     if policy is not None:
         return policy
-    # NO KEY UPDATE: serializes creators without blocking inserts that reference the
-    # program (their foreign-key checks take KEY SHARE locks).
+    # The lock order (wsr/audit.py): the chain lock first. NO KEY UPDATE: serializes
+    # creators without blocking inserts that reference the program (their foreign-key
+    # checks take KEY SHARE locks).
+    chain_lock(program.pk)
     Program.objects.select_for_update(no_key=True).filter(pk=program.pk).first()
     policy = current_policy(program)
     if policy is not None:
@@ -185,6 +187,7 @@ def policy_draft_create(*, actor, program):
     require_role(actor, program, {Role.ADMIN}, "edit the consequence policy")
     from programs.models import Program
 
+    chain_lock(program.pk)  # the lock order (wsr/audit.py): chain first, then rows
     Program.objects.select_for_update(no_key=True).filter(pk=program.pk).first()
     if ConsequencePolicy.objects.filter(program_id=program.pk, status="draft").exists():
         raise IllegalTransition("This program already has a draft consequence policy.")
@@ -226,7 +229,8 @@ def _validate_rule(rule):
 def policy_rule_set(*, actor, policy, **fields):
     """Add or replace the rule for (severity, repeat_count) in a draft policy."""
     require_role(actor, policy.program, {Role.ADMIN}, "edit the consequence policy")
-    policy = ConsequencePolicy.objects.select_for_update().get(pk=policy.pk)
+    chain_lock(policy.program_id)  # the lock order: wsr/audit.py
+    policy = ConsequencePolicy.objects.select_for_update(no_key=True).get(pk=policy.pk)
     if policy.status != PolicyStatus.DRAFT:
         raise IllegalTransition("Only a draft consequence policy can be edited.")
     unknown = set(fields) - RULE_FIELDS
@@ -253,7 +257,8 @@ def policy_rule_set(*, actor, policy, **fields):
 def policy_ratify(*, actor, policy, effective_date=None):
     """Ratify a draft; the previously ratified version is superseded."""
     require_role(actor, policy.program, {Role.ADMIN}, "ratify the consequence policy")
-    policy = ConsequencePolicy.objects.select_for_update().get(pk=policy.pk)
+    chain_lock(policy.program_id)  # the lock order: wsr/audit.py
+    policy = ConsequencePolicy.objects.select_for_update(no_key=True).get(pk=policy.pk)
     check_transition(POLICY_TRANSITIONS, policy.status, PolicyStatus.RATIFIED, "policy")
     if not policy.rules.exists():
         raise DomainError("A consequence policy needs at least one rule.")
