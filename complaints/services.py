@@ -71,8 +71,10 @@ def _same_program(program, *objs):
 
 
 def _lock(case):
-    """Reload the case FOR UPDATE (the caller's transaction holds the row lock)."""
-    return Case.objects.select_for_update().get(pk=case.pk, program_id=case.program_id)
+    """Reload the case FOR NO KEY UPDATE (the caller's transaction holds the row lock),
+    after the program's chain lock: the lock order of wsr/audit.py."""
+    audit.chain_lock(case.program_id)
+    return Case.objects.select_for_update(no_key=True).get(pk=case.pk, program_id=case.program_id)
 
 
 def _require(access_flag, message="You are not allowed to do this on this case."):
@@ -292,12 +294,12 @@ def complaint_submit(
 def _enqueue(task_name, *args):
     """Queue a notification after commit. Never raises: what it follows is committed,
     and a broker outage must not turn a saved action into an error page."""
+    from wsr import broker
+
     from . import tasks
 
-    try:
-        getattr(tasks, task_name).delay(*args)
-    except Exception:
-        log.exception("could not queue %s%r", task_name, args)
+    # wsr.broker fails fast (and logs) with the broker down or hung.
+    broker.publish(getattr(tasks, task_name), args, what=f"{task_name}{args!r}")
 
 
 # ---------------------------------------------------------------- triage and assignment
@@ -625,6 +627,7 @@ def case_identity_reveal(*, actor, case, purpose="view"):
 def case_identity_purge(*, actor, case):
     """Erase the identity (retention job or on request). Idempotent by conditional update."""
     now = timezone.now()
+    audit.chain_lock(case.program_id)  # the lock order (wsr/audit.py): chain, then rows
     updated = Case.objects.filter(pk=case.pk, identity_purged_at__isnull=True).update(
         identity_ciphertext="", identity_purged_at=now, updated_at=now
     )
@@ -638,8 +641,11 @@ def case_identity_purge(*, actor, case):
 def identity_keys_rotate(*, actor, program):
     """Re-encrypt every stored identity of ``program`` with the first configured key."""
     count = 0
+    audit.chain_lock(program.pk)  # the lock order (wsr/audit.py): chain, then rows
     for case in (
-        Case.objects.select_for_update().filter(program=program).exclude(identity_ciphertext="")
+        Case.objects.select_for_update(no_key=True)
+        .filter(program=program)
+        .exclude(identity_ciphertext="")
     ):
         case.identity_ciphertext = crypto.rotate_token(case.identity_ciphertext)
         case.save(update_fields=["identity_ciphertext"])
@@ -827,8 +833,9 @@ def finding_refer(*, actor, finding):
         from enforcement.services import violation_propose
     except ImportError as exc:
         raise DomainError("enforcement is not available") from exc
+    audit.chain_lock(finding.program_id)  # the lock order (wsr/audit.py): chain, then rows
     finding = (
-        Finding.objects.select_for_update(of=("self",))
+        Finding.objects.select_for_update(no_key=True, of=("self",))
         .select_related("case", "provision", "facility")
         .get(pk=finding.pk)
     )
@@ -874,7 +881,10 @@ def complaint_policy_set(*, actor, program, clocks=None, identity_retention_days
     membership = Membership.objects.filter(user=actor, program=program, is_active=True).first()
     if membership is None or membership.role not in MANAGE_ROLES:
         raise DomainError("Only admins and staff change the complaint policy.", "forbidden")
-    policy, _ = ComplaintPolicy.objects.select_for_update().get_or_create(program=program)
+    audit.chain_lock(program.pk)  # the lock order (wsr/audit.py): chain, then rows
+    policy, _ = ComplaintPolicy.objects.select_for_update(no_key=True).get_or_create(
+        program=program
+    )
     if clocks is not None:
         clean = {}
         for priority, values in clocks.items():
@@ -913,6 +923,7 @@ def case_remind(*, case, cutoff, kinds):
     """Claim a reminder for an overdue case (conditional UPDATE: at most one per
     ``cutoff`` window whatever the redelivery); mail after commit. Returns True if sent."""
     now = timezone.now()
+    audit.chain_lock(case.program_id)  # the lock order (wsr/audit.py): chain, then rows
     claimed = (
         Case.objects.filter(pk=case.pk)
         .filter(models_q_reminder(cutoff))
