@@ -44,6 +44,20 @@ from .procs import side_connection, wait_for
 pytestmark = [pytest.mark.celery_worker]
 
 
+def _hold_next_audit_seq(side, program_id):
+    """Open a transaction on ``side`` holding (uncommitted) the chain's next seq: the
+    worker's append of its audit events, its last statement before COMMIT, waits on the
+    unique index until ``side`` rolls back."""
+    side.execute("BEGIN")
+    side.execute(
+        "INSERT INTO wsr_auditevent (program_id, seq, actor_label, verb, object_type,"
+        " object_id, payload, created_at, prev_hash, hash) SELECT %s, coalesce(max(seq),"
+        " 0) + 1, 'test', 'test.placeholder', '', '', '{}', now(), '', md5(random()::text)"
+        " FROM wsr_auditevent WHERE program_id = %s",
+        [program_id, program_id],
+    )
+
+
 def _backend_waiting(side, skip_pid):
     """The pid of a backend of the test database waiting for a lock (the worker's)."""
     # Inside a transaction pg_stat_activity is a snapshot taken at its first read.
@@ -101,16 +115,7 @@ def test_worker_killed_mid_apply_then_restarted_applies_exactly_once(personas, b
         # The confirmation commits and publishes to the private broker; the lock is
         # taken after, so the test's own audit writes do not wait on it.
         violation = _confirmed_violation(a)
-        side.execute("BEGIN")
-        # The chain's next seq, taken (uncommitted) by the test: the worker's append of its
-        # audit events, its last statement before COMMIT, waits on the unique index.
-        side.execute(
-            "INSERT INTO wsr_auditevent (program_id, seq, actor_label, verb, object_type,"
-            " object_id, payload, created_at, prev_hash, hash) SELECT %s, coalesce(max(seq),"
-            " 0) + 1, 'test', 'test.placeholder', '', '', '{}', now(), '', md5(random()::text)"
-            " FROM wsr_auditevent WHERE program_id = %s",
-            [a.program.pk, a.program.pk],
-        )
+        _hold_next_audit_seq(side, a.program.pk)
         first = workers(broker.url(), name="doomed")
         wait_for(
             lambda: _backend_waiting(side, side.info.backend_pid),
