@@ -14,7 +14,7 @@ NPM_STAMP := $(if $(wildcard package.json),node_modules/.installed)
 PO_FILES := $(shell find . -path ./$(VENV) -prune -o -path ./node_modules -prune -o -name '*.po' -print 2>/dev/null)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test lint format install services migrate demo static backup restore bench clean-venv
+.PHONY: run test chaos lint format install services migrate demo static backup restore bench clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (Django 6). Install it, or run: make PYTHON=/path/to/python3.12"; exit 1; }
@@ -54,6 +54,12 @@ run: demo static
 
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The slow fault-injection probes (tests/reliability, marker `chaos`): worker SIGKILL,
+# Redis stopped and hung, DB connection terminated, intake during apply. Real processes
+# (their own redis-server, Celery workers, gunicorn); several minutes.
+chaos: install
+	$(VENV)/bin/pytest -m chaos tests/reliability $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

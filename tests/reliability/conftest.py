@@ -1,5 +1,6 @@
 """Fixtures of the reliability probes (real processes; see procs.py)."""
 
+import os
 import shutil
 
 import pytest
@@ -57,3 +58,16 @@ def web():
     for server in started:
         server.stop()
         server.log.unlink(missing_ok=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The ``chaos`` probes take minutes: left out unless asked for (``-m chaos``, as
+    ``make chaos`` does, or WSR_CHAOS=1)."""
+    if "chaos" in (config.getoption("markexpr") or "") or os.environ.get("WSR_CHAOS"):
+        return
+    kept = [item for item in items if item.get_closest_marker("chaos") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(
+            items=[item for item in items if item.get_closest_marker("chaos") is not None]
+        )
+        items[:] = kept

@@ -41,7 +41,7 @@ from wsr.models import AuditEvent
 
 from .procs import side_connection, wait_for
 
-pytestmark = [pytest.mark.celery_worker]
+pytestmark = [pytest.mark.celery_worker, pytest.mark.chaos]
 
 
 def _hold_next_audit_seq(side, program_id):

@@ -20,7 +20,7 @@ from .test_crash_safety import (
     _hold_next_audit_seq,
 )
 
-pytestmark = [pytest.mark.celery_worker]
+pytestmark = [pytest.mark.celery_worker, pytest.mark.chaos]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -28,7 +28,7 @@ from wsr.audit import verify_chain
 
 from .procs import add_buyers, submit_complaint, wait_for
 
-pytestmark = [pytest.mark.celery_worker]
+pytestmark = [pytest.mark.celery_worker, pytest.mark.chaos]
 
 THREADS = 4
 

@@ -29,7 +29,7 @@ from wsr.audit import verify_chain
 from .procs import submit_complaint, wait_for
 from .test_crash_safety import _assert_applied_exactly_once
 
-pytestmark = [pytest.mark.celery_worker]
+pytestmark = [pytest.mark.celery_worker, pytest.mark.chaos]
 
 # The production settings fail a publish within two socket timeouts (2 s each) and a
 # cache call within 0.5 s; far below the minute (or forever) it took before.
