@@ -39,6 +39,7 @@ RUN find . -path ./node_modules -prune -o -name '*.po' -print \
     && DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost \
        FIELD_ENCRYPTION_KEYS=hP2kV6bBDo4dTf3mR2PCHqP1GxgqVQpIYRzSxQ3ZKUo= \
        RECEIPT_CODE_HMAC_KEY=build-only \
+       AUDIT_CHECKPOINT_KEY=build-only \
        python manage.py collectstatic --noinput -v 0 \
     && mkdir -p /app/var/media /app/var/backups /app/var/beat \
     && chown -R wsr:wsr /app/var

@@ -15,13 +15,14 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from programs.models import Membership
 from wsr import cache as resilient_cache
+from wsr.models import Notification, NotificationKind
+from wsr.notifications import msgid, notify, render
 from wsr.roles import Role
 
 from .models import Case, IntakeNotice
@@ -84,20 +85,23 @@ def programs_untold(*, received_before):
 
 
 def _recipients(program_id):
-    return list(
-        Membership.objects.filter(
+    return [
+        m.user
+        for m in Membership.objects.filter(
             program_id=program_id, is_active=True, role__in=[Role.ADMIN, Role.STAFF]
         )
         .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
+        .select_related("user")
+    ]
 
 
 @transaction.atomic
 def send_pending(program_id):
     """Mail the program's admins and staff about every complaint not told yet; return
     the case numbers told (empty if none). The watermark row is locked, so concurrent
-    runs tell each complaint once; the mail goes after commit."""
+    runs tell each complaint once. The mails are outbox rows (wsr/notifications.py)
+    written in this transaction, keyed by the new watermark: they commit with it, and
+    are sent after commit even if this worker dies then."""
     notice, _ = IntakeNotice.objects.select_for_update(no_key=True).get_or_create(
         program_id=program_id
     )
@@ -117,30 +121,38 @@ def send_pending(program_id):
     total = bound["total"]
     notice.notified_through = bound["last"]
     notice.save(update_fields=["notified_through", "updated_at"])
-    recipients = _recipients(program_id)
-    if recipients:
-        subject, body = _message(cases, total)
-        transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
+    notify(
+        kind=NotificationKind.COMPLAINTS_RECEIVED,
+        program=cases[0].program,
+        obj=notice,
+        key=bound["last"],
+        recipients=_recipients(program_id),
+        context=_context(cases, total),
+    )
     return [case.number for case in cases]
 
 
-def _line(case):
-    return (
-        f"{case.reference}: {case.get_priority_display().lower()}, by "
-        f"{case.get_channel_display()}; acknowledge by {case.ack_due:%Y-%m-%d %H:%M} UTC."
-    )
+def _context(cases, total):
+    # References, priority, channel and clock only: never a narrative or an identity.
+    return {
+        "program": cases[0].program.name,
+        "total": total,
+        "more": total - len(cases),
+        "cases": [
+            {
+                "reference": case.reference,
+                "priority": msgid(case.get_priority_display()).lower(),
+                "channel": msgid(case.get_channel_display()),
+                "ack_due": f"{case.ack_due:%Y-%m-%d %H:%M}",
+            }
+            for case in cases
+        ],
+    }
 
 
 def _message(cases, total):
-    program = cases[0].program.name
-    if total == 1:
-        case = cases[0]
-        return (
-            f"[{program}] New complaint {case.reference}",
-            f"A {case.get_priority_display().lower()} complaint arrived by "
-            f"{case.get_channel_display()}. Acknowledge by {case.ack_due:%Y-%m-%d %H:%M} UTC.",
-        )
-    lines = [f"{total} complaints arrived:", "", *map(_line, cases)]
-    if total > len(cases):
-        lines += ["", f"... and {total - len(cases)} more: see the case list."]
-    return f"[{program}] {total} new complaints", "\n".join(lines)
+    """(subject, body) of the notice, in English (what the template renders)."""
+    notice = Notification(
+        kind=NotificationKind.COMPLAINTS_RECEIVED, context=_context(cases, total), language="en"
+    )
+    return render(notice)

@@ -23,6 +23,8 @@ from programs.models import Category, Facility, Membership, Provision, Severity
 from wsr import audit
 from wsr.audit import audit_log
 from wsr.errors import DomainError, IllegalTransition, check_transition
+from wsr.models import NotificationKind
+from wsr.notifications import notify
 from wsr.roles import INTERNAL_ROLES, MANAGE_ROLES, Role
 
 from . import crypto, notices
@@ -291,17 +293,6 @@ def complaint_submit(
     return case, code
 
 
-def _enqueue(task_name, *args):
-    """Queue a notification after commit. Never raises: what it follows is committed,
-    and a broker outage must not turn a saved action into an error page."""
-    from wsr import broker
-
-    from . import tasks
-
-    # wsr.broker fails fast (and logs) with the broker down or hung.
-    broker.publish(getattr(tasks, task_name), args, what=f"{task_name}{args!r}")
-
-
 # ---------------------------------------------------------------- triage and assignment
 
 
@@ -415,14 +406,29 @@ def case_assign(*, actor, case, investigator):
     assign_perm(f"complaints.{PERM_IDENTITY}", investigator, case)
     case.assigned_to = investigator
     case.save(update_fields=["assigned_to", "updated_at"])
-    audit_log(
+    event = audit_log(
         program=case.program,
         actor=actor,
         verb="case.assigned",
         obj=case,
         payload={"to": investigator.pk, "from": previous.pk if previous else None},
     )
-    transaction.on_commit(lambda: _enqueue("notify_case_assigned", case.pk, case.program_id))
+    if investigator.email:
+        notify(
+            kind=NotificationKind.CASE_ASSIGNED,
+            program=case.program,
+            obj=case,
+            # One mail per assignment (an assignee taken off and given the case back
+            # hears of it again); the event's seq tells assignments apart.
+            key=event.seq,
+            recipients=[investigator],
+            context={
+                "program": case.program.name,
+                "reference": case.reference,
+                "priority": case.priority,
+                "resolution_due": f"{case.resolution_due:%Y-%m-%d}",
+            },
+        )
     return case
 
 
@@ -921,7 +927,8 @@ def complaint_policy_set(*, actor, program, clocks=None, identity_retention_days
 @transaction.atomic
 def case_remind(*, case, cutoff, kinds):
     """Claim a reminder for an overdue case (conditional UPDATE: at most one per
-    ``cutoff`` window whatever the redelivery); mail after commit. Returns True if sent."""
+    ``cutoff`` window whatever the redelivery); the mails are outbox rows written in
+    this transaction. Returns True if a reminder was claimed."""
     now = timezone.now()
     audit.chain_lock(case.program_id)  # the lock order (wsr/audit.py): chain, then rows
     claimed = (
@@ -938,7 +945,7 @@ def case_remind(*, case, cutoff, kinds):
         obj=case,
         payload={"overdue": sorted(kinds)},
     )
-    transaction.on_commit(lambda: _mail_reminder(case.pk, sorted(kinds)))
+    _notify_overdue(case, sorted(kinds), now)
     return True
 
 
@@ -948,25 +955,31 @@ def models_q_reminder(cutoff):
     return Q(last_reminder_at__isnull=True) | Q(last_reminder_at__lt=cutoff)
 
 
-def _mail_reminder(case_id, kinds):
-    from django.core.mail import send_mail
-
-    case = Case.objects.select_related("program", "assigned_to").get(pk=case_id)
-    recipients = set()
-    if case.assigned_to and case.assigned_to.email:
-        recipients.add(case.assigned_to.email)
-    recipients.update(
-        Membership.objects.filter(
+def _notify_overdue(case, kinds, claimed_at):
+    """Outbox rows for the assignee and the program's admins and staff, in the claim's
+    transaction (keyed by the claim's time: one per reminder, whatever the redelivery).
+    No narrative or identity in mail: only the reference and what is overdue."""
+    users = {
+        m.user.pk: m.user
+        for m in Membership.objects.filter(
             program_id=case.program_id, is_active=True, role__in=[Role.ADMIN, Role.STAFF]
         )
         .exclude(user__email="")
-        .values_list("user__email", flat=True)
+        .select_related("user")
+    }
+    if case.assigned_to_id and case.assigned_to.email:
+        users.setdefault(case.assigned_to_id, case.assigned_to)
+    notify(
+        kind=NotificationKind.CASE_OVERDUE,
+        program=case.program,
+        obj=case,
+        key=claimed_at.isoformat(),
+        recipients=list(users.values()),
+        context={
+            "program": case.program.name,
+            "reference": case.reference,
+            "kinds": ", ".join(kinds),
+            "priority": case.priority,
+            "status": case.status,
+        },
     )
-    if recipients:
-        # No narrative or identity in mail: only the reference and what is overdue.
-        send_mail(
-            f"[{case.program.name}] Complaint {case.reference} is overdue",
-            f"Overdue: {', '.join(kinds)}. Priority: {case.priority}. Status: {case.status}.",
-            None,
-            sorted(recipients),
-        )

@@ -4,7 +4,6 @@ import datetime
 
 from celery import shared_task
 from celery.schedules import crontab
-from django.core.mail import send_mail
 from django.db.models import Q
 from django.utils import timezone
 
@@ -79,15 +78,30 @@ def notify_case_received(case_id, program_id):
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def notify_case_assigned(case_id, program_id):
+    """The per-assignment mail task of earlier releases: case_assign now writes the mail
+    to the outbox itself. A message still queued at an upgrade is told through it."""
+    from django.db import transaction
+
+    from wsr.models import NotificationKind
+    from wsr.notifications import notify
+
     case = _case(case_id, program_id)
-    if case is None or case.assigned_to is None or not case.assigned_to.email:
+    if case is None or case.assigned_to is None:
         return
-    send_mail(
-        f"[{case.program.name}] Complaint {case.reference} assigned to you",
-        f"Priority {case.priority}; resolve by {case.resolution_due:%Y-%m-%d}.",
-        None,
-        [case.assigned_to.email],
-    )
+    with transaction.atomic():
+        notify(
+            kind=NotificationKind.CASE_ASSIGNED,
+            program=case.program,
+            obj=case,
+            key="queued-before-outbox",
+            recipients=[case.assigned_to],
+            context={
+                "program": case.program.name,
+                "reference": case.reference,
+                "priority": case.priority,
+                "resolution_due": f"{case.resolution_due:%Y-%m-%d}",
+            },
+        )
 
 
 def overdue_kinds(case, now):

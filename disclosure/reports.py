@@ -42,6 +42,8 @@ def request_render(program, version):
 
 
 def report_context(program, version):
+    from wsr import checkpoints
+
     from .policy import POLICY
 
     stats = selectors.public_statistics(program=program, version=version)
@@ -54,6 +56,9 @@ def report_context(program, version):
         "suppliers": list(selectors.supplier_records(program=program)),
         "generated_at": timezone.now(),
         "licence": POLICY.licence,
+        # The audit chain's latest signed checkpoint (wsr/checkpoints.py): a copy of the
+        # head hash outside the database, in every reader's hands.
+        "anchor": checkpoints.latest(program.pk),
     }
 
 

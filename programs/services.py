@@ -9,18 +9,15 @@ import hashlib
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from guardian.shortcuts import assign_perm
 
 from wsr.audit import audit_log, chain_lock
 from wsr.errors import DomainError, IllegalTransition, check_transition
+from wsr.models import NotificationKind
+from wsr.notifications import msgid, notify
 from wsr.roles import Role
 
 from . import selectors
@@ -151,18 +148,20 @@ def membership_invite(
         },
     )
     if send_email:
-        transaction.on_commit(lambda: _send_invitation(user, program, role, created))
+        # Through the outbox, in this transaction (wsr/notifications.py); the password
+        # link of a new account is made when the mail is sent, never stored.
+        notify(
+            kind=NotificationKind.MEMBERSHIP_INVITE,
+            program=program,
+            obj=membership,
+            recipients=[user],
+            context={
+                "program": program.name,
+                "role": msgid(Role(role).label),
+                "new_account": created,
+            },
+        )
     return membership
-
-
-def _send_invitation(user, program, role, new_account):
-    lines = [f"You have been added to {program.name} on the WSR Platform as {role}."]
-    if new_account:
-        uid = urlsafe_base64_encode(force_bytes(user.pk))
-        token = default_token_generator.make_token(user)
-        path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
-        lines.append(f"Set your password here: {settings.SITE_URL}{path}")
-    send_mail(f"Invitation to {program.name}", "\n\n".join(lines), None, [user.email])
 
 
 @transaction.atomic

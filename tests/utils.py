@@ -20,3 +20,13 @@ def assert_constant_queries(fetch, grow, *, extra_rows=29):
     assert getattr(response, "status_code", 200) == 200, response
     assert before == after, f"query count grows with rows: {before} → {after}"
     return after
+
+
+def drain_mail():
+    """Send what the notification outbox holds, by running the task a worker runs
+    (``wsr.tasks.send_notifications``) in this process: tests that cannot use a worker
+    (their rows are in an uncommitted test transaction) still send for real, through
+    the claim, render and mark-sent path, into ``mail.outbox``."""
+    from wsr.tasks import send_notifications
+
+    return send_notifications()

@@ -73,3 +73,108 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.verb} {self.object_type}:{self.object_id}"
+
+
+# ---------------------------------------------------------------- notification outbox
+
+
+class NotificationKind(models.TextChoices):
+    """Every mail the platform sends. A template pair per kind lives under
+    ``templates/mail/`` (``<kind>.subject.txt`` and ``<kind>.txt``)."""
+
+    CONSEQUENCE_BUYER = "consequence_buyer", "Consequence: buyer obligation"
+    CONSEQUENCE_STAFF = "consequence_staff", "Consequence: staff summary"
+    TERMINATION = "termination", "Escalation reached termination"
+    OBLIGATION_REMINDER = "obligation_reminder", "Obligation deadline reminder"
+    OBLIGATION_DIGEST = "obligation_digest", "Daily obligation digest"
+    MEMBERSHIP_INVITE = "membership_invite", "Invitation to a program"
+    COMPLAINTS_RECEIVED = "complaints_received", "New complaints"
+    CASE_ASSIGNED = "case_assigned", "Case assigned"
+    CASE_OVERDUE = "case_overdue", "Case overdue"
+
+
+class NotificationState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Notification(models.Model):
+    """One mail to one recipient: the outbox (wsr/notifications.py).
+
+    Written by the service that makes the change the mail reports, in the same
+    transaction, so a committed change always has its mail waiting; a worker claims and
+    sends it and marks it sent. ``(kind, object, key, recipient)`` is unique: a second
+    mail about the same thing to the same person cannot be recorded, whatever the
+    redelivery. ``key`` tells apart mails about one object that are meant to repeat (a
+    reminder's threshold, a digest's day, a notice's watermark).
+    """
+
+    program = models.ForeignKey(
+        "programs.Program", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    address = models.EmailField()
+    kind = models.CharField(max_length=40, choices=NotificationKind.choices)
+    object_type = models.CharField(max_length=80)
+    object_id = models.CharField(max_length=64)
+    key = models.CharField(max_length=64, blank=True, default="")
+    context = models.JSONField(default=dict, blank=True)
+    language = models.CharField(max_length=10, default="en")
+    state = models.CharField(
+        max_length=10, choices=NotificationState.choices, default=NotificationState.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When a sender claimed it (state sending): past the lease, another sender may retry.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # Earliest next attempt after a failed send (backoff).
+    not_before = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_type", "object_id", "key", "recipient"],
+                name="notification_once_per_recipient",
+            ),
+        ]
+        indexes = [
+            # The senders' and the sweep's scan: only unsent rows, which stay few.
+            models.Index(
+                fields=["state", "id"],
+                condition=Q(state__in=["pending", "sending"]),
+                name="notification_unsent",
+            ),
+            models.Index(fields=["kind", "object_type", "object_id"]),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.object_type}:{self.object_id} to {self.address}"
+
+
+class NotificationDelivery(models.TextChoices):
+    IMMEDIATE = "immediate", "A reminder for each obligation as its deadline nears"
+    DIGEST = "digest", "One daily digest of all my open obligations"
+
+
+class NotificationPreference(models.Model):
+    """A user's mail preferences: how buyer-portal reminders arrive, and the language of
+    the mails (blank: the program's first language, else English)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    delivery = models.CharField(
+        max_length=10, choices=NotificationDelivery.choices, default=NotificationDelivery.IMMEDIATE
+    )
+    language = models.CharField(max_length=10, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.user}: {self.delivery}"

@@ -3,8 +3,6 @@
 import datetime
 import logging
 
-from django.conf import settings
-from django.core.mail import EmailMessage, send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -15,10 +13,11 @@ from programs.models import (
     Buyer,
     Membership,
     SourcingRelationship,
-    Supplier,
 )
 from wsr.audit import audit_log, audit_log_many, chain_lock
 from wsr.errors import DomainError, IllegalTransition, check_transition
+from wsr.models import NotificationKind
+from wsr.notifications import msgid, notify, notify_many
 from wsr.roles import Role
 
 from ..models import (
@@ -593,72 +592,70 @@ def consequences_apply(*, violation):
         obj=violation,
         payload={"sanction": sanction.pk, "obligations": [o.pk for o in obligations]},
     )
-    obligation_ids = [o.pk for o in obligations]
-    transaction.on_commit(lambda: notify_consequences(sanction.pk, obligation_ids))
+    _notify_consequences(program, violation, sanction, obligations)
     return sanction
 
 
-def notify_consequences(sanction_id, obligation_ids):
-    """E-mail each obligated buyer's officers and the program's admins and staff.
-    Runs after commit; a mail failure is logged and does not undo the sanction."""
-    sanction = Sanction.objects.select_related("program", "supplier", "violation__provision").get(
-        pk=sanction_id
+def _notify_consequences(program, violation, sanction, obligations):
+    """Outbox rows (wsr/notifications.py) for each obligated buyer's officers and for the
+    program's admins and staff, in consequences_apply's transaction: the mails are
+    committed with the sanction, so a worker dying after COMMIT loses none of them."""
+    supplier = violation.supplier
+    common = {
+        "program": program.name,
+        "supplier": supplier.legal_name,
+        # The label's English msgid: the template translates it for the recipient.
+        "action": msgid(SupplierAction(sanction.action).label),
+        "description": sanction.description,
+    }
+    officers = (
+        Membership.objects.filter(
+            program=program,
+            role=Role.BUYER_OFFICER,
+            is_active=True,
+            buyer_id__in=[o.buyer_id for o in obligations],
+        )
+        .exclude(user__email="")
+        .select_related("user")
     )
-    program = sanction.program
-    obligations = list(
-        BuyerObligation.objects.filter(pk__in=obligation_ids).select_related("buyer")
-    )
-    officers = Membership.objects.filter(
-        program=program,
-        role=Role.BUYER_OFFICER,
-        is_active=True,
-        buyer_id__in=[o.buyer_id for o in obligations],
-    ).select_related("user")
     by_buyer = {}
     for m in officers:
-        if m.user.email:
-            by_buyer.setdefault(m.buyer_id, []).append(m.user.email)
-    subject_base = (
-        f"[{program.name}] {sanction.supplier.legal_name}: {sanction.get_action_display()}"
+        by_buyer.setdefault(m.buyer_id, []).append(m.user)
+    category = msgid(violation.provision.get_category_display())
+    # One INSERT for every officer of every obligated buyer (300 buyers: 2 queries).
+    notify_many(
+        kind=NotificationKind.CONSEQUENCE_BUYER,
+        program=program,
+        items=[
+            {
+                "obj": obligation,
+                "recipients": by_buyer.get(obligation.buyer_id, []),
+                "context": {
+                    **common,
+                    "category": category,
+                    "required": obligation.required,
+                    "due_date": obligation.due_date.isoformat(),
+                    "portal_path": "/buyer/",
+                },
+            }
+            for obligation in obligations
+        ],
     )
-    try:
-        for obligation in obligations:
-            recipients = by_buyer.get(obligation.buyer_id)
-            if not recipients:
-                continue
-            send_mail(
-                f"{subject_base} — action required by {obligation.due_date:%Y-%m-%d}",
-                (
-                    f"A violation of the {program.name} code has been confirmed at "
-                    f"{sanction.supplier.legal_name} "
-                    f"(provision category: {sanction.violation.provision.get_category_display()}).\n\n"
-                    f"Consequence: {sanction.description}.\n\n"
-                    f"Your agreement requires: {obligation.required}\n\n"
-                    "Acknowledge and attest fulfilment in the buyer portal: /buyer/\n"
-                ),
-                settings.DEFAULT_FROM_EMAIL,
-                recipients,
-            )
-        staff = list(
-            Membership.objects.filter(
-                program=program, role__in=[Role.ADMIN, Role.STAFF], is_active=True
-            )
-            .exclude(user__email="")
-            .values_list("user__email", flat=True)
+    staff = [
+        m.user
+        for m in Membership.objects.filter(
+            program=program, role__in=[Role.ADMIN, Role.STAFF], is_active=True
         )
-        if staff:
-            send_mail(
-                f"{subject_base} (violation #{sanction.violation_id})",
-                (
-                    f"Consequences applied for violation #{sanction.violation_id}: "
-                    f"{sanction.description}.\n"
-                    f"Buyer obligations created: {len(obligations)}.\n"
-                ),
-                settings.DEFAULT_FROM_EMAIL,
-                staff,
-            )
-    except Exception:  # noqa: BLE001 - the sanction stands; the mail failure is logged
-        log.exception("consequence notification failed for sanction %s", sanction_id)
+        .exclude(user__email="")
+        .select_related("user")
+    ]
+    notify(
+        kind=NotificationKind.CONSEQUENCE_STAFF,
+        program=program,
+        obj=sanction,
+        recipients=staff,
+        context={**common, "violation": violation.pk, "obligations": len(obligations)},
+    )
 
 
 def violations_pending_application(*, older_than):
@@ -738,45 +735,35 @@ def escalation_advance(*, actor, program, supplier, facility=None, reason, sourc
         },
     )
     if to_stage == 3 and event.from_stage < 3:
-        pid, sid, reason_text = program.pk, supplier.pk, event.reason
-        transaction.on_commit(lambda: notify_termination(pid, sid, reason_text))
+        _notify_termination(program, supplier, event)
     return standing
 
 
-def notify_termination(program_id, supplier_id, reason):
-    """Escalation reached stage 3: tell the officers of every buyer with an active
-    agreement that sources from the supplier, and program staff. (No BuyerObligation is
-    created here: obligations hang off a confirmed violation's sanction.)"""
-    supplier = Supplier.objects.select_related("program").get(pk=supplier_id)
-    program = supplier.program
+def _notify_termination(program, supplier, event):
+    """Escalation reached stage 3: outbox rows for the officers of every buyer with an
+    active agreement that sources from the supplier, and program staff (one mail each,
+    so officers of competing buyers never see each other's addresses). No
+    BuyerObligation is created here: obligations hang off a confirmed violation."""
     buyers = [
         b.pk
-        for b, _ in obligated_buyers(program_id=program_id, supplier_id=supplier_id, on=today())
+        for b, _ in obligated_buyers(program_id=program.pk, supplier_id=supplier.pk, on=today())
     ]
-    recipients = list(
-        Membership.objects.filter(program_id=program_id, is_active=True)
+    users = [
+        m.user
+        for m in Membership.objects.filter(program_id=program.pk, is_active=True)
         .filter(
             Q(role=Role.BUYER_OFFICER, buyer_id__in=buyers) | Q(role__in=[Role.ADMIN, Role.STAFF])
         )
         .exclude(user__email="")
-        .values_list("user__email", flat=True)
+        .select_related("user")
+    ]
+    notify(
+        kind=NotificationKind.TERMINATION,
+        program=program,
+        obj=event,
+        recipients=users,
+        context={"program": program.name, "supplier": supplier.legal_name, "reason": event.reason},
     )
-    if not recipients:
-        return
-    try:
-        # Bcc: officers of competing buyers do not see each other's addresses.
-        EmailMessage(
-            subject=f"[{program.name}] {supplier.legal_name}: escalation stage 3, termination",
-            body=(
-                f"{supplier.legal_name} has reached the third escalation stage of the "
-                f"{program.name} program: termination of business relationships.\n\n"
-                f"Reason: {reason}\n\nThe supplier is on the do-not-source list."
-            ),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            bcc=recipients,
-        ).send()
-    except Exception:  # noqa: BLE001 - the termination stands; the mail failure is logged
-        log.exception("termination notice failed for supplier %s", supplier_id)
 
 
 @transaction.atomic

@@ -11,9 +11,10 @@ from django.urls import reverse
 
 from enforcement import portal_notifications, portal_tasks
 from enforcement import services as enforcement_services
+from tests.utils import drain_mail
 from wsr.celery import app as celery_app
 from wsr.errors import DomainError
-from wsr.models import AuditEvent
+from wsr.models import Notification, NotificationKind, NotificationPreference
 from wsr.roles import Role
 
 from .helpers import SECRET_SUMMARY, make_obligation
@@ -28,7 +29,7 @@ def at(time_machine, day):
 
 
 def run_reminders():
-    """One sweep, as the beat job does it; mail goes out after each commit."""
+    """One sweep, as the beat job does it; the outbox sends after each commit."""
     sent = []
     for obligation_id, program_id, threshold in portal_notifications.reminders_due():
         with TestCase.captureOnCommitCallbacks(execute=True):
@@ -36,6 +37,7 @@ def run_reminders():
                 obligation_id=obligation_id, program_id=program_id, threshold=threshold
             )
         sent.append((obligation_id, threshold, tuple(recipients or ())))
+    drain_mail()
     return sent
 
 
@@ -55,6 +57,7 @@ def test_new_obligation_mail_comes_from_enforcement_only_once(
     # consequences_apply sends its notice after commit; run the hooks as a commit would.
     with django_capture_on_commit_callbacks(execute=True):
         obligation = make_obligation(a)
+    drain_mail()
     to_officer = [m for m in mail.outbox if officer.email in m.to]
     assert len(to_officer) == 1
     assert obligation.required in to_officer[0].body
@@ -69,6 +72,7 @@ def test_reminders_once_per_threshold(personas, time_machine):
     a = personas.a
     at(time_machine, START.date())
     obligation = make_obligation(a)  # zero tolerance: suspend purchases within 7 days
+    drain_mail()  # the consequence mails of the new obligation
     due = obligation.due_date
     assert due == START.date() + datetime.timedelta(days=7)
     officer = a.user(Role.BUYER_OFFICER)
@@ -107,18 +111,18 @@ def test_reminders_once_per_threshold(personas, time_machine):
     assert run_reminders() == []
     assert len(mail.outbox) == 3
 
-    events = AuditEvent.objects.filter(
-        program=a.program,
-        verb=portal_notifications.REMINDER_VERB,
-        object_id=str(obligation.pk),
+    reminders = Notification.objects.filter(
+        kind=NotificationKind.OBLIGATION_REMINDER, object_id=str(obligation.pk)
     )
-    assert sorted(e.payload["threshold"] for e in events) == [0, 1, 3]
+    assert sorted(reminders.values_list("key", flat=True)) == ["0", "1", "3"]
+    assert set(reminders.values_list("state", flat=True)) == {"sent"}
 
 
 def test_no_reminder_after_fulfilment(personas, time_machine):
     a = personas.a
     at(time_machine, START.date())
     obligation = make_obligation(a)
+    drain_mail()
     enforcement_services.obligation_attest(
         actor=a.user(Role.BUYER_OFFICER), obligation=obligation, note="Done."
     )
@@ -145,6 +149,7 @@ def test_reminders_only_to_the_obligations_own_buyer(personas, time_machine):
     )
     at(time_machine, START.date())
     obligations = make_violation_obligations(a)
+    drain_mail()
     at(time_machine, START.date() + datetime.timedelta(days=4))
     mail.outbox.clear()
     run_reminders()
@@ -166,24 +171,30 @@ def test_digest_preference_and_daily_digest(personas, client_for, time_machine):
     response = client.post(reverse("buyer:notifications"), {"delivery": "digest"})
     assert response.status_code == 302
     assert portal_notifications.officer_delivery(user=officer) == "digest"
-    assert AuditEvent.objects.filter(
-        verb=portal_notifications.PREFERENCE_VERB, actor=officer
-    ).exists()
+    assert NotificationPreference.objects.get(user=officer).delivery == "digest"
     assert client.get(reverse("buyer:notifications")).context["form"].initial == {
         "delivery": "digest"
     }
 
     at(time_machine, START.date())
     obligation = make_obligation(a)
-    # Digest officers get no individual reminder (the record is still written).
+    drain_mail()
+    # Digest officers get no individual reminder.
     at(time_machine, obligation.due_date - datetime.timedelta(days=3))
     mail.outbox.clear()
-    sent = run_reminders()
-    assert sent == [(obligation.pk, 3, ())]
+    assert run_reminders() == []
+    assert (
+        portal_notifications.obligation_reminder_send(
+            obligation_id=obligation.pk, program_id=a.program.pk, threshold=3
+        )
+        == []
+    )
+    drain_mail()
     assert mail.outbox == []
 
     assert portal_notifications.digest_officers() == [officer.pk]
     assert portal_notifications.officer_digest_send(user_id=officer.pk) is True
+    drain_mail()
     assert len(mail.outbox) == 1
     digest = mail.outbox[0]
     assert digest.to == [officer.email]
@@ -191,6 +202,7 @@ def test_digest_preference_and_daily_digest(personas, client_for, time_machine):
     assert "1 open" in digest.subject
     # Once a day, whatever the redelivery.
     assert portal_notifications.officer_digest_send(user_id=officer.pk) is False
+    drain_mail()
     assert len(mail.outbox) == 1
 
     # Back to immediate: no longer a digest recipient.
@@ -232,6 +244,8 @@ def test_reminder_sweep_on_a_real_worker(personas, celery_worker_real, time_mach
         ),
         tick=True,
     )
+    # The worker sends the new obligation's consequence mails first.
+    _wait_for(lambda: not Notification.objects.exclude(state="sent").exists())
     mail.outbox.clear()
     portal_tasks.sweep_deadline_reminders.delay()
     _wait_for(lambda: len(mail.outbox) == 1)
@@ -239,8 +253,10 @@ def test_reminder_sweep_on_a_real_worker(personas, celery_worker_real, time_mach
     portal_tasks.send_obligation_reminder.delay(obligation.pk, a.program.pk, 3)
     _wait_for(
         lambda: (
-            AuditEvent.objects.filter(
-                verb=portal_notifications.REMINDER_VERB, object_id=str(obligation.pk)
+            Notification.objects.filter(
+                kind=NotificationKind.OBLIGATION_REMINDER,
+                object_id=str(obligation.pk),
+                state="sent",
             ).count()
             == 1
         )
@@ -267,3 +283,32 @@ def _worker_busy():
     active = inspect.active() or {}
     reserved = inspect.reserved() or {}
     return any(active.values()) or any(reserved.values())
+
+
+def test_preferences_kept_as_audit_events_are_carried_into_the_table(personas):
+    """Migration 0004 copies each officer's latest "buyer_portal.notifications_set"
+    event (the old home of the preference) into NotificationPreference."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import transaction
+
+    from wsr.audit import audit_log
+
+    migration = importlib.import_module("wsr.migrations.0004_notification_outbox_and_preferences")
+    officer = personas.a.user(Role.BUYER_OFFICER)
+    other = personas.b.user(Role.BUYER_OFFICER)
+    with transaction.atomic():
+        for user, delivery in ((officer, "digest"), (other, "digest"), (other, "immediate")):
+            audit_log(
+                program=None,
+                actor=user,
+                verb="buyer_portal.notifications_set",
+                object_type="auth.user",
+                object_id=str(user.pk),
+                payload={"delivery": delivery},
+            )
+    migration.copy_preferences(apps, None)
+    assert portal_notifications.officer_delivery(user=officer) == "digest"
+    assert portal_notifications.officer_delivery(user=other) == "immediate"
+    assert portal_notifications.digest_officers() == [officer.pk]

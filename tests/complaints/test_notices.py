@@ -12,6 +12,7 @@ from django.test import override_settings
 
 from complaints import notices
 from complaints.models import Case, IntakeNotice
+from tests.utils import drain_mail
 from wsr.celery import app
 from wsr.roles import Role
 
@@ -24,6 +25,12 @@ def _told(world):
     return IntakeNotice.objects.get(program=world.program).notified_through
 
 
+def _to(world, role=Role.STAFF):
+    """The mails one member received (the outbox sends one per recipient)."""
+    drain_mail()
+    return [m for m in mail.outbox if m.to == [world.user(role).email]]
+
+
 def test_one_complaint_one_mail_with_its_reference_only(personas):
     world = personas.a
     case, _ = submit(world)
@@ -31,11 +38,10 @@ def test_one_complaint_one_mail_with_its_reference_only(personas):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("django.db.transaction.on_commit", lambda func, **kw: func())
         assert notices.send_pending(world.program.pk) == [case.number]
-    (message,) = mail.outbox
+    (message,) = _to(world)
     assert message.subject == f"[{world.program.name}] New complaint {case.reference}"
-    assert world.user(Role.STAFF).email in message.to
-    assert world.user(Role.ADMIN).email in message.to
-    assert world.user(Role.INVESTIGATOR).email not in message.to
+    assert len(_to(world, Role.ADMIN)) == 1
+    assert _to(world, Role.INVESTIGATOR) == []
     assert case.narrative not in message.body and "Acknowledge by" in message.body
     assert _told(world) == case.number
 
@@ -47,22 +53,22 @@ def test_a_burst_is_told_in_one_mail_and_never_twice(personas, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         told = notices.send_pending(world.program.pk)
     assert told == sorted(c.number for c in cases)
-    (message,) = mail.outbox
+    (message,) = _to(world)
     assert message.subject == f"[{world.program.name}] 4 new complaints"
     for case in cases:
         assert case.reference in message.body and case.narrative not in message.body
     # A redelivered or second run finds nothing left to tell.
     with django_capture_on_commit_callbacks(execute=True):
         assert notices.send_pending(world.program.pk) == []
-    assert len(mail.outbox) == 1
+    assert len(_to(world)) == 1
     # The next complaint is told alone.
     later, _ = submit(world)
     with django_capture_on_commit_callbacks(execute=True):
         assert notices.send_pending(world.program.pk) == [later.number]
-    assert mail.outbox[-1].subject.endswith(f"New complaint {later.reference}")
+    assert _to(world)[-1].subject.endswith(f"New complaint {later.reference}")
     # Only this program's cases.
     other, _ = submit(personas.b)
-    assert other.reference not in mail.outbox[-1].body
+    assert other.reference not in _to(world)[-1].body
 
 
 def test_a_long_burst_lists_the_first_fifty_and_counts_all(personas, monkeypatch):

@@ -3,6 +3,7 @@ from django.core import mail
 from enforcement import selectors, services
 from enforcement.models import ObligationState, Standing, ViolationState
 from tests.enforcement.conftest import add_buyer, propose
+from tests.utils import drain_mail
 
 
 def test_confirm_then_apply_sanctions_supplier_and_obligates_buyers(
@@ -23,4 +24,10 @@ def test_confirm_then_apply_sanctions_supplier_and_obligates_buyers(
     obligations = list(selectors.obligation_list(program=a.program))
     assert len(obligations) == 2
     assert {o.state for o in obligations} == {ObligationState.PENDING}
-    assert len(mail.outbox) == 2
+    # One mail per officer of the two obligated buyers and one per admin and staff.
+    drain_mail()
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "admin@alpha.example.org",
+        "buyer_officer@alpha.example.org",
+        "staff@alpha.example.org",
+    ]

@@ -15,6 +15,7 @@ DUMMY_PRODUCTION_ENV = {
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://wsr.example.org",
     "FIELD_ENCRYPTION_KEYS": "hP2kV6bBDo4dTf3mR2PCHqP1GxgqVQpIYRzSxQ3ZKUo=",
     "RECEIPT_CODE_HMAC_KEY": "dummy-receipt-key",
+    "AUDIT_CHECKPOINT_KEY": "dummy-checkpoint-key",
     "EMAIL_HOST": "smtp.example.org",
 }
 

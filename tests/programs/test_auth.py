@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from programs.models import Membership
 from tests.conftest import PASSWORD, make_user
+from tests.utils import drain_mail
 from wsr.models import AuditEvent
 from wsr.roles import Role
 
@@ -103,6 +104,7 @@ def test_admin_invites_a_member_through_the_service(
     assert AuditEvent.objects.filter(
         program=a.program, verb="membership.invited", object_id=str(membership.pk)
     ).exists()
+    drain_mail()
     assert len(mailoutbox) == 1
     assert not get_user_model().objects.get(email="newcomer@example.org").has_usable_password()
 
@@ -135,6 +137,7 @@ def test_invitation_link_sets_the_password(a, mailoutbox, django_capture_on_comm
         services.membership_invite(
             actor=a.user(Role.ADMIN), program=a.program, email="invitee@example.org", role="staff"
         )
+    drain_mail()
     link = re.search(r"http://localhost:8000(/accounts/reset/\S+/)", mailoutbox[0].body).group(1)
     client = Client()
     r = client.get(link, follow=True)

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from programs import selectors, services
 from programs.models import AgreementStatus, CodeVersionStatus, Membership
+from tests.utils import drain_mail
 from wsr.errors import DomainError, IllegalTransition
 from wsr.roles import Role
 
@@ -34,6 +35,7 @@ def test_program_and_membership_services_write_events(
     assert ev.payload["email"] == "new.person@example.org"
     assert ev.payload["new_account"] is True
     assert ev.actor == admin
+    drain_mail()
     assert len(mailoutbox) == 1 and "/accounts/reset/" in mailoutbox[0].body
 
     services.membership_change(actor=admin, membership=m, role=Role.VIEWER, is_active=False)

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from programs import services
 from programs.models import Agreement, Buyer, CodeVersionStatus, Facility, Membership, Supplier
+from tests.utils import drain_mail
 from wsr.roles import Role
 
 from .conftest import PDF, events
@@ -265,7 +266,9 @@ def test_members_admin_only(a, client_for, django_capture_on_commit_callbacks):
     assert r.status_code == 302
     m = Membership.objects.get(user__email="officer2@buyer.example")
     assert m.buyer == a.other_buyer and m.role == "buyer_officer"
+    drain_mail()
     assert mail.outbox and "/accounts/reset/" in mail.outbox[-1].body
+    assert mail.outbox[-1].to == ["officer2@buyer.example"]
 
     r = admin.post(url("member_edit", a, pk=m.pk), {"role": "viewer", "buyer": "", "is_active": ""})
     assert r.status_code == 302

@@ -36,3 +36,10 @@ if os.environ.get("WSR_PROC_LIFT_THROTTLES"):
             "public_submit": "100000/min",
         },
     }
+
+# Mail of the worker subprocesses goes to a file the test reads (one JSON line per
+# message, fsynced), through a backend that can be held at a gate to kill the worker
+# mid-send (tests/security/test_notification_outbox.py).
+if os.environ.get("WSR_MAIL_LOG"):
+    MAILERS = {"default": {"BACKEND": "tests.security.mail_log_backend.MailLogBackend"}}
+NOTIFICATION_LEASE = int(os.environ.get("WSR_NOTIFICATION_LEASE", "300"))

@@ -230,6 +230,17 @@ FIELD_ENCRYPTION_KEYS = env.list(
 # Keyed hash for receipt codes (HMAC-SHA256); never the code itself.
 RECEIPT_CODE_HMAC_KEY = env_secret("RECEIPT_CODE_HMAC_KEY", "dev-receipt-code-key")
 
+# Signed checkpoints of the audit chains (wsr/checkpoints.py): HMAC key (blank in
+# development: derived from SECRET_KEY; production requires its own) and the folder the
+# beat job appends them to, beside the database backups.
+AUDIT_CHECKPOINT_KEY = env_secret("AUDIT_CHECKPOINT_KEY", "")
+AUDIT_CHECKPOINT_DIR = Path(
+    env("AUDIT_CHECKPOINT_DIR", default=str(BASE_DIR / "var" / "backups" / "checkpoints"))
+)
+# The notification outbox (wsr/notifications.py): a mail claimed by a sender that has
+# not marked it sent after this many seconds is sent again by the sweep.
+NOTIFICATION_LEASE = env.int("NOTIFICATION_LEASE", default=300)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

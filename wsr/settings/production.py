@@ -41,4 +41,5 @@ FIELD_ENCRYPTION_KEYS = [
     key.strip() for key in required_secret("FIELD_ENCRYPTION_KEYS").split(",") if key.strip()
 ]
 RECEIPT_CODE_HMAC_KEY = required_secret("RECEIPT_CODE_HMAC_KEY")
+AUDIT_CHECKPOINT_KEY = required_secret("AUDIT_CHECKPOINT_KEY")
 MAILERS = mailers(SMTP_BACKEND)

@@ -41,3 +41,15 @@ MIGRATION_DATABASE_URL = ""
 # development: tests need no collectstatic, and WhiteNoise does not warn about STATIC_ROOT.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Each run's own checkpoint folder (tests point it at a tmp_path when they look at it).
+AUDIT_CHECKPOINT_DIR = (
+    BASE_DIR  # noqa: F405
+    / "var"
+    / f"test-checkpoints-{env('WSR_TEST_DB_NAME', default='test_wsr')}"
+)
+AUDIT_CHECKPOINT_KEY = "test-audit-checkpoint-key"  # noqa: S105
+# Django's test flush empties tables with TRUNCATE, which the audit log refuses unless
+# the session says so (migration 0005); tests/security/test_audit_anchor.py checks the
+# refusal on a connection without this option.
+_options = DATABASES["default"].setdefault("OPTIONS", {})
+_options["options"] = f"{_options.get('options', '')} -c wsr.allow_audit_truncate=on".strip()

@@ -1,11 +1,16 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from programs.models import Program
+from wsr import checkpoints
 from wsr.audit import verify_chain
 
 
 class Command(BaseCommand):
-    help = "Verify each program's audit-log hash chain; report the first broken link."
+    help = (
+        "Verify each program's audit-log hash chain (first broken link) and check it "
+        "against the signed checkpoints written outside the database (a deleted tail, a "
+        "TRUNCATE, a forged checkpoint)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--program", help="slug of one program (default: all + platform)")
@@ -18,16 +23,22 @@ class Command(BaseCommand):
         broken = 0
         for program in targets:
             label = program.slug if program else "(platform)"
-            result = verify_chain(program.pk if program else None)
-            if result is None:
-                self.stdout.write(f"{label}: chain intact")
-                continue
-            event, reason = result
-            broken += 1
-            self.stdout.write(
-                self.style.ERROR(
-                    f"{label}: broken at event seq={event.seq} id={event.pk}: {reason}"
+            program_id = program.pk if program else None
+            problems = []
+            result = verify_chain(program_id)
+            if result is not None:
+                event, reason = result
+                problems.append(f"broken at event seq={event.seq} id={event.pk}: {reason}")
+            problems += checkpoints.verify(program_id)
+            if not problems:
+                anchor = checkpoints.latest(program_id)
+                suffix = (
+                    f" (checkpoint seq={anchor['seq']} of {anchor['at']} holds)" if anchor else ""
                 )
-            )
+                self.stdout.write(f"{label}: chain intact{suffix}")
+                continue
+            broken += 1
+            for problem in problems:
+                self.stdout.write(self.style.ERROR(f"{label}: {problem}"))
         if broken:
             raise CommandError(f"{broken} chain(s) broken")
