@@ -26,9 +26,10 @@ RUN groupadd --system --gid 10001 wsr \
     && useradd --system --uid 10001 --gid wsr --home-dir /app --shell /usr/sbin/nologin wsr
 
 WORKDIR /app
-# Dependencies first, so code changes do not reinstall them.
-COPY pyproject.toml ./
-RUN pip install .
+# Dependencies first, so code changes do not reinstall them: exactly the runtime lock
+# (every package of the tree pinned and hash-checked; `make lock` writes it).
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 COPY --from=assets /build/node_modules ./node_modules
 COPY . .
 

@@ -14,14 +14,41 @@ NPM_STAMP := $(if $(wildcard package.json),node_modules/.installed)
 PO_FILES := $(shell find . -path ./$(VENV) -prune -o -path ./node_modules -prune -o -name '*.po' -print 2>/dev/null)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test chaos lint format install services migrate demo static backup restore bench clean-venv
+# The whole dependency tree, pinned with hashes: requirements.lock (what the image
+# installs) and requirements-dev.lock (that plus the tools of `make test`/`make lint`),
+# both made from pyproject.toml by `make lock` with uv.
+UV_VERSION := 0.13.9
+LOCK_FLAGS := --universal --python-version 3.12 --generate-hashes --quiet --custom-compile-command "make lock"
+# pytest-xdist workers for `make test` (0: one process). Each worker has a database and
+# a pair of Redis dbs of its own (wsr/settings/test.py); more than the cores only waits.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 8 ] && n=8; echo $$n)
 
-$(VENV)/.installed: pyproject.toml
+.PHONY: run test chaos lint format install lock system-packages services migrate demo static backup restore bench clean-venv
+
+$(VENV)/.installed: pyproject.toml requirements-dev.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (Django 6). Install it, or run: make PYTHON=/path/to/python3.12"; exit 1; }
+	@# A lock older than pyproject.toml's dependencies is refused, not silently
+	@# re-resolved: what gets installed is always what was committed and reviewed.
+	@$(PYTHON) scripts/lock.py check
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e ".[dev]"
+	$(PIP) install -q --require-hashes -r requirements-dev.lock
 	@touch $@
+
+# Resolve pyproject.toml again into both lock files (every pin not affected stays where it
+# was: uv starts from the current lock), then stamp them with pyproject's fingerprint.
+lock:
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (Django 6)."; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/uv --version 2>/dev/null | grep -q " $(UV_VERSION)" || $(PIP) install -q "uv==$(UV_VERSION)"
+	$(VENV)/bin/uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev -c requirements.lock $(LOCK_FLAGS) -o requirements-dev.lock
+	$(PYTHON) scripts/lock.py stamp
+
+# The system packages the tests and the demo need (Chromium, gettext, poppler, fonts,
+# the PostgreSQL client, npm): apt-get installs the missing ones, as root or with sudo -n.
+system-packages:
+	@scripts/system-packages.sh
 
 node_modules/.installed: package.json $(wildcard package-lock.json)
 	@command -v npm >/dev/null || { echo "npm is required for the front-end libraries (apt-get install npm)."; exit 1; }
@@ -49,11 +76,16 @@ static: install
 
 # From a fresh clone: venv, install, database, migrations, demo data, static files, then
 # the web server, a Celery worker and Celery beat until Ctrl-C.
-run: demo static
+run: system-packages demo static
 	@PY=$(PY) VENV=$(VENV) HOST=$(HOST) PORT=$(PORT) scripts/run.sh
 
-test: install
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+# On a CI machine (CI=true) PostgreSQL and Redis are started when installed but down.
+# The duration is printed at the end, pass or fail.
+test: system-packages install
+	@if [ "$$CI" = "true" ]; then scripts/system-packages.sh --start-services; fi
+	@start=$$(date +%s); status=0; \
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS) || status=$$?; \
+	echo "make test: $$(( $$(date +%s) - start ))s with $(TEST_WORKERS) workers"; exit $$status
 
 # The slow fault-injection probes (tests/reliability, marker `chaos`): worker SIGKILL,
 # Redis stopped and hung, DB connection terminated, intake during apply. Real processes

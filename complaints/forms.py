@@ -39,6 +39,26 @@ class UploadField(forms.FileField):
         return upload
 
 
+class AnonymityField(forms.TypedChoiceField):
+    """Stay anonymous, or give a way to be reached: a choice of two radios (the contact
+    fields show once the worker picks the second, static/js/ui.js). Coerced to a bool,
+    True = anonymous. "on" and "" are the values of the checkbox it replaced (kept for
+    pages and clients that still post them)."""
+
+    widget = forms.RadioSelect
+    OLD_VALUES = {"on": "yes", "true": "yes", "True": "yes", "": "no", "false": "no"}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("coerce", lambda value: value == "yes")
+        kwargs.setdefault("empty_value", False)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = "" if value is None else str(value)
+        return self.OLD_VALUES.get(value, value)
+
+
 class PublicComplaintForm(forms.Form):
     facility = forms.ModelChoiceField(
         queryset=Facility.objects.none(),
@@ -73,11 +93,15 @@ class PublicComplaintForm(forms.Form):
         help_text=_("Images, PDF or audio, up to 10 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf,audio/*"}),
     )
-    stay_anonymous = forms.BooleanField(
-        required=False,
-        initial=True,
-        label=_("Stay anonymous"),
-        help_text=_("Leave this ticked and we will not ask who you are."),
+    stay_anonymous = AnonymityField(
+        label=_("Do you want to tell us who you are?"),
+        choices=[
+            ("yes", _("No, I stay anonymous")),
+            ("no", _("Yes, I give a way to reach me")),
+        ],
+        initial="yes",
+        help_text=_("You do not have to. If you stay anonymous we will not ask who you are."),
+        error_messages=CHOICE,
     )
     contact_name = forms.CharField(required=False, max_length=200, label=_("Your name"))
     contact_phone = forms.CharField(required=False, max_length=60, label=_("Phone or WhatsApp"))
@@ -91,11 +115,23 @@ class PublicComplaintForm(forms.Form):
     )
 
     CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email", "contact_other")
+    # The form partial wraps these in a panel shown when stay_anonymous is "no".
+    reveal = {
+        "name": "stay_anonymous",
+        "when": "no",
+        "first": CONTACT_FIELDS[0],
+        "last": CONTACT_FIELDS[-1],
+    }
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["facility"].queryset = selectors.intake_facilities(program=program)
-        self.fields["category"].choices = selectors.intake_categories(program=program)
+        # No category is picked for the worker (issue 17.4: the first one, "Forced labor
+        # or debt", was preselected).
+        self.fields["category"].choices = [
+            ("", _("Choose one…")),
+            *selectors.intake_categories(program=program),
+        ]
         for name in ("narrative",):
             self.fields[name].error_messages.setdefault("max_length", _("This text is too long."))
 
@@ -112,8 +148,19 @@ class PublicComplaintForm(forms.Form):
             self.add_error(
                 "facility_description", _("Choose your workplace or describe where it is.")
             )
-        if data.get("stay_anonymous"):
-            # An anonymous complaint keeps nothing that was typed in the contact fields.
+        typed = any((data.get(n) or "").strip() for n in self.CONTACT_FIELDS)
+        if data.get("stay_anonymous") and typed:
+            # Never drop what a worker typed without asking (issue 17.3): a WhatsApp
+            # number typed under "stay anonymous" was silently lost.
+            self.add_error(
+                "stay_anonymous",
+                _(
+                    "You chose to stay anonymous but wrote a way to reach you. Choose "
+                    "“Yes, I give a way to reach me” to send it, or clear it to stay "
+                    "anonymous."
+                ),
+            )
+        elif data.get("stay_anonymous"):
             for name in self.CONTACT_FIELDS:
                 data[name] = ""
         elif not any((data.get(n) or "").strip() for n in self.CONTACT_FIELDS):
@@ -145,7 +192,7 @@ class StaffComplaintForm(PublicComplaintForm):
         from django.conf import settings
 
         self.fields["language"].choices = [(c, str(n)) for c, n in settings.LANGUAGES]
-        self.fields["category"].choices = Category.choices
+        self.fields["category"].choices = [("", _("Choose one…")), *Category.choices]
 
 
 class ReceiptCodeForm(forms.Form):
@@ -180,6 +227,11 @@ class WorkerReplyForm(ReceiptCodeForm):
         label=_("Add a file (optional)"),
         widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf,audio/*"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The code travels with the reply (the worker typed it on the page before).
+        self.fields["receipt_code"].widget = forms.HiddenInput()
 
 
 # ---------------------------------------------------------------- staff case file

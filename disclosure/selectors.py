@@ -514,9 +514,58 @@ def _complaint_log(program, *, limit):
 
 
 def public_statistics(*, program, version=None):
-    """Every public figure of the program, computed once per version of the figures."""
+    """Every public figure of the program, computed once per version of the figures.
+
+    The cached figures are shared by every language, so they hold codes only; the labels
+    are put back here, in the language of the request (issue 17.2: labels cached in the
+    language of the first visitor were shown to everyone after)."""
     version = version or data_version(program)
-    return cached(program, version.figures_key, "stats", lambda: _compute_statistics(program))
+    stats = cached(
+        program, version.figures_key, "stats", lambda: _without_labels(_compute_statistics(program))
+    )
+    return _labelled(stats)
+
+
+def _without_labels(stats):
+    enforcement = stats.get("enforcement")
+    if enforcement:
+        for row in enforcement["violations_by_category"]:
+            row["label"] = None
+    for row in stats.get("complaint_log") or []:
+        for name in ("category", "status", "outcome"):
+            row[f"{name}_label"] = None
+    return stats
+
+
+def _labelled(stats):
+    """A copy of ``stats`` with each code's label in the active language."""
+    from disclosure.policy import _category_label, _choice, _complaint_vocabulary
+    from programs.models import Category
+
+    stats = dict(stats)
+    enforcement = stats.get("enforcement")
+    if enforcement:
+        stats["enforcement"] = dict(
+            enforcement,
+            violations_by_category=[
+                dict(row, label=_category_label(row["category"]))
+                for row in enforcement["violations_by_category"]
+            ],
+        )
+    if stats.get("complaint_log"):
+        statuses, _open, outcomes = _complaint_vocabulary()
+        vocabulary = {"category": Category, "status": statuses, "outcome": outcomes}
+        stats["complaint_log"] = [
+            dict(
+                row,
+                **{
+                    f"{name}_label": _choice(row.get(name), choices)[1]
+                    for name, choices in vocabulary.items()
+                },
+            )
+            for row in stats["complaint_log"]
+        ]
+    return stats
 
 
 def chart_data(stats):
@@ -537,6 +586,7 @@ def chart_data(stats):
                 },
             ],
             "type": "bar",
+            "integer": True,
         }
     enforcement = stats.get("enforcement")
     if enforcement and enforcement["violations_by_category"]:
@@ -547,6 +597,7 @@ def chart_data(stats):
                 {"label": gettext("Confirmed violations"), "data": [r["count"] for r in rows]}
             ],
             "type": "bar",
+            "integer": True,
         }
     if stats.get("cap_series"):
         rows = stats["cap_series"]
@@ -568,5 +619,6 @@ def chart_data(stats):
                 {"label": gettext("Workers reached"), "data": [r["workers_reached"] for r in rows]}
             ],
             "type": "bar",
+            "integer": True,
         }
     return data

@@ -1,6 +1,7 @@
 """Shared fixtures: the personas (two programs, a member of every role in each, an
 outsider, anonymous), a browser, and a real Celery worker on the real Redis."""
 
+import contextlib
 import datetime
 import os
 from dataclasses import dataclass, field
@@ -161,12 +162,204 @@ def fresh_cache():
     page_cache.forget_local()
 
 
+def build_personas():
+    return Personas(
+        a=build_world("alpha", "Alpha Fair Food"),
+        b=build_world("bravo", "Bravo Garment Accord"),
+        outsider=make_user("outsider@example.org"),
+    )
+
+
+# ---------------------------------------------------------------- personas, built once
+#
+# Building the two worlds takes ~40 service calls; doing it for each of the ~500 tests
+# that use them was most of the suite's run time. They are built ONCE per test process
+# inside a transaction that is never committed (what Django's TestCase.setUpTestData
+# does per class); each test then runs in a savepoint of it (pytest-django's ``db``) that
+# is rolled back, so every test starts from the same worlds. What a test receives is
+# fetched afresh by primary key, so no Python object carries one test's changes into the
+# next.
+#
+# That outer transaction must not be open while another kind of test runs: a
+# transactional test (live server, real Celery worker) needs its own rows committed, and
+# a database test that does not ask for the personas must not find them. Before each
+# such test the outer transaction is rolled back (pytest_runtest_setup below); the next
+# test that asks for the personas builds them again (pytest-django already runs the
+# transactional tests last, so that happens a handful of times per run). Transactional
+# tests that ask for the personas get worlds of their own, committed, as before.
+
+WORLD_FIELDS = (
+    "program",
+    "buyer",
+    "other_buyer",
+    "supplier",
+    "facility",
+    "code",
+    "version",
+    "provision",
+    "agreement",
+    "sourcing",
+)
+
+
+def is_transactional(item):
+    """The test needs committed rows (pytest-django's own rule for ordering tests)."""
+    from django.test import TestCase, TransactionTestCase
+
+    cls = getattr(item, "cls", None)
+    if cls is not None and issubclass(cls, TransactionTestCase):
+        return not issubclass(cls, TestCase)
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (
+        marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
+    ):
+        return True
+    names = getattr(item, "fixturenames", ())
+    return "transactional_db" in names or "live_server" in names
+
+
+def uses_db(item):
+    from django.test import TransactionTestCase
+
+    cls = getattr(item, "cls", None)
+    names = getattr(item, "fixturenames", ())
+    return (
+        (cls is not None and issubclass(cls, TransactionTestCase))
+        or item.get_closest_marker("django_db") is not None
+        or "db" in names
+        or is_transactional(item)
+    )
+
+
+class SharedPersonas:
+    """The personas of this test process, built in a transaction kept open between tests."""
+
+    def __init__(self):
+        self.blocker = None  # pytest-django's django_db_blocker, once the database exists
+        self.atomic = None  # the open outer transaction, while the worlds exist
+        self.keys = None  # how to fetch them again: (model, pk) per object
+        self.wanted = False  # does the test about to run use them (non-transactionally)?
+        self.builds = 0
+
+    @property
+    def is_open(self):
+        return self.atomic is not None
+
+    def open(self):
+        from django.db import transaction
+
+        if self.is_open or self.blocker is None:
+            return
+        with self.blocker.unblock():
+            atomic = transaction.atomic()
+            atomic.__enter__()
+            try:
+                personas = build_personas()
+            except BaseException:
+                transaction.set_rollback(True)
+                atomic.__exit__(None, None, None)
+                raise
+        self.atomic, self.keys = atomic, self._keys_of(personas)
+        self.builds += 1
+
+    def close(self):
+        from django.db import connection, transaction
+
+        if not self.is_open:
+            return
+        atomic, self.atomic, self.keys = self.atomic, None, None
+        with self.blocker.unblock():
+            try:
+                transaction.set_rollback(True)
+                atomic.__exit__(None, None, None)
+            except Exception:
+                # A test broke the connection (closed it, say): drop it, and with it
+                # the uncommitted worlds, so the next test starts clean either way.
+                connection.close()
+
+    @staticmethod
+    def _keys_of(personas):
+        def world_keys(world):
+            keys = {
+                name: (type(obj), obj.pk) for name in WORLD_FIELDS if (obj := getattr(world, name))
+            }
+            keys["members"] = {role: (type(user), user.pk) for role, user in world.members.items()}
+            return keys
+
+        outsider = personas.outsider
+        return {
+            "a": world_keys(personas.a),
+            "b": world_keys(personas.b),
+            "outsider": (type(outsider), outsider.pk),
+        }
+
+    def fetch(self):
+        """Fresh Python objects for one test: one query per model."""
+        assert self.is_open, "the shared personas are not built (see pytest_runtest_setup)"
+        wanted = {}
+        for world in (self.keys["a"], self.keys["b"]):
+            for model, pk in [
+                *(v for k, v in world.items() if k != "members"),
+                *world["members"].values(),
+            ]:
+                wanted.setdefault(model, set()).add(pk)
+        model, pk = self.keys["outsider"]
+        wanted.setdefault(model, set()).add(pk)
+        # _base_manager: the plain manager, whatever scoping a model's default one adds.
+        rows = {m: m._base_manager.in_bulk(pks) for m, pks in wanted.items()}
+
+        def world_of(keys):
+            world = ProgramWorld(program=None)
+            for name in WORLD_FIELDS:
+                if name in keys:
+                    model, pk = keys[name]
+                    setattr(world, name, rows[model][pk])
+            world.members = {role: rows[m][pk] for role, (m, pk) in keys["members"].items()}
+            return world
+
+        model, pk = self.keys["outsider"]
+        return Personas(
+            a=world_of(self.keys["a"]), b=world_of(self.keys["b"]), outsider=rows[model][pk]
+        )
+
+
+SHARED_PERSONAS = SharedPersonas()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before the test's fixtures: keep the shared personas' transaction open only for a
+    test that uses them without needing committed rows; roll it back before any other
+    database test."""
+    wanted = "personas" in getattr(item, "fixturenames", ()) and not is_transactional(item)
+    SHARED_PERSONAS.wanted = wanted
+    if wanted:
+        SHARED_PERSONAS.open()  # no-op until the session fixture below has run once
+    elif uses_db(item):
+        SHARED_PERSONAS.close()
+
+
+@pytest.fixture(scope="session")
+def _shared_personas(django_db_setup, django_db_blocker):
+    # Session-scoped, so it is set up before any function-scoped fixture, pytest-django's
+    # per-test transaction included: that one must be a savepoint inside ours.
+    SHARED_PERSONAS.blocker = django_db_blocker
+    if SHARED_PERSONAS.wanted:
+        SHARED_PERSONAS.open()
+    yield SHARED_PERSONAS
+    SHARED_PERSONAS.close()
+    SHARED_PERSONAS.blocker = None
+
+
 @pytest.fixture
-def personas(db):
-    a = build_world("alpha", "Alpha Fair Food")
-    b = build_world("bravo", "Bravo Garment Accord")
-    outsider = make_user("outsider@example.org")
-    return Personas(a=a, b=b, outsider=outsider)
+def personas(request, _shared_personas, db):
+    """Two programs with a member of every role each, and an outsider (see above).
+
+    ``db`` is transactional when the test is (pytest-django decides from its marker and
+    fixtures); it is named here so that pytest-django sees a database test at all."""
+    if is_transactional(request.node):
+        return build_personas()
+    return _shared_personas.fetch()
 
 
 @pytest.fixture
@@ -198,6 +391,33 @@ CHROMIUM_ARGS = [
 ]
 
 
+@contextlib.contextmanager
+def chromium_page(base_url, *, executable_path=CHROMIUM):
+    """A Playwright page in Debian's Chromium whose relative URLs go to ``base_url``."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable_path, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(base_url=base_url)
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            # Only now, with a page to hand over, and always put back: a launch that
+            # failed must not leave the guard off for the rest of the run.
+            previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+            try:
+                yield page
+            finally:
+                if previous is None:
+                    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+                else:
+                    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+                context.close()
+        finally:
+            browser.close()
+
+
 @pytest.fixture
 def browser_page(live_server):
     """A Playwright page in Debian's Chromium, pointed at the live test server.
@@ -205,20 +425,8 @@ def browser_page(live_server):
     Playwright's sync API runs an event loop in this thread, so Django's ORM calls made
     by the test itself need the async-safety guard relaxed.
     """
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=live_server.url)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    with chromium_page(live_server.url) as page:
+        yield page
 
 
 def browser_login(page, user):
@@ -235,24 +443,41 @@ ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-artif
 # ---------------------------------------------------------------- celery
 
 
-@pytest.fixture
-def celery_worker_real(transactional_db):
-    """A real Celery worker thread consuming from the real Redis broker (test db number).
-
-    Use with transactional tests: the worker runs in another thread and must see
-    committed rows. Never eager mode.
-    """
+@contextlib.contextmanager
+def real_worker():
+    """A real Celery worker thread consuming from the real Redis broker (test db number)."""
     from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+    from django.db import connections
 
     from wsr.celery import app
 
+    def close_connections(**_kwargs):
+        # In the task's own thread, after every task: whatever the connection settings
+        # or the task did, no pool thread keeps a connection to the test database open
+        # past its task (it would outlive the test and hold off the flush and the
+        # database's removal).
+        connections.close_all()
+
     app.control.purge()
-    with start_worker(
-        app,
-        pool="threads",
-        concurrency=2,
-        perform_ping_check=False,
-        queues=["default", "reports"],
-        shutdown_timeout=30,
-    ) as worker:
+    task_postrun.connect(close_connections, weak=False)
+    try:
+        with start_worker(
+            app,
+            pool="threads",
+            concurrency=2,
+            perform_ping_check=False,
+            queues=["default", "reports"],
+            shutdown_timeout=30,
+        ) as worker:
+            yield worker
+    finally:
+        task_postrun.disconnect(close_connections)
+
+
+@pytest.fixture
+def celery_worker_real(transactional_db):
+    """A real Celery worker (see ``real_worker``) for transactional tests: the worker runs
+    in other threads and must see committed rows. Never eager mode."""
+    with real_worker() as worker:
         yield worker

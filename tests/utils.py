@@ -1,5 +1,10 @@
-"""Helpers for tests: counting queries, checking status codes."""
+"""Helpers for tests: counting queries, checking status codes, waiting for another
+process (a Celery worker, a server) to get something done."""
 
+import time
+from pathlib import Path
+
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -20,6 +25,24 @@ def assert_constant_queries(fetch, grow, *, extra_rows=29):
     assert getattr(response, "status_code", 200) == 200, response
     assert before == after, f"query count grows with rows: {before} → {after}"
     return after
+
+
+def wait_for(predicate, what, *, timeout=60, interval=0.2, logs=()):
+    """Call ``predicate()`` until it returns something true, and return that.
+
+    The deadline is not a timing assertion: it only stops a broken test from hanging.
+    On timeout the test fails naming ``what``, with the tail of each file in ``logs``
+    (a worker's log, say)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(interval)
+    tails = "".join(f"\n--- {p}\n{Path(p).read_text()[-3000:]}" for p in logs if Path(p).exists())
+    pytest.fail(f"timed out after {timeout}s waiting for {what}{tails}")
 
 
 def drain_mail():

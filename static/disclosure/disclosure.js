@@ -37,7 +37,8 @@
           responsive: true,
           maintainAspectRatio: false,
           animation: false,
-          scales: { y: { beginAtZero: true } },
+          // Counts step by whole numbers (no "0.5 complaints"); percentages as they are.
+          scales: { y: { beginAtZero: true, ticks: spec.integer ? { precision: 0 } : {} } },
           plugins: { legend: { display: datasets.length > 1 } }
         }
       });
@@ -71,6 +72,23 @@
     terminated: "#5f6368"
   };
 
+  // The map shows what the supplier list below it shows: the filters of the page's
+  // address (the same form's fields) applied to each facility.
+  var FILTERS = new URLSearchParams(window.location.search);
+  function matchesFilters(props) {
+    var country = FILTERS.get("country"), standing = FILTERS.get("standing");
+    var stage = FILTERS.get("stage"), q = (FILTERS.get("q") || "").trim().toLowerCase();
+    if (country && props.country !== country) { return false; }
+    if (standing && props.standing !== standing) { return false; }
+    if (stage && String(props.escalation_stage) !== stage) { return false; }
+    if (q) {
+      var text = [props.supplier_name, props.facility_name, props.address, props.os_id]
+        .join(" ").toLowerCase();
+      if (text.indexOf(q) < 0) { return false; }
+    }
+    return true;
+  }
+
   function drawMap() {
     var el = document.getElementById("facility-map");
     if (!el || typeof window.L === "undefined" || !window.fetch) { return; }
@@ -79,9 +97,13 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (collection) {
         if (!collection) { return; }
-        var located = collection.features.filter(function (f) { return f.geometry; });
+        var located = collection.features.filter(function (f) {
+          return f.geometry && matchesFilters(f.properties);
+        });
         if (!located.length) { return; }
         el.hidden = false;
+        var legend = document.getElementById("map-legend");
+        if (legend) { legend.hidden = false; }
         var map = window.L.map(el, { scrollWheelZoom: false });
         window.L.tileLayer(el.getAttribute("data-tile-url"), {
           maxZoom: 18,

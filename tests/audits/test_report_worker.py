@@ -2,7 +2,6 @@
 
 import hashlib
 import io
-import time
 
 import pytest
 from django.urls import reverse
@@ -12,19 +11,18 @@ from audits import services
 from audits.models import Report, ReportStatus
 from audits.tasks import report_render_task
 from tests.conftest import build_world
+from tests.utils import wait_for
 from wsr.roles import Role
 
 from .helpers import make_audit, make_cap_item, make_finding
 
 
-def _wait_for(report_id, deadline_s=60):
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
+def _wait_for(report_id):
+    def finished():
         report = Report.objects.get(pk=report_id)
-        if report.status in (ReportStatus.READY, ReportStatus.FAILED):
-            return report
-        time.sleep(0.2)
-    raise AssertionError(f"report {report_id} still {report.status}")
+        return report if report.status in (ReportStatus.READY, ReportStatus.FAILED) else None
+
+    return wait_for(finished, "the worker to finish the report")
 
 
 def test_report_tasks_route_to_the_reports_queue():

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from enforcement import portal_notifications, portal_tasks
 from enforcement import services as enforcement_services
-from tests.utils import drain_mail
+from tests.utils import drain_mail, wait_for
 from wsr.celery import app as celery_app
 from wsr.errors import DomainError
 from wsr.models import Notification, NotificationKind, NotificationPreference
@@ -245,13 +245,17 @@ def test_reminder_sweep_on_a_real_worker(personas, celery_worker_real, time_mach
         tick=True,
     )
     # The worker sends the new obligation's consequence mails first.
-    _wait_for(lambda: not Notification.objects.exclude(state="sent").exists())
+    wait_for(
+        lambda: not Notification.objects.exclude(state="sent").exists(),
+        "the consequence mails to be sent",
+        timeout=30,
+    )
     mail.outbox.clear()
     portal_tasks.sweep_deadline_reminders.delay()
-    _wait_for(lambda: len(mail.outbox) == 1)
+    wait_for(lambda: len(mail.outbox) == 1, "the reminder mail", timeout=30)
     portal_tasks.sweep_deadline_reminders.delay()
     portal_tasks.send_obligation_reminder.delay(obligation.pk, a.program.pk, 3)
-    _wait_for(
+    wait_for(
         lambda: (
             Notification.objects.filter(
                 kind=NotificationKind.OBLIGATION_REMINDER,
@@ -259,23 +263,14 @@ def test_reminder_sweep_on_a_real_worker(personas, celery_worker_real, time_mach
                 state="sent",
             ).count()
             == 1
-        )
+        ),
+        "the reminder's audit event",
+        timeout=30,
     )
     # Let the redelivered sweep's fan-out drain before counting mails.
-    _wait_for(lambda: not _worker_busy(), timeout=30)
+    wait_for(lambda: not _worker_busy(), "the worker to go idle", timeout=30)
     assert len(mail.outbox) == 1
     assert "Due in 3 days" in mail.outbox[0].subject
-
-
-def _wait_for(condition, timeout=30):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def _worker_busy():

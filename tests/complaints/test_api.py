@@ -7,6 +7,7 @@ from django.urls import reverse
 from complaints import services
 from complaints.models import Case, Finding, Note
 from tests.utils import assert_constant_queries
+from wsr.errors import DomainError
 from wsr.models import AuditEvent
 from wsr.roles import Role
 
@@ -295,7 +296,7 @@ def test_finding_refer_without_enforcement_is_a_clear_error(personas, monkeypatc
     finding, case = _substantiated_finding(world)
     services.case_resolve(actor=world.user(Role.INVESTIGATOR), case=case, outcome="substantiated")
     monkeypatch.setitem(sys.modules, "enforcement.services", None)  # import now fails
-    with pytest.raises(Exception, match="enforcement is not available"):
+    with pytest.raises(DomainError, match="enforcement is not available"):
         services.finding_refer(actor=world.user(Role.STAFF), finding=finding)
     finding.refresh_from_db()
     assert finding.violation_id == ""

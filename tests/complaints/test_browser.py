@@ -77,7 +77,8 @@ def test_anonymous_complaint_in_spanish_end_to_end(personas, browser_page, live_
         page.select_option("#id_category", "health_safety")
         page.fill("#id_narrative", "No hay agua ni sombra en el campo 7 desde el lunes.")
         page.fill("#id_occurred", "la semana pasada")
-        assert page.is_checked("#id_stay_anonymous")
+        assert page.is_checked("#id_stay_anonymous_0")  # "No, I stay anonymous"
+        assert not page.is_visible("#id_contact_phone")  # shown only if chosen
         page.get_by_role("button", name="Enviar mi queja").click()
         page.wait_for_selector("#receipt-code")
         assert page.get_by_role("heading", name="Recibimos su queja").is_visible()
@@ -130,7 +131,7 @@ def test_anonymous_complaint_in_spanish_end_to_end(personas, browser_page, live_
         assert "Leímos su queja" in page.inner_text("#case-status")
         assert "¿En qué cuadrilla trabaja usted?" in page.inner_text("#thread")
         # And the worker answers.
-        page.fill("#id_body", "Cuadrilla 4, el autobús azul.")
+        page.fill("#reply-body", "Cuadrilla 4, el autobús azul.")
         page.get_by_role("button", name="Enviar mensaje").click()
         page.wait_for_selector("text=Su mensaje fue enviado.")
         assert "Cuadrilla 4, el autobús azul." in page.inner_text("#thread")

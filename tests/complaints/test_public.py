@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -91,11 +92,40 @@ def test_anonymous_submission_returns_code_once_and_stores_only_its_hash(persona
     assert code not in again
 
 
-def test_anonymous_choice_discards_typed_contact_details(personas):
+def test_anonymous_choice_with_typed_contact_details_asks_and_loses_nothing(personas):
+    """Issue 17.3: a phone number typed under "stay anonymous" was silently dropped. The
+    form now asks which the worker meant, and keeps what they typed on the page."""
     world = personas.a
-    Client().post(new_url(world), form_data(world, contact_name="Rosa", contact_phone="555-0101"))
+    response = Client().post(
+        new_url(world), form_data(world, contact_name="Rosa", contact_phone="555-0101")
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "You chose to stay anonymous but wrote a way to reach you" in html
+    assert 'value="555-0101"' in html  # still on the page, not lost
+    assert Case.objects.count() == 0
+    # Choosing to give it files the complaint with it.
+    Client().post(
+        new_url(world),
+        form_data(world, stay_anonymous="no", contact_name="Rosa", contact_phone="555-0101"),
+    )
     case = Case.objects.get(program=world.program)
-    assert case.is_anonymous and case.identity_ciphertext == ""
+    assert not case.is_anonymous and crypto.decrypt_identity(case.identity_ciphertext)["phone"]
+    # Anonymous with nothing typed stays anonymous.
+    Client().post(new_url(world), form_data(world, stay_anonymous="yes"))
+    assert Case.objects.filter(program=world.program, is_anonymous=True).count() == 1
+
+
+def test_category_starts_unchosen(personas):
+    """Issue 17.4: the form preselected "Forced labor or debt"."""
+    world = personas.a
+    html = Client().get(new_url(world)).content.decode()
+    select = re.search(r'<select name="category".*?</select>', html, re.S).group(0)
+    first = re.search(r"<option[^>]*>", select).group(0)
+    assert 'value=""' in first and "selected" in first
+    assert select.count("selected") == 1
+    response = Client().post(new_url(world), form_data(world, category=""))
+    assert response.status_code == 400 and Case.objects.count() == 0
 
 
 def test_contact_details_are_encrypted_at_rest(personas):
@@ -301,7 +331,7 @@ def test_facility_of_another_program_is_refused(personas):
     assert response.status_code == 400
     assert "Please choose a workplace from the list." in response.content.decode()
     assert Case.objects.count() == 0
-    with pytest.raises(Exception, match="workplace"):
+    with pytest.raises(ValidationError, match="workplace"):
         submit(world, facility=personas.b.facility)
     assert Case.objects.count() == 0
 

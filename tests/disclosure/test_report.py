@@ -2,12 +2,12 @@
 cache until the data changes, with a "being prepared" answer in the meantime."""
 
 import io
-import time
 
 import pytest
 from pypdf import PdfReader
 
 from disclosure import reports, selectors
+from tests.utils import wait_for
 
 from .conftest import add_suppliers
 
@@ -18,16 +18,14 @@ def _pdf_text(content):
     return " ".join(text.split())
 
 
-def _wait_for(client, url, predicate, timeout=90):
-    """Poll until the worker has produced what ``predicate`` accepts (not a timing
-    assertion: the deadline only stops a broken test from hanging)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _wait_for(client, url, predicate):
+    """Poll ``url`` until the worker has produced what ``predicate`` accepts."""
+
+    def answer():
         response = client.get(url)
-        if predicate(response):
-            return response
-        time.sleep(0.5)
-    pytest.fail(f"{url} never became ready: last status {response.status_code}")
+        return response if predicate(response) else None
+
+    return wait_for(answer, f"{url} to be ready", timeout=90, interval=0.5)
 
 
 @pytest.mark.celery_worker

@@ -2,7 +2,6 @@
 
 import datetime
 import threading
-import time
 
 import pytest
 from django.core import mail
@@ -23,19 +22,10 @@ from enforcement.tasks import apply_consequences, sweep_unapplied_consequences
 from programs import services as program_services
 from tests.conftest import make_user
 from tests.enforcement.conftest import add_buyer, propose
+from tests.utils import wait_for
 from wsr.models import AuditEvent
 
 pytestmark = [pytest.mark.celery_worker]
-TIMEOUT = 60
-
-
-def wait_for(predicate, what, timeout=TIMEOUT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def applied(violation):

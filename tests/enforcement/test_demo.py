@@ -1,19 +1,17 @@
-from django.contrib.auth import get_user_model
-
 from enforcement import demo, selectors
-from enforcement.models import Violation
+from enforcement.models import BuyerObligation, ObligationState, Violation, ViolationState
+from programs import services as program_services
 from programs.models import Membership
+from wsr.models import AuditEvent
 
 
-def test_demo_seed_is_idempotent(a):
+def test_demo_seed_builds_its_story_once(a):
     members = {
         m.role: m.user for m in Membership.objects.filter(program=a.program).select_related("user")
     }
     # The persona world has one facility; the demo needs three.
-    from programs import services as ps
-
     for i in range(2):
-        ps.facility_create(
+        program_services.facility_create(
             actor="t",
             program=a.program,
             supplier=a.supplier,
@@ -22,8 +20,36 @@ def test_demo_seed_is_idempotent(a):
             country="US",
         )
     demo.seed(program=a.program, members=members)
-    counts = Violation.objects.count(), len(selectors.reconciliation(program=a.program))
+
+    # The history the module promises: one violation in each state of the story.
+    states = dict(
+        Violation.objects.filter(program=a.program, source_kind="manual").values_list(
+            "source_ref", "state"
+        )
+    )
+    assert states == {
+        "DEMO-INV-001": ViolationState.CONSEQUENCES_APPLIED,
+        "DEMO-AUD-014": ViolationState.CONSEQUENCES_APPLIED,
+        "DEMO-INV-002": ViolationState.PROPOSED,
+        "DEMO-INV-003": ViolationState.DISMISSED,
+    }
+    # The buyer officer's company attested its obligation on the suspension.
+    suspended = Violation.objects.get(program=a.program, source_ref="DEMO-INV-001")
+    mine = BuyerObligation.objects.filter(violation=suspended, buyer=a.buyer)
+    assert list(mine.values_list("state", flat=True)) == [ObligationState.FULFILLED]
+    assert len(selectors.reconciliation(program=a.program)) > 0
+
+    # A second run finds every step done: nothing new, not even an audit event.
+    counts = (
+        Violation.objects.count(),
+        BuyerObligation.objects.count(),
+        AuditEvent.objects.count(),
+        len(selectors.reconciliation(program=a.program)),
+    )
     demo.seed(program=a.program, members=members)
-    assert (Violation.objects.count(), len(selectors.reconciliation(program=a.program))) == counts
-    assert counts[0] >= 4
-    assert get_user_model().objects.exists()
+    assert (
+        Violation.objects.count(),
+        BuyerObligation.objects.count(),
+        AuditEvent.objects.count(),
+        len(selectors.reconciliation(program=a.program)),
+    ) == counts

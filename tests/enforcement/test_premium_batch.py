@@ -5,7 +5,6 @@ runs propose each shortfall once."""
 
 import datetime
 import threading
-import time
 from decimal import Decimal
 
 import psycopg
@@ -19,6 +18,7 @@ from enforcement.models import Violation
 from enforcement.services.premium import _SHORTFALL_LOCK
 from enforcement.services.violations import violations_propose_many
 from tests.enforcement.conftest import add_buyer, add_premium_provision
+from tests.utils import wait_for
 from wsr.audit import verify_chain
 from wsr.errors import DomainError
 from wsr.models import AuditEvent
@@ -349,10 +349,12 @@ def test_concurrent_runs_propose_each_shortfall_once(transactional_db, personas)
         side.execute("SELECT pg_advisory_lock(%s, %s)", [_SHORTFALL_LOCK, a.program.pk])
         for t in threads:
             t.start()
-        deadline = time.monotonic() + 30
-        while _waiting_for_check_lock(side, a.program.pk) < 2:
-            assert time.monotonic() < deadline, "the two runs never reached the lock"
-            time.sleep(0.05)
+        wait_for(
+            lambda: _waiting_for_check_lock(side, a.program.pk) >= 2,
+            "the two runs to reach the lock",
+            timeout=30,
+            interval=0.05,
+        )
     finally:
         side.execute("SELECT pg_advisory_unlock_all()")
         side.close()

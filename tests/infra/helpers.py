@@ -42,4 +42,8 @@ def manage(*args, env=None, settings="wsr.settings.dev", timeout=300):
 
 
 def run_db_name():
-    return os.environ.get("WSR_TEST_DB_NAME", "test_wsr")
+    """A name of this test process's own (per pytest-xdist worker), for the databases and
+    roles a test makes beside the test database."""
+    from django.conf import settings
+
+    return settings.TEST_RUN_NAME

@@ -1,7 +1,7 @@
 """`make run` starts with check_services: a missing service is named, with how to start
 it, and there is no traceback."""
 
-from .helpers import manage
+from .helpers import manage, run_db_name
 
 
 def test_reports_postgres_down_with_how_to_start_it():
@@ -29,7 +29,7 @@ def test_reports_redis_down_with_how_to_start_it():
 def test_missing_database_is_named_and_created_on_request(django_db_blocker):
     import psycopg
 
-    name = "wsr_infra_checksvc_tmp"
+    name = f"{run_db_name()}_checksvc"
     with django_db_blocker.unblock(), psycopg.connect("dbname=postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
     try:

@@ -3,6 +3,8 @@ stack, the image, the Makefile's run sequence, and the README's configuration ta
 
 import re
 import subprocess
+import sys
+import tomllib
 
 import yaml
 
@@ -75,6 +77,7 @@ def test_make_run_sequence():
         ["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True, check=True
     )
     steps = [
+        "scripts/system-packages.sh",
         "check_services --create-db",
         "migrate --noinput",
         "seed_demo",
@@ -83,7 +86,7 @@ def test_make_run_sequence():
     ]
     positions = [result.stdout.find(step) for step in steps]
     assert -1 not in positions and positions == sorted(positions), result.stdout
-    for script in ("scripts/run.sh", ".ci/run"):
+    for script in ("scripts/run.sh", ".ci/run", "scripts/system-packages.sh"):
         subprocess.run(["bash", "-n", str(ROOT / script)], check=True)
 
 
@@ -107,3 +110,69 @@ def test_readme_lists_every_demo_login_and_the_password():
     assert f"`{DEMO_PASSWORD}`" in readme
     for _program, _role, email in logins():
         assert f"`{email}`" in readme, email
+
+
+def test_make_test_installs_what_it_needs_and_ci_only_calls_it():
+    result = subprocess.run(
+        ["make", "-n", "test", "TEST_WORKERS=2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = result.stdout
+    assert out.index("scripts/system-packages.sh") < out.index("pytest -n 2")
+    # A fresh machine gets Chromium, pdftotext, msgfmt and the PostgreSQL client from it.
+    script = (ROOT / "scripts" / "system-packages.sh").read_text()
+    for package in ("chromium", "poppler-utils", "gettext", "postgresql-client", "fonts-noto-core"):
+        assert package in script, package
+    commands = [
+        line
+        for line in (ROOT / ".ci" / "run").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert commands[-1].startswith("exec make test"), commands
+
+
+def _pins(path):
+    pins = {}
+    for line in path.read_text().splitlines():
+        match = re.match(r"^([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?==([^\s;\\]+)", line)
+        if match:
+            pins[re.sub(r"[-_.]+", "-", match.group(1).lower())] = match.group(2)
+    return pins
+
+
+def test_the_lock_files_hold_every_pin_of_pyproject():
+    """`make lock` was run after the last change to pyproject.toml's dependencies (else
+    `make install` refuses to run), and both locks agree with pyproject's pins."""
+    check = subprocess.run(
+        [sys.executable, "scripts/lock.py", "check"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stderr
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = _pins(ROOT / "requirements.lock")
+    dev = _pins(ROOT / "requirements-dev.lock")
+    for requirement in project["dependencies"]:
+        name, version = re.sub(r"\[.*\]", "", requirement).split("==")
+        name = re.sub(r"[-_.]+", "-", name.lower())
+        assert runtime.get(name) == version == dev.get(name), requirement
+    for requirement in project["optional-dependencies"]["dev"]:
+        name, version = requirement.split("==")
+        assert dev.get(re.sub(r"[-_.]+", "-", name.lower())) == version, requirement
+    # The runtime tree is the same in both: the tests run what the image runs.
+    assert {k: v for k, v in dev.items() if k in runtime} == runtime
+
+
+def test_image_and_make_install_from_the_locks():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "pip install --require-hashes -r requirements.lock" in dockerfile
+    result = subprocess.run(
+        ["make", "-n", "-B", "install", "VENV=/nonexistent-venv"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "scripts/lock.py check" in result.stdout
+    assert "--require-hashes -r requirements-dev.lock" in result.stdout

@@ -17,28 +17,17 @@ import urllib.request
 from pathlib import Path
 
 import psycopg
-import pytest
 import redis
 from django.conf import settings
 from django.db import connection
 from kombu import pools as kombu_pools
 
+from tests.utils import wait_for  # noqa: F401 - the probes import it from here
 from wsr.celery import app
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-TIMEOUT = 60
 SETTINGS = "tests.reliability.proc_settings"
-
-
-def wait_for(predicate, what, timeout=TIMEOUT, logs=()):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    tails = "".join(f"\n--- {p}\n{Path(p).read_text()[-3000:]}" for p in logs if Path(p).exists())
-    pytest.fail(f"timed out waiting for {what}{tails}")
 
 
 def free_port():

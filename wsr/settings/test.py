@@ -2,7 +2,12 @@
 
 Parallel test runs on one machine (several developers' helpers) keep apart by setting
 WSR_TEST_DB_NAME and WSR_TEST_REDIS_BASE (broker on that Redis db, cache on the next).
+Within one run, each pytest-xdist worker (gw0, gw1, ...) gets a pair of its own: the
+database suffixed _gw<n> (pytest-django does that), Redis dbs base + 2n and base + 2n + 1,
+and its own cache key prefix and MEDIA_ROOT.
 """
+
+import os
 
 from .base import *  # noqa: F403
 from .base import CACHE_OPTIONS, DATABASES, env
@@ -13,19 +18,27 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DATABASES["default"]["TEST"] = {"NAME": env("WSR_TEST_DB_NAME", default="test_wsr")}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 
-_redis_base = env.int("WSR_TEST_REDIS_BASE", default=14)
+# Set by pytest-xdist in its worker processes only ("gw0", "gw1", ...).
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_worker_number = int(XDIST_WORKER[2:]) if XDIST_WORKER.startswith("gw") else 0
+# This process's name for what it owns outside the database (cache keys, media files).
+TEST_RUN_NAME = env("WSR_TEST_DB_NAME", default="test_wsr") + (
+    f"_{XDIST_WORKER}" if XDIST_WORKER else ""
+)
+
+_redis_base = env.int("WSR_TEST_REDIS_BASE", default=14) + 2 * _worker_number
 _redis_port = env.int("WSR_TEST_REDIS_PORT", default=6379)
 CELERY_BROKER_URL = f"redis://127.0.0.1:{_redis_port}/{_redis_base}"
 CACHES = {
     "default": {
         "BACKEND": "wsr.cache.ResilientRedisCache",
         "LOCATION": f"redis://127.0.0.1:{_redis_port}/{_redis_base + 1}",
-        "KEY_PREFIX": env("WSR_TEST_DB_NAME", default="test_wsr"),
+        "KEY_PREFIX": TEST_RUN_NAME,
         "OPTIONS": CACHE_OPTIONS,
     }
 }
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-MEDIA_ROOT = BASE_DIR / "var" / f"test-media-{env('WSR_TEST_DB_NAME', default='test_wsr')}"  # noqa: F405
+MEDIA_ROOT = BASE_DIR / "var" / f"test-media-{TEST_RUN_NAME}"  # noqa: F405
 AXES_FAILURE_LIMIT = 5
 # Figures current on every request, so a test sees what it just wrote; the lag itself is
 # tested with override_settings (tests/disclosure/test_page_cache.py).
