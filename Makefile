@@ -23,7 +23,7 @@ LOCK_FLAGS := --universal --python-version 3.12 --generate-hashes --quiet --cust
 # a pair of Redis dbs of its own (wsr/settings/test.py); more than the cores only waits.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 8 ] && n=8; echo $$n)
 
-.PHONY: run test lint format install lock system-packages services migrate demo static backup restore bench fuzz clean-venv
+.PHONY: run test chaos lint format install lock system-packages services migrate demo static backup restore bench fuzz clean-venv
 
 $(VENV)/.installed: pyproject.toml requirements-dev.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (Django 6). Install it, or run: make PYTHON=/path/to/python3.12"; exit 1; }
@@ -91,6 +91,11 @@ test: system-packages install
 # role); stops by itself. Record its last result in docs/security.md.
 fuzz: install
 	WSR_FUZZ_COVERAGE=1 WSR_FUZZ_EXAMPLES=200 $(VENV)/bin/pytest -q -p no:cacheprovider tests/security/test_api_fuzz.py
+# The slow fault-injection probes (tests/reliability, marker `chaos`): worker SIGKILL,
+# Redis stopped and hung, DB connection terminated, intake during apply. Real processes
+# (their own redis-server, Celery workers, gunicorn); several minutes.
+chaos: install
+	$(VENV)/bin/pytest -m chaos tests/reliability $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -16,9 +16,11 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from programs.models import Membership
+from wsr import cache as resilient_cache
 from wsr.models import Notification, NotificationKind
 from wsr.notifications import msgid, notify, render
 from wsr.roles import Role
@@ -42,18 +44,44 @@ def schedule(program_id):
     Never raises: the complaint is stored and its receipt code must reach the worker
     even when Redis is down (the next complaint's notice, or the next window, lists it).
     """
+    from wsr import broker
+
     from . import tasks
 
     window = settings.COMPLAINT_NOTICE_WINDOW
+    what = f"the new-complaint notice of program {program_id}"
     try:
-        if window <= 0 or cache.add(_window_key(program_id), 1, window):
-            tasks.notify_cases_received.delay(program_id)
+        # With the cache unavailable the window is unknown: tell now, never skip.
+        if (
+            window <= 0
+            or cache.add(_window_key(program_id), 1, window)
+            or not resilient_cache.available()
+        ):
+            if not broker.publish(tasks.notify_cases_received, (program_id,), what=what):
+                raise RuntimeError("the broker is unavailable")
             if window > 0:
                 # A little after the key expires: a complaint committed while the key
                 # stood is already in the database when this runs.
-                tasks.notify_cases_received.apply_async((program_id,), countdown=window + 2)
+                broker.publish(
+                    tasks.notify_cases_received, (program_id,), countdown=window + 2, what=what
+                )
     except Exception:  # the broker or the cache is down: the case is safe, say so
+        # The beat sweep (tasks.sweep_intake_notices) tells it within minutes.
         log.exception("could not schedule the new-complaint notice of program %s", program_id)
+
+
+def programs_untold(*, received_before):
+    """Ids of programs with a complaint received before ``received_before`` that no
+    notice has told yet (its number above the program's watermark): what the beat sweep
+    tells. One query (a complaint of a program without a watermark row is untold)."""
+    told = IntakeNotice.objects.filter(program_id=OuterRef("program_id")).values("notified_through")
+    return list(
+        Case.objects.filter(received_at__lt=received_before)
+        .annotate(told=Coalesce(Subquery(told), 0))
+        .filter(number__gt=F("told"))
+        .values_list("program_id", flat=True)
+        .distinct()
+    )
 
 
 def _recipients(program_id):
@@ -74,7 +102,9 @@ def send_pending(program_id):
     runs tell each complaint once. The mails are outbox rows (wsr/notifications.py)
     written in this transaction, keyed by the new watermark: they commit with it, and
     are sent after commit even if this worker dies then."""
-    notice, _ = IntakeNotice.objects.select_for_update().get_or_create(program_id=program_id)
+    notice, _ = IntakeNotice.objects.select_for_update(no_key=True).get_or_create(
+        program_id=program_id
+    )
     pending = Case.objects.filter(program_id=program_id, number__gt=notice.notified_through)
     # The bound first, in one statement: a complaint committed while this runs is either
     # inside it (counted, listed, told) or after it (left for the next notice), never

@@ -79,8 +79,10 @@ def _same_program(program, *objs):
 
 
 def _lock(case):
-    """Reload the case FOR UPDATE (the caller's transaction holds the row lock)."""
-    return Case.objects.select_for_update().get(pk=case.pk, program_id=case.program_id)
+    """Reload the case FOR NO KEY UPDATE (the caller's transaction holds the row lock),
+    after the program's chain lock: the lock order of wsr/audit.py."""
+    audit.chain_lock(case.program_id)
+    return Case.objects.select_for_update(no_key=True).get(pk=case.pk, program_id=case.program_id)
 
 
 def _require(access_flag, message="You are not allowed to do this on this case."):
@@ -676,6 +678,7 @@ def case_identity_purge(*, actor, case):
     """Erase the identity (retention job or on request). Idempotent by conditional update."""
     require_member(actor, case.program, "case.identity_purge")
     now = timezone.now()
+    audit.chain_lock(case.program_id)  # the lock order (wsr/audit.py): chain, then rows
     updated = Case.objects.filter(pk=case.pk, identity_purged_at__isnull=True).update(
         identity_ciphertext="", identity_purged_at=now, updated_at=now
     )
@@ -690,8 +693,11 @@ def identity_keys_rotate(*, actor, program):
     """Re-encrypt every stored identity of ``program`` with the first configured key."""
     require_member(actor, program, "identity_keys.rotate")
     count = 0
+    audit.chain_lock(program.pk)  # the lock order (wsr/audit.py): chain, then rows
     for case in (
-        Case.objects.select_for_update().filter(program=program).exclude(identity_ciphertext="")
+        Case.objects.select_for_update(no_key=True)
+        .filter(program=program)
+        .exclude(identity_ciphertext="")
     ):
         case.identity_ciphertext = crypto.rotate_token(case.identity_ciphertext)
         case.save(update_fields=["identity_ciphertext"])
@@ -885,8 +891,9 @@ def finding_refer(*, actor, finding):
         from enforcement.services import violation_propose
     except ImportError as exc:
         raise DomainError("enforcement is not available") from exc
+    audit.chain_lock(finding.program_id)  # the lock order (wsr/audit.py): chain, then rows
     finding = (
-        Finding.objects.select_for_update(of=("self",))
+        Finding.objects.select_for_update(no_key=True, of=("self",))
         .select_related("case", "provision", "facility")
         .get(pk=finding.pk)
     )
@@ -933,7 +940,10 @@ def complaint_policy_set(*, actor, program, clocks=None, identity_retention_days
     membership = Membership.objects.filter(user=actor, program=program, is_active=True).first()
     if membership is None or membership.role not in MANAGE_ROLES:
         raise DomainError("Only admins and staff change the complaint policy.", "forbidden")
-    policy, _ = ComplaintPolicy.objects.select_for_update().get_or_create(program=program)
+    audit.chain_lock(program.pk)  # the lock order (wsr/audit.py): chain, then rows
+    policy, _ = ComplaintPolicy.objects.select_for_update(no_key=True).get_or_create(
+        program=program
+    )
     if clocks is not None:
         clean = {}
         for priority, values in clocks.items():
@@ -973,6 +983,7 @@ def case_remind(*, case, cutoff, kinds):
     ``cutoff`` window whatever the redelivery); the mails are outbox rows written in
     this transaction. Returns True if a reminder was claimed."""
     now = timezone.now()
+    audit.chain_lock(case.program_id)  # the lock order (wsr/audit.py): chain, then rows
     claimed = (
         Case.objects.filter(pk=case.pk)
         .filter(models_q_reminder(cutoff))

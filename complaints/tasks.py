@@ -19,6 +19,13 @@ BEAT_SCHEDULE = {
         "task": "complaints.tasks.send_clock_reminders",
         "schedule": crontab(minute="*/15"),
     },
+    # A complaint's notice rides on a countdown task; if the worker holding it dies, the
+    # broker redelivers it only after the visibility timeout (an hour). This sweep tells
+    # every complaint untold after the window plus a minute (issue 13, defect 4).
+    "complaints-sweep-intake-notices": {
+        "task": "complaints.tasks.sweep_intake_notices",
+        "schedule": 60.0,
+    },
     "complaints-identity-purge": {
         "task": "complaints.tasks.purge_expired_identities",
         "schedule": crontab(minute=17, hour=3),
@@ -38,6 +45,30 @@ def notify_cases_received(program_id):
     from . import notices
 
     return notices.send_pending(program_id)
+
+
+# How long past its notice window a complaint may stay untold before the sweep tells it
+# (the window's own closing run comes 2 s after the window; this leaves it room).
+NOTICE_SWEEP_GRACE = datetime.timedelta(minutes=1)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def sweep_intake_notices():
+    """Tell every program's complaints that no notice has told within the window plus
+    ``NOTICE_SWEEP_GRACE`` (the countdown task was lost with its worker, or the broker
+    was down at intake). Same watermark as the notices: nothing is told twice. Returns
+    the programs told."""
+    from django.conf import settings
+
+    from . import notices
+
+    window = datetime.timedelta(seconds=max(settings.COMPLAINT_NOTICE_WINDOW, 0))
+    cutoff = timezone.now() - window - NOTICE_SWEEP_GRACE
+    told = []
+    for program_id in notices.programs_untold(received_before=cutoff):
+        if notices.send_pending(program_id):
+            told.append(program_id)
+    return told
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -13,6 +13,14 @@ in fixed windows per program, plus one global bucket across programs:
   asks) endangers the people the line exists for.
 
 The DRF endpoint uses the same buckets through ``ReceiptLookupThrottle``.
+
+With Redis down or hung the throttles fail open: the hit is allowed and a warning is
+logged (wsr.cache's breaker, shared with the cache backend, so a hung Redis costs one
+socket timeout per few seconds, not one per request). A complaint line that refuses
+complaints because a cache is down fails the people it exists for; an outage of minutes
+opens no real window for guessing 16-digit codes. A PostgreSQL counter was the
+alternative: it would put a write on one hot row per program in front of every
+submission and lookup, serializing them, at the moment the platform is already degraded.
 """
 
 import time
@@ -20,7 +28,10 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCacheClient
+from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
+
+from wsr import cache as resilient
 
 GLOBAL_FACTOR = 10  # the global bucket allows this many times the per-program rate
 
@@ -67,12 +78,18 @@ def _hit_all(hits, window):
     client = _redis_client()
     if client is None:
         return all([_hit(key, limit, window) for key, limit in hits])
+    if not resilient.available():
+        return True  # Redis failed a moment ago: fail open (module docstring)
     pipe = client.pipeline(transaction=False)
     for key, _limit in hits:
         full = cache.make_and_validate_key(_bucket(key, window))
         pipe.incr(full)
         pipe.expire(full, window + 5)
-    counts = pipe.execute()[::2]
+    try:
+        counts = pipe.execute()[::2]
+    except RedisError as exc:
+        resilient.failed(exc, "throttle")
+        return True
     return all(count <= limit for count, (_key, limit) in zip(counts, hits, strict=True))
 
 

@@ -4,6 +4,7 @@ import datetime
 
 from celery import shared_task
 from celery.schedules import crontab
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from wsr.actors import SystemActor
@@ -16,10 +17,25 @@ from .models import BuyerObligation, ObligationState, Standing, SupplierStanding
 SWEEP_AFTER = datetime.timedelta(minutes=1)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+# A transient database error (a restarted or failed-over PostgreSQL, a terminated
+# connection, a deadlock victim) is retried with backoff (1, 2, 4 ... s, jittered, at most
+# 60 s apart) instead of waiting for the sweeper's next pass (issue 13, defect 8). Safe:
+# the failed attempt's transaction rolled back and the outbox claim makes a repeat a no-op.
+TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
+RETRY = {
+    "autoretry_for": TRANSIENT_DB_ERRORS,
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
 def apply_consequences(violation_id, program_id):
     """Apply the ladder to one confirmed violation. Safe to run any number of times:
-    ``consequences_apply`` claims the outbox row under a lock and applies at most once."""
+    ``consequences_apply`` claims the outbox row under a lock and applies at most once.
+    Transient database errors are retried (``RETRY``)."""
     violation = Violation.objects.filter(pk=violation_id, program_id=program_id).first()
     if violation is None:
         return None
@@ -27,7 +43,7 @@ def apply_consequences(violation_id, program_id):
     return sanction.pk if sanction else None
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
 def sweep_unapplied_consequences():
     """Re-enqueue confirmed violations whose consequences are not applied yet."""
     from .services.violations import application_mark_enqueued, violations_pending_application

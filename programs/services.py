@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from wsr.audit import audit_log
+from wsr.audit import audit_log, chain_lock
 from wsr.authz import require_member
 from wsr.errors import DomainError, IllegalTransition, check_transition
 from wsr.models import NotificationKind
@@ -210,8 +210,9 @@ def _keep_an_admin(membership):
     still_admin = membership.role == Role.ADMIN and membership.is_active
     if was_admin and not still_admin:
         # Lock the program's admin rows so two demotions cannot both pass the check.
+        chain_lock(membership.program_id)  # the lock order (wsr/audit.py)
         others = (
-            Membership.objects.select_for_update()
+            Membership.objects.select_for_update(no_key=True)
             .filter(program_id=membership.program_id, role=Role.ADMIN, is_active=True)
             .exclude(pk=membership.pk)
         )
@@ -470,7 +471,8 @@ def agreement_create(*, actor, program, buyer, document=None, **fields):
 @transaction.atomic
 def agreement_update(*, actor, agreement, document=None, **data):
     require_member(actor, agreement.program, "agreement.manage")
-    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    chain_lock(agreement.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    agreement = Agreement.objects.select_for_update(no_key=True).get(pk=agreement.pk)
     if agreement.status != AgreementStatus.DRAFT and set(data) - {"effective_to"}:
         raise IllegalTransition(
             "An agreement in force cannot be edited; only its end date can change."
@@ -496,7 +498,8 @@ def agreement_update(*, actor, agreement, document=None, **data):
 @transaction.atomic
 def agreement_transition(*, actor, agreement, status, reason=""):
     require_member(actor, agreement.program, "agreement.manage")
-    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    chain_lock(agreement.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    agreement = Agreement.objects.select_for_update(no_key=True).get(pk=agreement.pk)
     check_transition(AGREEMENT_TRANSITIONS, agreement.status, status, "agreement")
     if status == AgreementStatus.ACTIVE and not agreement.signed_date:
         raise DomainError("An agreement can only become active once it has a signed date.")
@@ -542,7 +545,8 @@ def signatory_add(*, actor, agreement, party, name, title="", signed_on=None):
 @transaction.atomic
 def signatory_remove(*, actor, signatory):
     require_member(actor, signatory.program, "agreement.manage")
-    agreement = Agreement.objects.select_for_update().get(pk=signatory.agreement_id)
+    chain_lock(signatory.agreement.program_id)  # the lock order (wsr/audit.py)
+    agreement = Agreement.objects.select_for_update(no_key=True).get(pk=signatory.agreement_id)
     if agreement.status != AgreementStatus.DRAFT:
         raise IllegalTransition("The signatories of an agreement in force cannot change.")
     audit_log(
@@ -635,7 +639,8 @@ def code_create(*, actor, program, name, description=""):
 def code_version_draft_create(*, actor, code):
     """Start a new draft as a copy of the current ratified version's provisions."""
     require_member(actor, code.program, "code.edit")
-    Code.objects.select_for_update().get(pk=code.pk)
+    chain_lock(code.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    Code.objects.select_for_update(no_key=True).get(pk=code.pk)
     if code.versions.filter(status=CodeVersionStatus.DRAFT).exists():
         raise IllegalTransition("This code already has a draft version.")
     latest = code.versions.order_by("-number").first()
@@ -673,7 +678,8 @@ def code_version_draft_create(*, actor, code):
 
 
 def _lock_draft(version):
-    version = CodeVersion.objects.select_for_update().get(pk=version.pk)
+    chain_lock(version.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    version = CodeVersion.objects.select_for_update(no_key=True).get(pk=version.pk)
     if not version.is_editable:
         raise IllegalTransition(
             f"Version {version.number} is {version.status} and can no longer change; "
@@ -741,8 +747,9 @@ def code_version_ratify(*, actor, version, effective_date):
     ).first()
     if membership is None or membership.role != Role.ADMIN:
         raise DomainError("Only a worker-organization admin can ratify the code.", code="forbidden")
-    Code.objects.select_for_update().get(pk=version.code_id)
-    version = CodeVersion.objects.select_for_update().get(pk=version.pk)
+    chain_lock(version.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    Code.objects.select_for_update(no_key=True).get(pk=version.code_id)
+    version = CodeVersion.objects.select_for_update(no_key=True).get(pk=version.pk)
     check_transition(
         CODE_VERSION_TRANSITIONS, version.status, CodeVersionStatus.RATIFIED, "code version"
     )

@@ -152,7 +152,12 @@ def fresh_cache():
     from django.core.cache import cache
 
     from disclosure import page_cache
+    from wsr import broker
+    from wsr import cache as resilient_cache
 
+    # A test that took Redis away leaves the fail-fast breakers open for seconds.
+    resilient_cache.reset()
+    broker.reset()
     cache.clear()
     # ... and so do the copies of public pages each process keeps beside it.
     page_cache.forget_local()

@@ -121,7 +121,7 @@ def test_the_sweep_sends_a_lost_publish_and_a_dead_senders_rows_after_the_lease(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_broker_outage_after_commit_leaves_the_rows_for_the_sweep(personas, caplog, settings):
-    from tests.security.test_crash_safety import broker_at
+    from tests.reliability.procs import broker_at
 
     with broker_at("redis://127.0.0.1:1/0"):  # nothing listens there
         row = _invite_row(personas.a)  # commits; the publish fails

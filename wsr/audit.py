@@ -1,4 +1,28 @@
-"""Writing and verifying the audit log's hash chain."""
+"""Writing and verifying the audit log's hash chain.
+
+Lock order (every service that writes a program's chain follows it; see
+docs/security.md, "Lock order"):
+
+1. The program's chain lock FIRST (``chain_lock``, a transaction-scoped advisory lock),
+   before any row lock or UPDATE of the transaction. Complaint intake takes its
+   case-number lock and the chain lock together in one statement (``_lock_intake``).
+2. Then row locks, always ``select_for_update(no_key=True)``, with ``of=("self",)``
+   whenever the query joins (``select_related``), so only the row being changed is
+   locked, never the program, supplier or provision it points at.
+3. Then the writes and the chain append (``audit_log``/``audit_append``, which take the
+   chain lock again: re-entrant, free).
+
+Why: every write inserts rows whose foreign keys point at the program (and often a
+supplier, facility or case); Django's foreign keys are DEFERRABLE INITIALLY DEFERRED, so
+the KEY SHARE lock on the referenced row is taken at COMMIT, while the writer still holds
+the chain lock. A transaction that locked such a row FOR UPDATE and then waited for the
+chain lock closed a cycle, and PostgreSQL aborted one side (issue 13, defect 1). Taking
+the chain lock first means two writers of one chain never hold a row lock the other
+wants while waiting for the chain; FOR NO KEY UPDATE does not conflict with KEY SHARE at
+all, so writers that do not touch the chain (or another program's) are not blocked by a
+locked parent row either. A locked row is never deleted or has its key changed (that
+would need the full FOR UPDATE).
+"""
 
 import datetime
 import decimal
@@ -95,6 +119,17 @@ def audit_log_many(*, program, actor, entries):
         cursor.execute(head_sql, head_params)
         last = cursor.fetchone()
     return audit_append(program=program, actor=actor, entries=entries, head=last)
+
+
+def chain_lock(program):
+    """Take ``program``'s chain lock now (step 1 of the lock order above): call it first
+    in a service's transaction, before ``select_for_update`` or any UPDATE. Held until
+    the transaction ends; taking it again later (``audit_log``) is free."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("chain_lock must be called inside the service's transaction")
+    lock_sql, lock_params = chain_lock_sql(getattr(program, "pk", program))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {lock_sql}", lock_params)
 
 
 def chain_lock_sql(program_id):

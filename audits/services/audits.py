@@ -10,7 +10,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from wsr.actors import SystemActor
-from wsr.audit import audit_log
+from wsr.audit import audit_log, chain_lock
 from wsr.authz import require_member
 from wsr.errors import DomainError, check_transition
 from wsr.roles import Role
@@ -161,7 +161,10 @@ def audit_create(
 
 
 def _lock_audit(audit):
-    return Audit.objects.select_for_update().get(pk=audit.pk, program_id=audit.program_id)
+    chain_lock(audit.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    return Audit.objects.select_for_update(no_key=True).get(
+        pk=audit.pk, program_id=audit.program_id
+    )
 
 
 @transaction.atomic
@@ -325,7 +328,8 @@ def finding_create(*, actor, audit, provision, facts, severity=None, violation_c
 @transaction.atomic
 def finding_mark_candidate(*, actor, finding, candidate=True):
     require_member(actor, finding.program, "audit.edit", finding.audit)
-    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    chain_lock(finding.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    finding = Finding.objects.select_for_update(no_key=True).get(pk=finding.pk)
     finding.violation_candidate = candidate
     finding.save(update_fields=["violation_candidate"])
     audit_log(
@@ -355,8 +359,9 @@ def audit_finding_refer(*, actor, finding):
     makes the call once it exists.
     """
     require_member(actor, finding.program, "audit_finding.refer")
+    chain_lock(finding.program_id)  # the lock order (wsr/audit.py): chain, then rows
     finding = (
-        Finding.objects.select_for_update()
+        Finding.objects.select_for_update(no_key=True, of=("self",))
         .select_related("provision", "facility", "program")
         .get(pk=finding.pk)
     )
@@ -411,8 +416,9 @@ def referrals_dispatch(*, program):
     )
     for pk in ids:
         with transaction.atomic():
+            chain_lock(program.pk)  # the lock order (wsr/audit.py): chain, then rows
             finding = (
-                Finding.objects.select_for_update(skip_locked=True)
+                Finding.objects.select_for_update(skip_locked=True, no_key=True, of=("self",))
                 .select_related("provision", "facility", "program")
                 .filter(pk=pk, referral_status=ReferralStatus.PENDING)
                 .first()

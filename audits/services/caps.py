@@ -6,7 +6,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from wsr.actors import SystemActor
-from wsr.audit import audit_log
+from wsr.audit import audit_log, chain_lock
 from wsr.authz import require_member
 from wsr.errors import DomainError, check_transition
 from wsr.roles import Role
@@ -58,7 +58,7 @@ CAP_MANAGE_ROLES = frozenset({Role.ADMIN, Role.STAFF})
 
 
 def _require_cap_creator(*, actor, program, facility, finding):
-    if isinstance(actor, str):  # a system actor: seeding, imports
+    if isinstance(actor, SystemActor):  # seeding, imports, jobs
         return
     from ..models import Audit, AuditUserObjectPermission
 
@@ -175,7 +175,10 @@ def cap_item_transition(*, actor, item, status, note=""):
     checks the table.
     """
     require_member(actor, item.program, "cap_item.update", item)
-    item = CAPItem.objects.select_for_update().get(pk=item.pk, program_id=item.program_id)
+    chain_lock(item.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    item = CAPItem.objects.select_for_update(no_key=True).get(
+        pk=item.pk, program_id=item.program_id
+    )
     check_transition(CAP_ITEM_TRANSITIONS, item.status, status, "CAP item")
     previous = item.status
     item.status = status
@@ -215,7 +218,10 @@ def cap_item_update(*, actor, item, reason="", **fields):
         item,
     )
     allowed = {"deadline", "planned_completion_date", "responsible_party", "recommendation"}
-    item = CAPItem.objects.select_for_update().get(pk=item.pk, program_id=item.program_id)
+    chain_lock(item.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    item = CAPItem.objects.select_for_update(no_key=True).get(
+        pk=item.pk, program_id=item.program_id
+    )
     if item.status == CAPItemStatus.VERIFIED:
         raise DomainError("A verified item is closed.")
     changes = {}
@@ -402,8 +408,11 @@ def escalations_dispatch(*, program):
     )
     for pk in ids:
         with transaction.atomic():
+            chain_lock(program.pk)  # the lock order (wsr/audit.py): chain, then rows
             req = (
-                CAPEscalationRequest.objects.select_for_update(skip_locked=True)
+                CAPEscalationRequest.objects.select_for_update(
+                    skip_locked=True, no_key=True, of=("self",)
+                )
                 .select_related("supplier", "facility", "item")
                 .filter(pk=pk, sent_at__isnull=True)
                 .first()

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wsr.actors import SystemActor
-from wsr.audit import audit_log
+from wsr.audit import audit_log, chain_lock
 from wsr.authz import require_member
 from wsr.errors import DomainError
 
@@ -71,6 +71,7 @@ def report_render(*, report_id, program_id):
     except Exception as exc:  # the page must show the failure, not spin forever
         log.exception("report %s failed", report_id)
         with transaction.atomic():
+            chain_lock(report.program_id)  # the lock order (wsr/audit.py)
             Report.objects.filter(pk=report_id, status=ReportStatus.RENDERING).update(
                 status=ReportStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
             )
@@ -83,7 +84,8 @@ def report_render(*, report_id, program_id):
             )
         return None
     with transaction.atomic():
-        report = Report.objects.select_for_update().get(pk=report_id)
+        chain_lock(report.program_id)  # the lock order (wsr/audit.py): chain, then rows
+        report = Report.objects.select_for_update(no_key=True).get(pk=report_id)
         report.file.save(report.filename, ContentFile(data), save=False)
         report.sha256 = hashlib.sha256(data).hexdigest()
         report.size = len(data)

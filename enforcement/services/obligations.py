@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from programs.models import Membership
 from wsr.actors import SystemActor
-from wsr.audit import audit_log
+from wsr.audit import audit_log, chain_lock
 from wsr.authz import require_member
 from wsr.errors import DomainError, check_transition
 from wsr.roles import Role
@@ -47,8 +47,21 @@ def _require_officer(actor, obligation):
         )
 
 
+def _chain_lock_of(obligation_id):
+    """Take the chain lock of the obligation's program (the lock order, wsr/audit.py);
+    False if there is no such obligation."""
+    program_id = (
+        BuyerObligation.objects.filter(pk=obligation_id).values_list("program_id", flat=True)
+    ).first()
+    if program_id is None:
+        return False
+    chain_lock(program_id)
+    return True
+
+
 def _locked(obligation):
-    return BuyerObligation.objects.select_for_update().get(pk=obligation.pk)
+    chain_lock(obligation.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    return BuyerObligation.objects.select_for_update(no_key=True).get(pk=obligation.pk)
 
 
 NOT_ACCEPTED = (
@@ -199,8 +212,10 @@ def obligation_waive(*, actor, obligation, reason):
 def obligation_mark_overdue(*, obligation_id):
     """Pending/acknowledged past its due date → overdue. A conditional claim (row lock on
     a row still open and past due), so concurrent beat runs mark it once."""
+    if not _chain_lock_of(obligation_id):
+        return None
     obligation = (
-        BuyerObligation.objects.select_for_update()
+        BuyerObligation.objects.select_for_update(no_key=True)
         .filter(
             pk=obligation_id,
             state__in=[ObligationState.PENDING, ObligationState.ACKNOWLEDGED],
@@ -227,8 +242,12 @@ def obligation_mark_overdue(*, obligation_id):
 def obligation_mark_breached(*, obligation_id):
     """Overdue longer than the program's grace period → breach of agreement, recorded
     against the buyer (BuyerBreach, unique per obligation)."""
+    if not _chain_lock_of(obligation_id):
+        return None
+    # of=("self",): FOR UPDATE with select_related used to lock the program, buyer and
+    # supplier rows too, which every intake's foreign-key check waits for.
     obligation = (
-        BuyerObligation.objects.select_for_update()
+        BuyerObligation.objects.select_for_update(no_key=True, of=("self",))
         .select_related("program", "buyer", "supplier")
         .filter(pk=obligation_id, state=ObligationState.OVERDUE)
         .first()

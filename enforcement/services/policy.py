@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from programs.models import Agreement, Membership, Severity
 from wsr.actors import SystemActor
-from wsr.audit import audit_log
+from wsr.audit import audit_log, chain_lock
 from wsr.authz import require_member
 from wsr.errors import DomainError, IllegalTransition, check_transition
 from wsr.roles import Role
@@ -167,8 +167,10 @@ def policy_ensure_default(*, actor, program):
     policy = current_policy(program)
     if policy is not None:
         return policy
-    # NO KEY UPDATE: serializes creators without blocking inserts that reference the
-    # program (their foreign-key checks take KEY SHARE locks).
+    # The lock order (wsr/audit.py): the chain lock first. NO KEY UPDATE: serializes
+    # creators without blocking inserts that reference the program (their foreign-key
+    # checks take KEY SHARE locks).
+    chain_lock(program.pk)
     Program.objects.select_for_update(no_key=True).filter(pk=program.pk).first()
     policy = current_policy(program)
     if policy is not None:
@@ -207,6 +209,7 @@ def policy_draft_create(*, actor, program):
     require_member(actor, program, "policy.edit")
     from programs.models import Program
 
+    chain_lock(program.pk)  # the lock order (wsr/audit.py): chain first, then rows
     Program.objects.select_for_update(no_key=True).filter(pk=program.pk).first()
     if ConsequencePolicy.objects.filter(program_id=program.pk, status="draft").exists():
         raise IllegalTransition("This program already has a draft consequence policy.")
@@ -248,7 +251,8 @@ def _validate_rule(rule):
 def policy_rule_set(*, actor, policy, **fields):
     """Add or replace the rule for (severity, repeat_count) in a draft policy."""
     require_member(actor, policy.program, "policy.edit")
-    policy = ConsequencePolicy.objects.select_for_update().get(pk=policy.pk)
+    chain_lock(policy.program_id)  # the lock order: wsr/audit.py
+    policy = ConsequencePolicy.objects.select_for_update(no_key=True).get(pk=policy.pk)
     if policy.status != PolicyStatus.DRAFT:
         raise IllegalTransition("Only a draft consequence policy can be edited.")
     unknown = set(fields) - RULE_FIELDS
@@ -275,7 +279,8 @@ def policy_rule_set(*, actor, policy, **fields):
 def policy_ratify(*, actor, policy, effective_date=None):
     """Ratify a draft; the previously ratified version is superseded."""
     require_member(actor, policy.program, "policy.edit")
-    policy = ConsequencePolicy.objects.select_for_update().get(pk=policy.pk)
+    chain_lock(policy.program_id)  # the lock order: wsr/audit.py
+    policy = ConsequencePolicy.objects.select_for_update(no_key=True).get(pk=policy.pk)
     check_transition(POLICY_TRANSITIONS, policy.status, PolicyStatus.RATIFIED, "policy")
     if not policy.rules.exists():
         raise DomainError("A consequence policy needs at least one rule.")

@@ -15,7 +15,7 @@ from programs.models import (
     SourcingRelationship,
 )
 from wsr.actors import SystemActor
-from wsr.audit import audit_log, audit_log_many
+from wsr.audit import audit_log, audit_log_many, chain_lock
 from wsr.authz import require_member
 from wsr.errors import DomainError, IllegalTransition, check_transition
 from wsr.models import NotificationKind
@@ -193,12 +193,17 @@ def violations_propose_many(*, actor, program, proposals):
 
 
 def _enqueue_apply(violation_id, program_id):
+    from wsr import broker
+
     from ..tasks import apply_consequences
 
-    try:
-        apply_consequences.delay(violation_id, program_id)
-    except Exception:  # noqa: BLE001 - the outbox row is committed; the sweeper retries
-        log.warning("could not publish apply_consequences(%s); the sweeper will", violation_id)
+    # Fails fast with the broker down or hung (wsr.broker): the outbox row is committed,
+    # the page says "being applied" and the sweeper publishes it later.
+    broker.publish(
+        apply_consequences,
+        (violation_id, program_id),
+        what=f"apply_consequences({violation_id})",
+    )
 
 
 @transaction.atomic
@@ -211,7 +216,8 @@ def violation_confirm(*, actor, violation):
     """
     require_member(actor, violation.program, "violation.confirm")
     program = violation.program
-    violation = Violation.objects.select_for_update().get(pk=violation.pk)
+    chain_lock(violation.program_id)  # the lock order: wsr/audit.py
+    violation = Violation.objects.select_for_update(no_key=True).get(pk=violation.pk)
     check_transition(VIOLATION_TRANSITIONS, violation.state, ViolationState.CONFIRMED, "violation")
     violation.state = ViolationState.CONFIRMED
     violation.confirmed_by = user_or_none(actor)
@@ -236,7 +242,8 @@ def violation_dismiss(*, actor, violation, reason):
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("A dismissal needs a reason.")
-    violation = Violation.objects.select_for_update().get(pk=violation.pk)
+    chain_lock(violation.program_id)  # the lock order: wsr/audit.py
+    violation = Violation.objects.select_for_update(no_key=True).get(pk=violation.pk)
     check_transition(VIOLATION_TRANSITIONS, violation.state, ViolationState.DISMISSED, "violation")
     violation.state = ViolationState.DISMISSED
     violation.dismissed_by = user_or_none(actor)
@@ -261,7 +268,8 @@ def violation_remediate(*, actor, violation, note):
     note = (note or "").strip()
     if not note:
         raise DomainError("Say how the violation was remediated.")
-    violation = Violation.objects.select_for_update().get(pk=violation.pk)
+    chain_lock(violation.program_id)  # the lock order: wsr/audit.py
+    violation = Violation.objects.select_for_update(no_key=True).get(pk=violation.pk)
     check_transition(VIOLATION_TRANSITIONS, violation.state, ViolationState.REMEDIATED, "violation")
     violation.state = ViolationState.REMEDIATED
     violation.remediated_at = timezone.now()
@@ -329,8 +337,9 @@ def _rule_snapshot(rule):
 
 def _locked_standing(program_id, supplier_id):
     """The supplier's standing row, created if missing, locked FOR UPDATE."""
+    chain_lock(program_id)  # the lock order (wsr/audit.py): chain first, then rows
     standing = (
-        SupplierStanding.objects.select_for_update()
+        SupplierStanding.objects.select_for_update(no_key=True)
         .filter(program_id=program_id, supplier_id=supplier_id)
         .first()
     )
@@ -340,7 +349,7 @@ def _locked_standing(program_id, supplier_id):
                 SupplierStanding.objects.create(program_id=program_id, supplier_id=supplier_id)
         except IntegrityError:
             pass
-        standing = SupplierStanding.objects.select_for_update().get(
+        standing = SupplierStanding.objects.select_for_update(no_key=True).get(
             program_id=program_id, supplier_id=supplier_id
         )
     return standing
@@ -449,15 +458,20 @@ def consequences_apply(*, violation):
     the backstop. Mail goes out after commit. Returns the Sanction, or None if there was
     nothing to apply.
     """
+    # The lock order (wsr/audit.py): the chain lock first. This used to lock the outbox
+    # row and the violation with its program, supplier and provision FOR UPDATE and then
+    # wait for the chain lock, while an intake holding the chain lock waited at COMMIT for
+    # a KEY SHARE lock on the program row: a deadlock (issue 13, defect 1).
+    chain_lock(violation.program_id)
     application = (
-        ConsequenceApplication.objects.select_for_update()
+        ConsequenceApplication.objects.select_for_update(no_key=True)
         .filter(violation_id=violation.pk, state=OutboxState.PENDING)
         .first()
     )
     if application is None:
         return None
     violation = (
-        Violation.objects.select_for_update()
+        Violation.objects.select_for_update(no_key=True, of=("self",))
         .select_related("program", "supplier", "provision")
         .get(pk=violation.pk)
     )
@@ -896,8 +910,14 @@ def suspension_expire(*, standing_id):
     """A suspension whose end date has passed goes to reinstatement review (a person
     decides on reinstatement). Conditional on the row still being suspended and past due."""
     on = today()
+    program_id = (
+        SupplierStanding.objects.filter(pk=standing_id).values_list("program_id", flat=True).first()
+    )
+    if program_id is None:
+        return None
+    chain_lock(program_id)  # the lock order (wsr/audit.py): chain first, then rows
     standing = (
-        SupplierStanding.objects.select_for_update()
+        SupplierStanding.objects.select_for_update(no_key=True)
         .filter(pk=standing_id, standing=Standing.SUSPENDED, suspended_until__lt=on)
         .first()
     )

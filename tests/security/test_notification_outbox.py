@@ -25,15 +25,18 @@ from enforcement.models import BuyerObligation, Violation, ViolationState
 from programs import services as program_services
 from programs.models import Membership
 from tests.enforcement.conftest import add_buyer, propose
-from tests.security import test_crash_safety as crash
+from tests.reliability import conftest as reliability
+from tests.reliability import procs
+from tests.reliability import test_crash_safety as crash
 from wsr.actors import SystemActor
 from wsr.celery import app
 from wsr.roles import Role
 
 pytestmark = [pytest.mark.celery_worker]
 # The private redis-server and worker-process fixtures of the crash-safety tests.
-private_redis, broker, workers = crash.private_redis, crash.broker, crash.workers
-wait_for, _queue_drained = crash.wait_for, crash._queue_drained
+private_redis, broker = reliability.private_redis, reliability.broker
+workers = reliability.workers
+wait_for, _queue_drained = procs.wait_for, crash._queue_drained
 
 BUYERS = 30
 LEASE = 3
@@ -93,7 +96,7 @@ def test_worker_killed_after_commit_loses_no_consequence_mail(
     monkeypatch.setenv("WSR_MAIL_GATE", str(gate))
     monkeypatch.setenv("WSR_NOTIFICATION_LEASE", str(LEASE))
 
-    doomed = workers(broker.url, name="doomed-mailer")
+    doomed = workers(broker.url(), name="doomed-mailer")
     violation = propose(a)
     services.violation_confirm(actor=a.user("admin"), violation=violation)
     wait_for(lambda: _applied(violation), "the consequence to commit", logs=[doomed.log])
@@ -108,7 +111,7 @@ def test_worker_killed_after_commit_loses_no_consequence_mail(
     assert _received(log) == []  # the kill came after COMMIT and before any mail left
 
     gate.unlink()
-    survivor = workers(broker.url, visibility=2, name="survivor-mailer")
+    survivor = workers(broker.url(), visibility=2, name="survivor-mailer")
     # What the dead worker had claimed is someone else's only once its lease is over;
     # then the beat sweep (sent here by name, as beat does) sends it.
     time.sleep(LEASE + 1)

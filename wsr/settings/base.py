@@ -130,11 +130,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHE_URL = env("CACHE_URL", default="redis://127.0.0.1:6379/1")
+# Redis is a cache, never the record: with it down or hung (SIGSTOP, a network
+# partition), the public complaint line and the public pages must still answer. So every
+# socket has a timeout (without one a hung Redis holds a request until the proxy gives up),
+# and the backend (wsr.cache) treats a Redis error as a miss, logs a warning and stops
+# asking for a few seconds (issue 13, defects 2 and 3).
+CACHE_SOCKET_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=0.5)
+CACHE_OPTIONS = {
+    "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
+    "socket_timeout": CACHE_SOCKET_TIMEOUT,
+}
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "wsr.cache.ResilientRedisCache",
         "LOCATION": CACHE_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="wsr"),
+        "OPTIONS": CACHE_OPTIONS,
     }
 }
 
@@ -301,7 +312,25 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Publishing happens after a service commits (the outbox pattern): a broker that is down
+# or hung must make the publish fail within seconds, so the request answers ("being
+# applied") and the beat sweeper publishes later, instead of blocking in kombu for a
+# minute and ending in a 500 (issue 13, defect 2). Timeouts on every broker socket, one
+# bounded publish retry; the worker's BRPOP polls every second, inside socket_timeout.
+BROKER_SOCKET_TIMEOUT = env.float("BROKER_SOCKET_TIMEOUT", default=2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_timeout": BROKER_SOCKET_TIMEOUT,
+    "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_SOCKET_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Every task has a time limit (a task may set a lower one): the soft limit raises

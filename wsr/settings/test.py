@@ -10,7 +10,7 @@ and its own cache key prefix and MEDIA_ROOT.
 import os
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import CACHE_OPTIONS, DATABASES, env
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
@@ -31,9 +31,10 @@ _redis_port = env.int("WSR_TEST_REDIS_PORT", default=6379)
 CELERY_BROKER_URL = f"redis://127.0.0.1:{_redis_port}/{_redis_base}"
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "wsr.cache.ResilientRedisCache",
         "LOCATION": f"redis://127.0.0.1:{_redis_port}/{_redis_base + 1}",
         "KEY_PREFIX": TEST_RUN_NAME,
+        "OPTIONS": CACHE_OPTIONS,
     }
 }
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
