@@ -11,7 +11,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    DJANGO_SETTINGS_MODULE=wsr.settings.production \
+    DJANGO_SETTINGS_MODULE=config.settings.production \
     MEDIA_ROOT=/app/var/media
 
 # WeasyPrint renders PDFs with Pango/HarfBuzz; Noto covers Latin, Bengali and more.
@@ -46,6 +46,6 @@ RUN find . -path ./node_modules -prune -o -name '*.po' -print \
 USER wsr
 EXPOSE 8000
 # No client address in the access log (complainants' privacy), no query strings.
-CMD ["gunicorn", "wsr.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
      "--timeout", "60", "--access-logfile", "-", \
      "--access-logformat", "%(t)s \"%(m)s %(U)s\" %(s)s %(b)s %(M)sms"]

@@ -1,9 +1,9 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from core.roles import Role
 from programs.models import Facility, Severity
 from programs.selectors import current_provisions
-from wsr.roles import Role
 
 from .models import AuditType, CAPItemStatus
 

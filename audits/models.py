@@ -9,8 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from core.models import ProgramOwned
 from programs.models import Severity
-from wsr.models import ProgramOwned
 
 DEFAULT_DOCUMENT_CHECKLIST = [
     "Payroll records",

@@ -9,8 +9,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from wsr.roles import INTERNAL_ROLES, MANAGE_ROLES
-from wsr.tenancy import ProgramViewSet
+from core.roles import INTERNAL_ROLES, MANAGE_ROLES
+from core.tenancy import ProgramViewSet
 
 from . import crypto, selectors, services
 from .access import case_access

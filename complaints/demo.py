@@ -8,9 +8,9 @@ import datetime
 
 from django.utils import timezone
 
+from core.roles import Role
 from programs.models import Category
 from programs.selectors import current_provisions, facility_list
-from wsr.roles import Role
 
 from . import services
 from .models import Case, Channel, Outcome, Priority

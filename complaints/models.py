@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from core.models import ProgramOwned
 from programs.models import Category, Severity
-from wsr.models import ProgramOwned
 
 
 class Channel(models.TextChoices):

@@ -19,8 +19,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Max
 
+from core.roles import Role
 from programs.models import Membership
-from wsr.roles import Role
 
 from .models import Case, IntakeNotice
 

@@ -21,9 +21,9 @@ from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
+from core.roles import MANAGE_ROLES, Role
 from programs.models import Category, Membership, Program
 from programs.selectors import current_provisions, facility_list
-from wsr.roles import MANAGE_ROLES, Role
 
 from . import crypto
 from .access import PERM_INVESTIGATE

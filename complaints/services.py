@@ -19,11 +19,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
+from core import audit
+from core.audit import audit_log
+from core.errors import DomainError, IllegalTransition, check_transition
+from core.roles import INTERNAL_ROLES, MANAGE_ROLES, Role
 from programs.models import Category, Facility, Membership, Provision, Severity
-from wsr import audit
-from wsr.audit import audit_log
-from wsr.errors import DomainError, IllegalTransition, check_transition
-from wsr.roles import INTERNAL_ROLES, MANAGE_ROLES, Role
 
 from . import crypto, notices
 from .access import PERM_IDENTITY, PERM_INVESTIGATE, case_access
@@ -134,7 +134,7 @@ def _lock_intake(program):
             f"SELECT pg_advisory_xact_lock(%s, %s), {lock_sql}",
             [_NUMBER_LOCK, program.pk, *lock_params],
         )
-        # head_sql is wsr.audit's constant text; every value is a bound parameter.
+        # head_sql is core.audit's constant text; every value is a bound parameter.
         read = (
             "SELECT (SELECT max(number) FROM complaints_case WHERE program_id = %s),"  # noqa: S608
             " head.seq, head.hash FROM (SELECT 1) one LEFT JOIN LATERAL ("

@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from wsr.errors import DomainError
-from wsr.forms import run_service
-from wsr.pagination import PAGE_SIZE, querystring_without_page
-from wsr.roles import INTERNAL_ROLES, MANAGE_ROLES
-from wsr.tenancy import ProgramViewMixin
+from core.errors import DomainError
+from core.forms import run_service
+from core.pagination import PAGE_SIZE, querystring_without_page
+from core.roles import INTERNAL_ROLES, MANAGE_ROLES
+from core.tenancy import ProgramViewMixin
 
 from . import crypto, forms, selectors, services
 from .access import case_access

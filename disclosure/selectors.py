@@ -20,9 +20,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 
+from core.models import REGISTER_EXCLUDED_PREFIX, AuditEvent
 from programs import selectors as program_selectors
 from programs.models import Agreement, Facility, SourcingRelationship, Supplier
-from wsr.models import REGISTER_EXCLUDED_PREFIX, AuditEvent
 
 from .policy import POLICY, PUBLIC_AGREEMENT_STATUSES, STANDING_LABELS, UNPUBLISHED
 

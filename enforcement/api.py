@@ -10,9 +10,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from core.roles import INTERNAL_ROLES, Role
+from core.tenancy import ProgramViewSet
 from programs import selectors as program_selectors
-from wsr.roles import INTERNAL_ROLES, Role
-from wsr.tenancy import ProgramViewSet
 
 from . import selectors, services
 from .models import (

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from core.roles import Role
 from programs import selectors as program_selectors
 from programs.models import Severity
-from wsr.roles import Role
 
 from . import selectors, services
 from .models import AgreementPolicy, ObligationState, PurchaseReport, ViolationState

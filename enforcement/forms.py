@@ -3,8 +3,8 @@
 from django import forms
 from django.conf import settings
 
+from core.roles import Role
 from programs.models import Facility, Provision, Severity, Supplier
-from wsr.roles import Role
 
 from .models import ConsequenceRule, EnforcementSettings, ImportKind, Standing
 

@@ -26,11 +26,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core.audit import audit_log
+from core.errors import DomainError
+from core.models import AuditEvent
+from core.roles import Role
 from programs.models import Membership
-from wsr.audit import audit_log
-from wsr.errors import DomainError
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 from . import portal_selectors
 from .models import BuyerObligation, ObligationState

@@ -21,9 +21,9 @@ from django.db.models import BooleanField, Case, Count, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 
+from core.roles import Role
 from programs import selectors as program_selectors
 from programs.models import Agreement, Membership, SourcingRelationship
-from wsr.roles import Role
 
 from . import selectors as enforcement_selectors
 from .models import (

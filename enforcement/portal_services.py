@@ -7,8 +7,8 @@ The notification preference lives in ``portal_notifications.portal_notifications
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from wsr.audit import audit_log
-from wsr.errors import DomainError
+from core.audit import audit_log
+from core.errors import DomainError
 
 from . import portal_selectors
 

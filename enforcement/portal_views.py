@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from wsr.errors import DomainError
-from wsr.forms import run_service
-from wsr.pagination import PAGE_SIZE, querystring_without_page
+from core.errors import DomainError
+from core.forms import run_service
+from core.pagination import PAGE_SIZE, querystring_without_page
 
 from . import portal_notifications, portal_selectors, portal_services
 from . import services as enforcement_services
@@ -299,7 +299,7 @@ class ObligationsPDFView(PortalMixin, View):
     """An obligations statement for the buyer's own records."""
 
     def get(self, request, *args, **kwargs):
-        from wsr.pdf import render_pdf
+        from core.pdf import render_pdf
 
         scope = self.scope
         today = timezone.localdate()

@@ -9,13 +9,13 @@ from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
+from core.errors import DomainError
+from core.forms import run_service
+from core.pagination import PAGE_SIZE, paginate, querystring_without_page
+from core.roles import ADMIN_ROLES, INTERNAL_ROLES, MANAGE_ROLES, Role
+from core.tenancy import ProgramViewMixin
 from programs import selectors as program_selectors
 from programs.models import Severity
-from wsr.errors import DomainError
-from wsr.forms import run_service
-from wsr.pagination import PAGE_SIZE, paginate, querystring_without_page
-from wsr.roles import ADMIN_ROLES, INTERNAL_ROLES, MANAGE_ROLES, Role
-from wsr.tenancy import ProgramViewMixin
 
 from . import selectors, services
 from .forms import (

@@ -14,8 +14,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from wsr.errors import DomainError
-from wsr.roles import Role
+from core.errors import DomainError
+from core.roles import Role
 
 from . import services
 from .models import (

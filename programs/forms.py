@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from wsr.roles import Role
+from core.roles import Role
 
 from .models import (
     Agreement,

@@ -6,8 +6,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
-from wsr.models import AuditEvent
-from wsr.roles import Role
+from core.models import AuditEvent
+from core.roles import Role
 
 from .models import (
     Agreement,

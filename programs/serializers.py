@@ -3,7 +3,7 @@
 
 from rest_framework import serializers
 
-from wsr.roles import Role
+from core.roles import Role
 
 from .models import (
     Agreement,

@@ -19,9 +19,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from guardian.shortcuts import assign_perm
 
-from wsr.audit import audit_log
-from wsr.errors import DomainError, IllegalTransition, check_transition
-from wsr.roles import Role
+from core.audit import audit_log
+from core.errors import DomainError, IllegalTransition, check_transition
+from core.roles import Role
 
 from . import selectors
 from .models import (

@@ -9,9 +9,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from core.roles import Role
 from programs import services as program_services
 from programs.models import Severity
-from wsr.roles import Role
 
 PASSWORD = "correct horse battery staple"  # every persona's password in tests
 SYSTEM = "test-setup"
@@ -239,7 +239,7 @@ def celery_worker_real(transactional_db):
     """
     from celery.contrib.testing.worker import start_worker
 
-    from wsr.celery import app
+    from config.celery import app
 
     app.control.purge()
     with start_worker(

@@ -2,8 +2,8 @@
 
 import logging
 
+from core.errors import DomainError
 from programs.models import Membership
-from wsr.errors import DomainError
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from wsr.audit import audit_log
-from wsr.errors import DomainError, check_transition
-from wsr.roles import Role
+from core.audit import audit_log
+from core.errors import DomainError, check_transition
+from core.roles import Role
 
 from .. import selectors
 from ..models import (

@@ -5,8 +5,8 @@ import logging
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from wsr.audit import audit_log
-from wsr.errors import DomainError, check_transition
+from core.audit import audit_log
+from core.errors import DomainError, check_transition
 
 from ..models import (
     CAP_ITEM_TRANSITIONS,

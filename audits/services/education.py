@@ -5,8 +5,8 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from wsr.audit import audit_log
-from wsr.errors import DomainError
+from core.audit import audit_log
+from core.errors import DomainError
 
 from ..models import (
     EducationSession,

@@ -8,8 +8,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from wsr.audit import audit_log
-from wsr.errors import DomainError
+from core.audit import audit_log
+from core.errors import DomainError
 
 from ..models import (
     Report,

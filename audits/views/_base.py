@@ -2,10 +2,10 @@
 
 from django.core.exceptions import PermissionDenied
 
+from core.pagination import querystring_without_page
+from core.roles import INTERNAL_ROLES
+from core.tenancy import ProgramViewMixin
 from programs.selectors import get_or_404
-from wsr.pagination import querystring_without_page
-from wsr.roles import INTERNAL_ROLES
-from wsr.tenancy import ProgramViewMixin
 
 from .. import selectors
 from ..selectors import AUDIT_WRITE_ROLES

@@ -6,9 +6,9 @@ from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
+from core.forms import run_service
+from core.pagination import PAGE_SIZE
 from programs.selectors import get_or_404
-from wsr.forms import run_service
-from wsr.pagination import PAGE_SIZE
 
 from .. import selectors, services
 from ..forms import (

@@ -4,9 +4,9 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.views.generic import FormView, ListView, TemplateView
 
+from core.forms import run_service
+from core.pagination import PAGE_SIZE
 from programs.selectors import facility_list, get_or_404
-from wsr.forms import run_service
-from wsr.pagination import PAGE_SIZE
 
 from .. import selectors, services
 from ..forms import (

@@ -7,10 +7,10 @@ from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
+from core.forms import run_service
+from core.pagination import PAGE_SIZE
+from core.roles import ADMIN_ROLES, INTERNAL_ROLES
 from programs.selectors import get_or_404
-from wsr.forms import run_service
-from wsr.pagination import PAGE_SIZE
-from wsr.roles import ADMIN_ROLES, INTERNAL_ROLES
 
 from .. import selectors, services
 from ..forms import (

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from wsr.errors import DomainError
+from core.errors import DomainError
 
 
 def same_program(program, *objs):

@@ -7,11 +7,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit_log
+from core.errors import DomainError, check_transition
+from core.roles import Role
+from core.uploads import IMAGE_TYPES, SNIFF_BYTES, UnreadableImage, sniff, strip_upload
 from programs.models import Membership
-from wsr.audit import audit_log
-from wsr.errors import DomainError, check_transition
-from wsr.roles import Role
-from wsr.uploads import IMAGE_TYPES, SNIFF_BYTES, UnreadableImage, sniff, strip_upload
 
 from ..models import (
     OBLIGATION_TRANSITIONS,

@@ -5,10 +5,10 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.audit import audit_log
+from core.errors import DomainError, IllegalTransition, check_transition
+from core.roles import Role
 from programs.models import Agreement, Membership, Severity
-from wsr.audit import audit_log
-from wsr.errors import DomainError, IllegalTransition, check_transition
-from wsr.roles import Role
 
 from ..models import (
     POLICY_TRANSITIONS,

@@ -10,6 +10,9 @@ from decimal import Decimal, InvalidOperation
 from django.db import connection, transaction
 from django.db.models import Q
 
+from core.audit import audit_log
+from core.errors import DomainError
+from core.roles import Role
 from programs.models import (
     Agreement,
     AgreementStatus,
@@ -21,9 +24,6 @@ from programs.models import (
     Provision,
     Supplier,
 )
-from wsr.audit import audit_log
-from wsr.errors import DomainError
-from wsr.roles import Role
 
 from ..models import (
     ImportKind,

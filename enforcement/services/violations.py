@@ -9,6 +9,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.audit import audit_log, audit_log_many
+from core.errors import DomainError, IllegalTransition, check_transition
+from core.roles import Role
 from programs.models import (
     Agreement,
     AgreementStatus,
@@ -17,9 +20,6 @@ from programs.models import (
     SourcingRelationship,
     Supplier,
 )
-from wsr.audit import audit_log, audit_log_many
-from wsr.errors import DomainError, IllegalTransition, check_transition
-from wsr.roles import Role
 
 from ..models import (
     STANDING_RANK,

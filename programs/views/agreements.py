@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView
 
-from wsr.errors import DomainError
-from wsr.forms import run_service
-from wsr.roles import MANAGE_ROLES
-from wsr.tenancy import ProgramViewMixin
+from core.errors import DomainError
+from core.forms import run_service
+from core.roles import MANAGE_ROLES
+from core.tenancy import ProgramViewMixin
 
 from .. import selectors, services
 from ..forms import (

@@ -6,9 +6,9 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.views.generic import FormView, ListView
 
-from wsr.forms import run_service
-from wsr.pagination import PAGE_SIZE, querystring_without_page
-from wsr.tenancy import ProgramViewMixin
+from core.forms import run_service
+from core.pagination import PAGE_SIZE, querystring_without_page
+from core.tenancy import ProgramViewMixin
 
 from .. import selectors
 

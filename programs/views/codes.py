@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView
 
-from wsr.errors import DomainError
-from wsr.roles import ADMIN_ROLES
-from wsr.tenancy import ProgramViewMixin
+from core.errors import DomainError
+from core.roles import ADMIN_ROLES
+from core.tenancy import ProgramViewMixin
 
 from .. import selectors, services
 from ..forms import CodeForm, ProvisionForm, RatifyForm

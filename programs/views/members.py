@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 from rest_framework.authtoken.models import Token
 
-from wsr.roles import ADMIN_ROLES, ALL_ROLES, MANAGE_ROLES, Role
-from wsr.tenancy import ProgramViewMixin
+from core.roles import ADMIN_ROLES, ALL_ROLES, MANAGE_ROLES, Role
+from core.tenancy import ProgramViewMixin
 
 from .. import selectors, services
 from ..forms import InviteForm, MembershipForm

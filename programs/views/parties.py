@@ -7,8 +7,8 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.views.generic import DetailView, TemplateView
 
-from wsr.roles import MANAGE_ROLES
-from wsr.tenancy import ProgramViewMixin
+from core.roles import MANAGE_ROLES
+from core.tenancy import ProgramViewMixin
 
 from .. import selectors, services
 from ..forms import BuyerForm, FacilityForm, SourcingEndForm, SourcingForm, SupplierForm

@@ -8,10 +8,10 @@ import time_machine
 from audits import selectors, services
 from audits.models import CAPEscalationRequest, CAPItemStatus, CAPItemStatusChange
 from audits.services import caps as caps_services
+from core.errors import IllegalTransition
+from core.models import AuditEvent
+from core.roles import Role
 from programs import services as program_services
-from wsr.errors import IllegalTransition
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 from .helpers import make_audit, make_cap_item, make_finding
 

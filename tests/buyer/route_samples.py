@@ -5,9 +5,9 @@ import datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.roles import Role
 from enforcement import services as enforcement_services
 from programs import services as program_services
-from wsr.roles import Role
 
 from .helpers import make_obligation
 

@@ -9,12 +9,12 @@ from django.core.cache import cache
 from django.test import TestCase
 from django.urls import reverse
 
+from config.celery import app as celery_app
+from core.errors import DomainError
+from core.models import AuditEvent
+from core.roles import Role
 from enforcement import portal_notifications, portal_tasks
 from enforcement import services as enforcement_services
-from wsr.celery import app as celery_app
-from wsr.errors import DomainError
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 from .helpers import SECRET_SUMMARY, make_obligation
 

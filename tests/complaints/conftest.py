@@ -2,8 +2,8 @@ import pytest
 from django.core.cache import cache
 
 from complaints import services
+from core.roles import Role
 from programs.models import Category
-from wsr.roles import Role
 
 
 @pytest.fixture(autouse=True)

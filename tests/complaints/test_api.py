@@ -6,9 +6,9 @@ from django.urls import reverse
 
 from complaints import services
 from complaints.models import Case, Finding, Note
+from core.models import AuditEvent
+from core.roles import Role
 from tests.utils import assert_constant_queries
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 from .conftest import assigned, investigating, submit, triaged
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from complaints import dashboard, selectors, services, tasks
 from complaints.models import ComplaintPolicy
+from core.roles import Role
 from programs.models import Membership
-from wsr.roles import Role
 
 from .conftest import assigned, submit, triaged
 

@@ -8,8 +8,8 @@ from django.core import mail
 from complaints import demo, selectors
 from complaints.models import Case, Message
 from complaints.tasks import BEAT_SCHEDULE
-from wsr.models import AuditEvent
-from wsr.roles import Role
+from core.models import AuditEvent
+from core.roles import Role
 
 from .conftest import submit
 
@@ -37,7 +37,7 @@ def test_beat_schedule_is_declared():
         "complaints.tasks.send_clock_reminders",
         "complaints.tasks.purge_expired_identities",
     }
-    from wsr.celery import app
+    from config.celery import app
 
     app.finalize()
     assert "complaints-identity-purge" in app.conf.beat_schedule

@@ -16,10 +16,10 @@ from django.urls import reverse
 from complaints import selectors, services, throttle
 from complaints.models import Case
 from complaints.views import IdsFirstPaginator, with_choice_labels
+from core.audit import verify_chain
+from core.models import AuditEvent
+from core.roles import Role
 from tests.utils import count_queries
-from wsr.audit import verify_chain
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 from .conftest import submit, triaged
 

@@ -12,8 +12,8 @@ from django.test import override_settings
 
 from complaints import notices
 from complaints.models import Case, IntakeNotice
-from wsr.celery import app
-from wsr.roles import Role
+from config.celery import app
+from core.roles import Role
 
 from .conftest import submit
 

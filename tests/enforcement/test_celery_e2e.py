@@ -9,6 +9,7 @@ from django.core import mail
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.models import AuditEvent
 from enforcement import selectors, services
 from enforcement.models import (
     BuyerObligation,
@@ -23,7 +24,6 @@ from enforcement.tasks import apply_consequences, sweep_unapplied_consequences
 from programs import services as program_services
 from tests.conftest import make_user
 from tests.enforcement.conftest import add_buyer, propose
-from wsr.models import AuditEvent
 
 pytestmark = [pytest.mark.celery_worker]
 TIMEOUT = 60

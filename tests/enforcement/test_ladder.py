@@ -7,6 +7,8 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from core.errors import DomainError, IllegalTransition
+from core.models import AuditEvent
 from enforcement import selectors, services
 from enforcement.models import (
     ConsequencePolicy,
@@ -18,8 +20,6 @@ from enforcement.models import (
 from enforcement.tasks import expire_suspensions
 from programs.models import Provision
 from tests.enforcement.conftest import propose
-from wsr.errors import DomainError, IllegalTransition
-from wsr.models import AuditEvent
 
 
 def verbs(program):

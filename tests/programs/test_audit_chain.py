@@ -12,9 +12,9 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
+from core.models import AuditEvent
+from core.roles import Role
 from programs import services
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,7 @@ def test_command_exits_non_zero():
         services.buyer_create(actor="test", program=program, name=name, headquarters_country="US")
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "wsr.settings.test",
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": f"postgres:///{connection.settings_dict['NAME']}",
     }
     command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "verify_audit_chain"]

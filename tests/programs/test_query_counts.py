@@ -7,9 +7,9 @@ import itertools
 import pytest
 from django.urls import reverse
 
+from core.roles import Role
 from programs import services
 from tests.utils import assert_constant_queries
-from wsr.roles import Role
 
 pytestmark = pytest.mark.django_db
 

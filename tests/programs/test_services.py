@@ -7,10 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.errors import DomainError, IllegalTransition
+from core.roles import Role
 from programs import selectors, services
 from programs.models import AgreementStatus, CodeVersionStatus, Membership
-from wsr.errors import DomainError, IllegalTransition
-from wsr.roles import Role
 
 from .conftest import PDF, events
 

@@ -7,9 +7,9 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.roles import Role
 from programs import services
 from programs.models import Agreement, Buyer, CodeVersionStatus, Facility, Membership, Supplier
-from wsr.roles import Role
 
 from .conftest import PDF, events
 

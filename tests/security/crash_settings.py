@@ -3,8 +3,8 @@ the test settings, pointed at the pytest test database and at the test's own Red
 
 import os
 
-from wsr.settings.test import *  # noqa: F403
-from wsr.settings.test import DATABASES
+from config.settings.test import *  # noqa: F403
+from config.settings.test import DATABASES
 
 DATABASES["default"]["NAME"] = os.environ["WSR_CRASH_DB"]
 CELERY_BROKER_URL = os.environ["WSR_CRASH_BROKER"]

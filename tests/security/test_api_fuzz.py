@@ -26,9 +26,9 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
+from config.wsgi import application
+from core.roles import Role
 from tests.conftest import Personas, build_world, make_user
-from wsr.roles import Role
-from wsr.wsgi import application
 
 # The schema is what /api/schema/ serves; loading it touches no database.
 CONFIG = schemathesis.Config.from_dict({"phases": {"coverage": {"enabled": False}}})

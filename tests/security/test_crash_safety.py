@@ -9,7 +9,7 @@
 Both run against a redis-server this test starts on a free port (the shared servers are
 never stopped) and worker subprocesses on the pytest test database. To make the kill
 land mid-apply, the test holds the PostgreSQL advisory lock that serializes appends to
-the program's audit chain (wsr.audit): the worker's apply transaction blocks on it at its
+the program's audit chain (core.audit): the worker's apply transaction blocks on it at its
 first audit_log call, with its rows written and not committed.
 """
 
@@ -34,6 +34,9 @@ from django.db import connection
 from django.utils import timezone
 from kombu import pools as kombu_pools
 
+from config.celery import app
+from core.audit import _LOCK_NAMESPACE, verify_chain
+from core.models import AuditEvent
 from enforcement import services
 from enforcement.models import (
     BuyerObligation,
@@ -45,9 +48,6 @@ from enforcement.models import (
 )
 from enforcement.tasks import sweep_unapplied_consequences
 from tests.enforcement.conftest import add_buyer, propose
-from wsr.audit import _LOCK_NAMESPACE, verify_chain
-from wsr.celery import app
-from wsr.models import AuditEvent
 
 pytestmark = [pytest.mark.celery_worker]
 REPO = Path(__file__).resolve().parents[2]
@@ -165,7 +165,7 @@ def broker(private_redis):
 
 
 class Worker:
-    """``celery -A wsr worker`` as a real process (solo pool: the task runs in the very
+    """``celery -A config worker`` as a real process (solo pool: the task runs in the very
     process that gets the SIGKILL)."""
 
     def __init__(self, broker_url, *, visibility, name):
@@ -181,7 +181,7 @@ class Worker:
             [
                 CELERY,
                 "-A",
-                "wsr",
+                "config",
                 "worker",
                 "--pool=solo",
                 "-Q",

@@ -1,0 +1,42 @@
+"""Root URLconf. Every app's routes are mounted here once; apps own their own modules.
+
+Staff HTML:  /p/<program>/...               (programs, complaints, audits, enforcement)
+Staff API:   /api/v1/programs/<program>/... (each app's api.py)
+Buyer:       /buyer/ and /api/v1/buyer/...  (enforcement.portal_urls / portal_api)
+Public:      /, /public/<program>/...       (disclosure, complaints.public_urls)
+             /api/v1/public/<program>/...   (disclosure.api, complaints.public_api)
+"""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from core import views
+from programs.views import home
+
+program_api = "api/v1/programs/<slug:program>/"
+public_api = "api/v1/public/<slug:program>/"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("healthz/", views.healthz, name="healthz"),
+    path("p/", home, name="home"),
+    path("p/<slug:program>/", include("exports.urls")),
+    path("p/<slug:program>/", include("programs.urls")),
+    path("p/<slug:program>/complaints/", include("complaints.urls")),
+    path("p/<slug:program>/audits/", include("audits.urls")),
+    path("p/<slug:program>/enforcement/", include("enforcement.urls")),
+    path("buyer/", include("enforcement.portal_urls")),
+    path(program_api, include("programs.api")),
+    path(program_api, include("complaints.api")),
+    path(program_api, include("audits.api")),
+    path(program_api, include("enforcement.api")),
+    path("api/v1/buyer/", include("enforcement.portal_api")),
+    path(public_api, include("disclosure.api")),
+    path(public_api + "complaints/", include("complaints.public_api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("public/<slug:program>/complaints/", include("complaints.public_urls")),
+    path("", include("disclosure.urls")),
+]
