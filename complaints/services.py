@@ -23,6 +23,7 @@ from core import audit
 from core.audit import audit_log
 from core.errors import DomainError, IllegalTransition, check_transition
 from core.roles import INTERNAL_ROLES, MANAGE_ROLES, Role
+from enforcement.services import violation_propose
 from programs.models import Category, Facility, Membership, Provision, Severity
 
 from . import crypto, notices
@@ -823,10 +824,6 @@ def finding_refer(*, actor, finding):
 
     Locks the finding row so it is referred at most once; the violation id is stored.
     """
-    try:
-        from enforcement.services import violation_propose
-    except ImportError as exc:
-        raise DomainError("enforcement is not available") from exc
     finding = (
         Finding.objects.select_for_update(of=("self",))
         .select_related("case", "provision", "facility")

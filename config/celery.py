@@ -4,7 +4,6 @@ Each app contributes its periodic jobs through ``BEAT_SCHEDULE`` in its ``tasks.
 they are merged here so the schedule lives in code, not in a database scheduler.
 """
 
-import importlib
 import os
 
 from celery import Celery
@@ -17,26 +16,21 @@ app.autodiscover_tasks()
 # The buyer portal keeps its jobs beside enforcement's, in a module of its own.
 app.autodiscover_tasks(["enforcement"], related_name="portal_tasks")
 
-BEAT_MODULES = [
-    "core.tasks",
-    "programs.tasks",
-    "complaints.tasks",
-    "audits.tasks",
-    "enforcement.tasks",
-    "enforcement.portal_tasks",
-    "disclosure.tasks",
-]
-
 
 @app.on_after_finalize.connect
 def _collect_beat_schedule(sender, **kwargs):
+    # Imported here: the task modules need Django's apps, which are ready only now.
+    from audits import tasks as audits_tasks
+    from complaints import tasks as complaints_tasks
+    from enforcement import portal_tasks
+    from enforcement import tasks as enforcement_tasks
+
     schedule = dict(sender.conf.beat_schedule or {})
-    for name in BEAT_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        schedule.update(getattr(module, "BEAT_SCHEDULE", {}))
+    for module in (
+        complaints_tasks,
+        audits_tasks,
+        enforcement_tasks,
+        portal_tasks,
+    ):
+        schedule.update(module.BEAT_SCHEDULE)
     sender.conf.beat_schedule = schedule

@@ -1,5 +1,6 @@
 """Cross-cutting models: the tenant-owned base and the append-only audit log."""
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -9,6 +10,16 @@ from django.db.models import F, Q
 REGISTER_EXCLUDED_PREFIX = "complaints."
 
 
+def get_tenant_model():
+    """The Program model (settings.TENANT_MODEL)."""
+    return apps.get_model(settings.TENANT_MODEL, require_ready=False)
+
+
+def get_membership_model():
+    """The Membership model (settings.MEMBERSHIP_MODEL): the only source of access."""
+    return apps.get_model(settings.MEMBERSHIP_MODEL, require_ready=False)
+
+
 class ProgramOwned(models.Model):
     """Base for every tenant-owned table.
 
@@ -16,7 +27,7 @@ class ProgramOwned(models.Model):
     implies it, so that scoping a query never depends on a join.
     """
 
-    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
+    program = models.ForeignKey(settings.TENANT_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         abstract = True
@@ -32,7 +43,7 @@ class AuditEvent(models.Model):
     """
 
     program = models.ForeignKey(
-        "programs.Program", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.TENANT_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     seq = models.PositiveBigIntegerField()
     actor = models.ForeignKey(

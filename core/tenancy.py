@@ -13,8 +13,8 @@ from rest_framework import permissions, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 
+from core.models import get_membership_model
 from core.roles import INTERNAL_ROLES, MANAGE_ROLES
-from programs.models import Membership
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -27,7 +27,8 @@ def resolve_membership(user, program_slug):
     if not user.is_authenticated:
         raise Http404
     membership = (
-        Membership.objects.select_related("program", "buyer")
+        get_membership_model()
+        .objects.select_related("program", "buyer")
         .filter(user=user, program__slug=program_slug, is_active=True)
         .first()
     )

@@ -4,14 +4,15 @@ an interrupted run is completed by the next one."""
 
 import datetime
 import hashlib
-import importlib
 import logging
 
-from django.apps import apps
-from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from audits import demo as audits_demo
+from complaints import demo as complaints_demo
 from core.roles import Role
+from disclosure import demo as disclosure_demo
+from enforcement import demo as enforcement_demo
 from programs import services
 from programs.models import (
     Agreement,
@@ -31,6 +32,8 @@ from . import data
 log = logging.getLogger(__name__)
 
 ACTOR = "seed_demo"
+# Each app's demo history, in the order the apps build on each other.
+APP_DEMOS = [complaints_demo, audits_demo, enforcement_demo, disclosure_demo]
 OPERATOR_EMAIL = "operator@example.org"
 PROGRAMS = [
     (data.FARM, data.FARM_PROVISIONS, data.FARM_BUYERS, data.FARM_SUPPLIERS, "US"),
@@ -55,7 +58,8 @@ def logins():
 def seed_all(*, stdout=None, strict=False):
     """Seed both programs and every app's demo history. Returns {slug: (program, members)}.
 
-    App demo modules (``<app>/demo.py`` with ``seed(*, program, members)``) are called
+    App demo modules (``<app>/demo.py`` with ``seed(*, program, members)``, listed in
+    ``APP_DEMOS``) are called
     after the programs data; with ``strict`` their errors propagate, otherwise they are
     reported and the next app still runs (one app's unfinished demo should not stop the
     others from being shown)."""
@@ -71,10 +75,8 @@ def seed_all(*, stdout=None, strict=False):
         for i, buyer in enumerate(buyer_objs):
             _agreement(program, spec, buyer, i)
         result[spec["slug"]] = (program, members)
-    for app_label in _local_apps():
-        module = _demo_module(app_label)
-        if module is None:
-            continue
+    for module in APP_DEMOS:
+        app_label = module.__name__.split(".")[0]
         for program, members in result.values():
             try:
                 module.seed(program=program, members=members)
@@ -85,25 +87,6 @@ def seed_all(*, stdout=None, strict=False):
                 if stdout is not None:
                     stdout.write(f"  ! {app_label}.demo.seed failed for {program.slug}: {exc}")
     return result
-
-
-def _local_apps():
-    base = str(settings.BASE_DIR)
-    return [
-        config.label
-        for config in apps.get_app_configs()
-        if config.path.startswith(base) and config.label not in ("core", "demo")
-    ]
-
-
-def _demo_module(app_label):
-    name = f"{apps.get_app_config(app_label).name}.demo"
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        return None
 
 
 def _operator():

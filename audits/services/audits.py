@@ -12,6 +12,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from core.audit import audit_log
 from core.errors import DomainError, check_transition
 from core.roles import Role
+from enforcement.services import violation_propose
 
 from .. import selectors
 from ..models import (
@@ -328,21 +329,12 @@ def finding_mark_candidate(*, actor, finding, candidate=True):
     return finding
 
 
-def _violation_propose():
-    try:
-        from enforcement.services import violation_propose
-    except ImportError:
-        return None
-    return violation_propose
-
-
 @transaction.atomic
 def audit_finding_refer(*, actor, finding):
     """Refer a violation-candidate finding to enforcement (``violation_propose``).
 
-    Locks the finding; referring twice is refused. If enforcement's service is not
-    installed yet, the finding stays ``pending`` and ``referrals_dispatch`` (beat)
-    makes the call once it exists.
+    Locks the finding; referring twice is refused. The violation is proposed in the same
+    transaction, as complaints' ``finding_refer`` does: a referral is never left waiting.
     """
     finding = (
         Finding.objects.select_for_update()
@@ -353,25 +345,7 @@ def audit_finding_refer(*, actor, finding):
         raise DomainError("Mark the finding as a violation candidate first.")
     if finding.referral_status:
         raise DomainError("This finding has already been referred to enforcement.")
-    finding.referral_status = ReferralStatus.PENDING
-    finding.save(update_fields=["referral_status"])
-    audit_log(
-        program=finding.program,
-        actor=actor,
-        verb="finding.referred",
-        obj=finding,
-        payload={"provision": finding.provision_id, "facility": finding.facility_id},
-    )
-    _send_referral(actor=actor, finding=finding)
-    return finding
-
-
-def _send_referral(*, actor, finding):
-    """Call enforcement for a locked pending finding; no-op if it is not installed."""
-    propose = _violation_propose()
-    if propose is None:
-        return False
-    result = propose(
+    violation = violation_propose(
         actor=actor,
         program=finding.program,
         provision=finding.provision,
@@ -382,33 +356,20 @@ def _send_referral(*, actor, finding):
         summary=f"Audit finding against {finding.provision}: {finding.facts[:400]}",
     )
     finding.referral_status = ReferralStatus.SENT
-    finding.referral_ref = str(getattr(result, "pk", "") or "")
+    finding.referral_ref = str(violation.pk)
     finding.save(update_fields=["referral_status", "referral_ref"])
-    return True
-
-
-def referrals_dispatch(*, program):
-    """Send pending referrals (made while enforcement was absent). Each in its own
-    transaction, locked with SKIP LOCKED so two workers never send one twice."""
-    sent = 0
-    if _violation_propose() is None:
-        return 0
-    ids = list(
-        Finding.objects.filter(program=program, referral_status=ReferralStatus.PENDING).values_list(
-            "pk", flat=True
-        )
+    audit_log(
+        program=finding.program,
+        actor=actor,
+        verb="finding.referred",
+        obj=finding,
+        payload={
+            "provision": finding.provision_id,
+            "facility": finding.facility_id,
+            "violation": violation.pk,
+        },
     )
-    for pk in ids:
-        with transaction.atomic():
-            finding = (
-                Finding.objects.select_for_update(skip_locked=True)
-                .select_related("provision", "facility", "program")
-                .filter(pk=pk, referral_status=ReferralStatus.PENDING)
-                .first()
-            )
-            if finding and _send_referral(actor="audits.referrals", finding=finding):
-                sent += 1
-    return sent
+    return finding
 
 
 # ---------------------------------------------------------------- evidence

@@ -30,6 +30,12 @@ SECRET_KEY = env_secret("DJANGO_SECRET_KEY", "dev-insecure-secret-key-change-me"
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
+# The kernel (core/) imports no feature app. The tenant and the membership that grants
+# access to it are models of the programs app; the kernel names them here, as
+# AUTH_USER_MODEL names the user model (and django-tenants its TENANT_MODEL).
+TENANT_MODEL = "programs.Program"
+MEMBERSHIP_MODEL = "programs.Membership"
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from core.audit import verify_chain
-from programs.models import Program
+from core.models import get_tenant_model
 
 
 class Command(BaseCommand):
@@ -11,6 +11,7 @@ class Command(BaseCommand):
         parser.add_argument("--program", help="slug of one program (default: all + platform)")
 
     def handle(self, *args, **options):
+        Program = get_tenant_model()
         if options["program"]:
             targets = [Program.objects.get(slug=options["program"])]
         else:
