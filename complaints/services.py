@@ -23,6 +23,7 @@ from core import audit
 from core.audit import audit_log
 from core.errors import DomainError, IllegalTransition, check_transition
 from core.roles import INTERNAL_ROLES, MANAGE_ROLES, Role
+from core.tenancy import same_program
 from enforcement.services import violation_propose
 from programs.models import Category, Facility, Membership, Provision, Severity
 
@@ -63,12 +64,6 @@ IDENTITY_FIELDS = ("name", "phone", "email", "other")
 
 def _actor_user(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def _same_program(program, *objs):
-    for obj in objs:
-        if obj is not None and obj.program_id != program.pk:
-            raise DomainError("That record belongs to another program.")
 
 
 def _lock(case):
@@ -340,7 +335,7 @@ def case_triage(
     for p in provisions:
         if not isinstance(p, Provision) or p.program_id != program.pk:
             raise ValidationError({"provisions": "Choose provisions of this program's code."})
-    _same_program(program, facility, supplier)
+    same_program(program, facility, supplier)
     if facility is not None:
         supplier = facility.supplier
     if any(p.severity == Severity.ZERO_TOLERANCE for p in provisions) or category in (
@@ -580,7 +575,7 @@ def case_flag_retaliation(*, actor, case, original, note=""):
     """Mark ``case`` as retaliation for having complained in ``original``: linked, urgent."""
     case = _lock(case)
     _require(_access(actor, case).manage)
-    _same_program(case.program, original)
+    same_program(case.program, original)
     if original.pk == case.pk:
         raise DomainError("A case cannot be retaliation for itself.")
     if not case.is_open:

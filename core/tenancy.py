@@ -13,6 +13,7 @@ from rest_framework import permissions, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 
+from core.errors import DomainError
 from core.models import get_membership_model
 from core.roles import INTERNAL_ROLES, MANAGE_ROLES
 
@@ -119,3 +120,21 @@ class ProgramViewSet(viewsets.GenericViewSet):
 
     def deny(self):
         raise DRFPermissionDenied()
+
+
+def same_program(program, *objs):
+    """Refuse a record of another program handed to a service of this one (a program or
+    its id; None entries are skipped)."""
+    program_id = getattr(program, "pk", program)
+    for obj in objs:
+        if obj is not None and obj.program_id != program_id:
+            raise DomainError("That record belongs to another program.")
+
+
+def get_or_404(queryset, **lookup):
+    """One row of an already program-scoped queryset; 404 when absent (missing and
+    not-yours alike)."""
+    obj = queryset.filter(**lookup).first()
+    if obj is None:
+        raise Http404
+    return obj

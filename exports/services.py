@@ -30,8 +30,11 @@ from django.db import connection, models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
+from complaints.crypto import decrypt_identity
+from complaints.models import Case
 from core.audit import audit_log
 from core.roles import ADMIN_ROLES, Role
+from programs.models import Program
 
 CHUNK = 2000
 # Spreadsheet programs run a cell that starts with one of these as a formula; text that
@@ -46,7 +49,7 @@ def is_secret_field(field) -> bool:
 
 def exportable_models():
     """Every concrete model with a direct ``program`` FK to Program, sorted by label."""
-    program_model = apps.get_model("programs", "Program")
+    program_model = Program
     found = []
     for model in apps.get_models():
         meta = model._meta
@@ -114,11 +117,8 @@ def _model_rows(model, program, columns):
 
 
 def _identity_rows(program):
-    from complaints.crypto import decrypt_identity
-
-    case_model = apps.get_model("complaints", "Case")
     cases = (
-        case_model._base_manager.filter(program_id=program.pk)
+        Case._base_manager.filter(program_id=program.pk)
         .exclude(identity_ciphertext="")
         .order_by("pk")
         .values_list("pk", "reference", "identity_ciphertext")
@@ -191,7 +191,7 @@ def _build(actor, program, handle, include_identity):
                 tables[name] = _write_csv(
                     zf, name, [f.attname for f in columns], _model_rows(model, program, columns)
                 )
-            if include_identity and apps.is_installed("complaints"):
+            if include_identity:
                 identities = _write_csv(
                     zf,
                     "complaints/complainant_identities.csv",

@@ -22,6 +22,7 @@ from guardian.shortcuts import assign_perm
 from core.audit import audit_log
 from core.errors import DomainError, IllegalTransition, check_transition
 from core.roles import Role
+from core.tenancy import same_program
 
 from . import selectors
 from .models import (
@@ -64,12 +65,6 @@ def _apply(obj, data, allowed):
             ]
             setattr(obj, field, value)
     return changes
-
-
-def _same_program(program, *objs):
-    for obj in objs:
-        if obj is not None and obj.program_id != program.pk:
-            raise DomainError("That record belongs to another program.")
 
 
 # ---------------------------------------------------------------- programs and members
@@ -118,7 +113,7 @@ def membership_invite(
         raise DomainError("A buyer compliance officer must be bound to a buyer.")
     if role != Role.BUYER_OFFICER:
         buyer = None
-    _same_program(program, buyer)
+    same_program(program, buyer)
     User = get_user_model()
     user = User.objects.filter(email__iexact=email).first()
     created = user is None
@@ -175,7 +170,7 @@ def membership_change(*, actor, membership, role=None, is_active=None, buyer=Non
         membership.role = role
     if role == Role.BUYER_OFFICER or membership.role == Role.BUYER_OFFICER:
         if buyer is not None:
-            _same_program(membership.program, buyer)
+            same_program(membership.program, buyer)
             membership.buyer = buyer
         if membership.buyer is None:
             raise DomainError("A buyer compliance officer must be bound to a buyer.")
@@ -286,7 +281,7 @@ def supplier_update(*, actor, supplier, **data):
 
 @transaction.atomic
 def facility_create(*, actor, program, supplier, name, address, country, **fields):
-    _same_program(program, supplier)
+    same_program(program, supplier)
     unknown = set(fields) - FACILITY_FIELDS
     if unknown:
         raise DomainError(f"Unknown facility fields: {', '.join(sorted(unknown))}.")
@@ -320,7 +315,7 @@ def facility_create(*, actor, program, supplier, name, address, country, **field
 @transaction.atomic
 def facility_update(*, actor, facility, **data):
     if "supplier" in data:
-        _same_program(facility.program, data["supplier"])
+        same_program(facility.program, data["supplier"])
     if "country" in data:
         data["country"] = data["country"].upper()
     changes = _apply(facility, data, FACILITY_FIELDS)
@@ -364,7 +359,7 @@ def buyer_update(*, actor, buyer, **data):
 
 @transaction.atomic
 def sourcing_create(*, actor, program, buyer, supplier, since, until=None):
-    _same_program(program, buyer, supplier)
+    same_program(program, buyer, supplier)
     rel = _validated(
         SourcingRelationship(
             program=program, buyer=buyer, supplier=supplier, since=since, until=until
@@ -434,7 +429,7 @@ def _store_document(agreement, document):
 
 @transaction.atomic
 def agreement_create(*, actor, program, buyer, document=None, **fields):
-    _same_program(program, buyer)
+    same_program(program, buyer)
     unknown = set(fields) - AGREEMENT_FIELDS
     if unknown:
         raise DomainError(f"Unknown agreement fields: {', '.join(sorted(unknown))}.")

@@ -12,6 +12,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from core.audit import audit_log
 from core.errors import DomainError, check_transition
 from core.roles import Role
+from core.tenancy import same_program
 from enforcement.services import violation_propose
 
 from .. import selectors
@@ -28,7 +29,7 @@ from ..models import (
     ReferralStatus,
 )
 from ..uploads import check_upload
-from ._common import _member_role, _same_program, _user_id
+from ._common import _member_role, _user_id
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ def audit_create(
 ):
     """Plan an audit. The lead auditor gets view+change grants, team members view
     (and may record findings: ``audit_can_edit``)."""
-    _same_program(program, facility)
+    same_program(program, facility)
     if audit_type not in AuditType.values:
         raise DomainError(f"Unknown audit type '{audit_type}'.")
     for user in [lead_auditor, *team]:
@@ -280,7 +281,7 @@ def audit_transition(*, actor, audit, status, justification=None):
 @transaction.atomic
 def finding_create(*, actor, audit, provision, facts, severity=None, violation_candidate=False):
     program = audit.program
-    _same_program(program, provision)
+    same_program(program, provision)
     if audit.status == AuditStatus.FINAL:
         raise DomainError("A final audit takes no new findings.")
     if not selectors.current_provision_ids(program=program).filter(pk=provision.pk).exists():
@@ -380,7 +381,7 @@ def evidence_attach(*, actor, program, upload, finding=None, cap_item=None, desc
     """Store a private evidence file after checking its size and real type (magic bytes)."""
     if (finding is None) == (cap_item is None):
         raise DomainError("Evidence belongs to exactly one finding or CAP item.")
-    _same_program(program, finding, cap_item)
+    same_program(program, finding, cap_item)
     data, content_type = check_upload(upload)
     digest = hashlib.sha256(data).hexdigest()
     evidence = EvidenceFile(

@@ -7,6 +7,9 @@ from django.utils import timezone
 
 from core.audit import audit_log
 from core.errors import DomainError, check_transition
+from core.tenancy import same_program
+from enforcement.selectors import standing_for_supplier
+from enforcement.services import escalation_advance
 
 from ..models import (
     CAP_ITEM_TRANSITIONS,
@@ -19,7 +22,7 @@ from ..models import (
     CorrectiveActionPlan,
     SourceKind,
 )
-from ._common import _same_program, _user_id
+from ._common import _user_id
 from .audits import policy_for
 
 log = logging.getLogger(__name__)
@@ -66,7 +69,7 @@ def cap_item_create(
     """Add an item to the facility's CAP (opening the CAP if needed), from an audit
     finding, a complaint finding (``source_kind``/``source_ref``) or on its own."""
     if finding is not None:
-        _same_program(program, finding)
+        same_program(program, finding)
         facility = facility or finding.facility
         if finding.facility_id != facility.pk:
             raise DomainError("The finding is from another facility.")
@@ -74,7 +77,7 @@ def cap_item_create(
         source_ref = source_ref or str(finding.pk)
     if facility is None:
         raise DomainError("A CAP item needs a facility.")
-    _same_program(program, facility)
+    same_program(program, facility)
     source_kind = source_kind or SourceKind.OTHER
     if source_kind not in SourceKind.values:
         raise DomainError(f"Unknown source '{source_kind}'.")
@@ -223,14 +226,6 @@ def cap_item_comment(*, actor, item, body):
     return comment
 
 
-def _escalation_advance():
-    try:
-        from enforcement.services import escalation_advance
-    except ImportError:
-        return None
-    return escalation_advance
-
-
 def cap_items_mark_overdue(*, program, today=None):
     """The beat job's work for one program; safe to run any number of times.
 
@@ -324,10 +319,6 @@ def _escalations_request(*, program, today):
 
 
 def _current_stage(*, program, supplier):
-    try:
-        from enforcement.selectors import standing_for_supplier
-    except ImportError:
-        return 0
     standing = standing_for_supplier(program=program, supplier=supplier)
     return standing.stage if standing else 0
 
@@ -347,9 +338,6 @@ def escalations_dispatch(*, program):
     the transaction that calls ``escalation_advance``; enforcement is also idempotent
     per (source_kind, source_ref).
     """
-    advance = _escalation_advance()
-    if advance is None:
-        return 0
     sent = 0
     ids = list(
         CAPEscalationRequest.objects.filter(program=program, sent_at__isnull=True)
@@ -384,7 +372,7 @@ def escalations_dispatch(*, program):
                     payload={"stage": req.stage, "current_stage": current},
                 )
                 continue
-            result = advance(
+            result = escalation_advance(
                 actor="audits.overdue_job",
                 program=program,
                 supplier=req.supplier,

@@ -7,11 +7,12 @@ from django.utils import timezone
 
 from core.audit import audit_log
 from core.errors import DomainError
+from core.tenancy import same_program
 
 from ..models import (
     EducationSession,
 )
-from ._common import _same_program, _user_id
+from ._common import _user_id
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 def education_session_record(
     *, actor, program, facility, date, language, educator, attendance_count, topics=(), materials=""
 ):
-    _same_program(program, facility)
+    same_program(program, facility)
     if attendance_count < 0:
         raise DomainError("Attendance cannot be negative.")
     if date > timezone.localdate():

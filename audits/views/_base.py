@@ -4,8 +4,7 @@ from django.core.exceptions import PermissionDenied
 
 from core.pagination import querystring_without_page
 from core.roles import INTERNAL_ROLES
-from core.tenancy import ProgramViewMixin
-from programs.selectors import get_or_404
+from core.tenancy import ProgramViewMixin, get_or_404
 
 from .. import selectors
 from ..selectors import AUDIT_WRITE_ROLES

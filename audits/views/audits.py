@@ -11,7 +11,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from core.errors import DomainError
 from core.forms import run_service
 from core.pagination import PAGE_SIZE
-from programs.selectors import get_or_404
+from core.tenancy import get_or_404
 
 from .. import selectors, services
 from ..forms import (

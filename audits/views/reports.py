@@ -10,7 +10,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from core.forms import run_service
 from core.pagination import PAGE_SIZE
 from core.roles import ADMIN_ROLES, INTERNAL_ROLES
-from programs.selectors import get_or_404
+from core.tenancy import get_or_404
 
 from .. import selectors, services
 from ..forms import (

@@ -8,6 +8,7 @@ from django.utils import timezone
 from core.audit import audit_log
 from core.errors import DomainError, IllegalTransition, check_transition
 from core.roles import Role
+from core.tenancy import same_program
 from programs.models import Agreement, Membership, Severity
 
 from ..models import (
@@ -20,7 +21,7 @@ from ..models import (
     PolicyStatus,
     SupplierAction,
 )
-from ._common import same_program, user_or_none
+from ._common import user_or_none
 
 # The default ladder, drawn from real programs (DESIGN.md §8): the Fair Food Program's
 # zero tolerance (buyers suspend purchases for at least 90 days), CAP + probation for

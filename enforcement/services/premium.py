@@ -13,6 +13,7 @@ from django.db.models import Q
 from core.audit import audit_log
 from core.errors import DomainError
 from core.roles import Role
+from core.tenancy import same_program
 from programs.models import (
     Agreement,
     AgreementStatus,
@@ -34,7 +35,7 @@ from ..models import (
     SourceKind,
     Violation,
 )
-from ._common import same_program, user_or_none
+from ._common import user_or_none
 from .policy import require_role, settings_for
 
 CENT = Decimal("0.01")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from core.audit import audit_log, audit_log_many
 from core.errors import DomainError, IllegalTransition, check_transition
 from core.roles import Role
+from core.tenancy import same_program
 from programs.models import (
     Agreement,
     AgreementStatus,
@@ -38,7 +39,7 @@ from ..models import (
     Violation,
     ViolationState,
 )
-from ._common import actor_label, same_program, today, user_or_none
+from ._common import actor_label, today, user_or_none
 from .policy import policy_ensure_default, require_role, settings_for
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,7 @@ from django.views.generic import FormView, ListView
 
 from core.forms import run_service
 from core.pagination import PAGE_SIZE, querystring_without_page
-from core.tenancy import ProgramViewMixin
-
-from .. import selectors
+from core.tenancy import ProgramViewMixin, get_or_404
 
 
 class ProgramListView(ProgramViewMixin, ListView):
@@ -93,12 +91,12 @@ class ObjectFormMixin:
 
     @cached_property
     def object(self):
-        return selectors.get_or_404(self.get_object_queryset(), pk=self.kwargs["pk"])
+        return get_or_404(self.get_object_queryset(), pk=self.kwargs["pk"])
 
     def fresh_object(self):
         # The ModelForm has written the input onto ``self.object``; services compare
         # old and new values, so they get an untouched copy.
-        return selectors.get_or_404(self.get_object_queryset(), pk=self.kwargs["pk"])
+        return get_or_404(self.get_object_queryset(), pk=self.kwargs["pk"])
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()

@@ -7,7 +7,6 @@ import time_machine
 
 from audits import selectors, services
 from audits.models import CAPEscalationRequest, CAPItemStatus, CAPItemStatusChange
-from audits.services import caps as caps_services
 from core.errors import IllegalTransition
 from core.models import AuditEvent
 from core.roles import Role
@@ -186,21 +185,6 @@ def test_overdue_job_changes_status_and_escalation_exactly_once(personas):
     assert CAPItemStatusChange.objects.filter(to_status="overdue").count() == 2
     assert _standing_stage(a) == 3  # 90 days: the policy says termination
     assert AuditEvent.objects.filter(program=a.program, verb="cap_item.escalated").count() == 3
-
-
-def test_overdue_job_records_requests_while_enforcement_is_absent(personas, monkeypatch):
-    """If enforcement's service cannot be imported, the request waits and is sent once
-    it can (the import is re-tried on every run)."""
-    a = personas.a
-    make_cap_item(a, deadline=datetime.date(2026, 2, 1))
-    monkeypatch.setattr(caps_services, "_escalation_advance", lambda: None)
-    with time_machine.travel(at(2026, 2, 10), tick=False):
-        assert services.cap_items_mark_overdue(program=a.program) == (1, 1, 0)
-        assert services.cap_items_mark_overdue(program=a.program) == (0, 0, 0)
-    monkeypatch.undo()
-    with time_machine.travel(at(2026, 2, 11), tick=False):
-        assert services.cap_items_mark_overdue(program=a.program) == (0, 0, 1)
-        assert services.cap_items_mark_overdue(program=a.program) == (0, 0, 0)
 
 
 def test_an_overdue_item_can_still_be_completed_and_verified(personas):

@@ -3,9 +3,11 @@ tools see the same DATABASE_URL/MIGRATION_DATABASE_URL (and *_FILE secrets) as D
 
 import os
 
+import environ
 from django.conf import settings
 
-from config.settings.base import env
+# Parses database URLs as the settings do (django-environ), without importing them.
+env = environ.Env()
 
 
 def owner_database_settings():

@@ -5,12 +5,15 @@ create, alter or drop tables, nor disable the audit log's trigger. Schema change
 owner, so this command swaps the owner's credentials into the connection it migrates.
 """
 
+import environ
 from django.conf import settings
 from django.core.management.commands.migrate import Command as DjangoMigrate
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from config.settings.base import env
 from core.relabel import relabel_legacy_apps
+
+# Parses database URLs as the settings do (django-environ), without importing them.
+env = environ.Env()
 
 
 class Command(DjangoMigrate):

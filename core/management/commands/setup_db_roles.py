@@ -14,13 +14,15 @@ DATABASE_ADMIN_URL, default: the local socket's default role). Idempotent: run i
 import os
 from pathlib import Path
 
+import environ
 import psycopg
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from config.settings.base import env
+# Parses database URLs as the settings do (django-environ), without importing them.
+env = environ.Env()
 
 
 def _secret(name):
