@@ -51,21 +51,27 @@ AUDIT_EDITABLE = {
 # ---------------------------------------------------------------- policy
 
 
+def _policy_defaults():
+    return {
+        "document_checklist": list(DEFAULT_DOCUMENT_CHECKLIST),
+        "escalation_policy": list(DEFAULT_ESCALATION_POLICY),
+    }
+
+
 def policy_for(program):
-    """The program's AuditPolicy, created with the defaults on first use."""
-    policy, _ = AuditPolicy.objects.get_or_create(
-        program=program,
-        defaults={
-            "document_checklist": list(DEFAULT_DOCUMENT_CHECKLIST),
-            "escalation_policy": list(DEFAULT_ESCALATION_POLICY),
-        },
+    """The program's AuditPolicy, or the defaults (unsaved) until someone changes them:
+    reading a page never writes a row, and every stored row has its audit event."""
+    return AuditPolicy.objects.filter(program=program).first() or AuditPolicy(
+        program=program, **_policy_defaults()
     )
-    return policy
 
 
 @transaction.atomic
 def audit_policy_update(*, actor, program, **fields):
-    policy = policy_for(program)
+    # The row is created here, by the change that the audit event records.
+    policy, _ = AuditPolicy.objects.select_for_update().get_or_create(
+        program=program, defaults=_policy_defaults()
+    )
     allowed = {
         "min_interview_coverage",
         "document_checklist",

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from core.audit import audit_log
@@ -86,21 +86,20 @@ def require_role(actor, program, roles, what="do this"):
 
 
 def settings_for(program):
-    """The program's EnforcementSettings, created with defaults on first use."""
-    obj = EnforcementSettings.objects.filter(program_id=program.pk).first()
-    if obj is not None:
-        return obj
-    try:
-        with transaction.atomic():
-            return EnforcementSettings.objects.create(program_id=program.pk, confirm_roles=[])
-    except IntegrityError:
-        return EnforcementSettings.objects.get(program_id=program.pk)
+    """The program's EnforcementSettings, or the defaults (unsaved) until someone changes
+    them: reading a page never writes a row, and every stored row has its audit event."""
+    return EnforcementSettings.objects.filter(program_id=program.pk).first() or (
+        EnforcementSettings(program_id=program.pk, confirm_roles=[])
+    )
 
 
 @transaction.atomic
 def enforcement_settings_update(*, actor, program, **data):
     require_role(actor, program, {Role.ADMIN}, "change enforcement settings")
-    obj = settings_for(program)
+    # The row is created here, by the change that the audit event records.
+    obj, _ = EnforcementSettings.objects.select_for_update().get_or_create(
+        program_id=program.pk, defaults={"confirm_roles": []}
+    )
     changes = {}
     for field, value in data.items():
         if field not in SETTINGS_FIELDS:
