@@ -143,7 +143,6 @@ class AuditGroupObjectPermission(GroupObjectPermissionBase):
 
 class ReferralStatus(models.TextChoices):
     NONE = "", _("Not referred")
-    PENDING = "pending", _("Waiting for enforcement")
     SENT = "sent", _("Proposed as violation")
 
 
@@ -157,7 +156,13 @@ class Finding(ProgramOwned):
     referral_status = models.CharField(
         max_length=10, choices=ReferralStatus.choices, default="", blank=True
     )
-    referral_ref = models.CharField(max_length=64, blank=True)
+    violation = models.ForeignKey(
+        "enforcement.Violation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_findings",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

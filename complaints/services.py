@@ -817,7 +817,7 @@ def finding_add(*, actor, case, provision, facts, severity=None, facility=None):
 def finding_refer(*, actor, finding):
     """Propose a violation to enforcement from a finding of a substantiated case.
 
-    Locks the finding row so it is referred at most once; the violation id is stored.
+    Locks the finding row so it is referred at most once; the violation is linked.
     """
     finding = (
         Finding.objects.select_for_update(of=("self",))
@@ -844,10 +844,10 @@ def finding_refer(*, actor, finding):
         source_ref=str(finding.pk),
         summary=f"Complaint {case.reference}: {finding.facts[:400]}",
     )
-    finding.violation_id = str(getattr(violation, "pk", violation))
+    finding.violation = violation
     finding.referred_at = timezone.now()
     finding.referred_by = actor
-    finding.save(update_fields=["violation_id", "referred_at", "referred_by"])
+    finding.save(update_fields=["violation", "referred_at", "referred_by"])
     audit_log(
         program=finding.program,
         actor=actor,

@@ -363,8 +363,8 @@ def audit_finding_refer(*, actor, finding):
         summary=f"Audit finding against {finding.provision}: {finding.facts[:400]}",
     )
     finding.referral_status = ReferralStatus.SENT
-    finding.referral_ref = str(violation.pk)
-    finding.save(update_fields=["referral_status", "referral_ref"])
+    finding.violation = violation
+    finding.save(update_fields=["referral_status", "violation"])
     audit_log(
         program=finding.program,
         actor=actor,
