@@ -14,6 +14,7 @@ FEATURE_APPS = {
     "audits",
     "enforcement",
     "buyers",
+    "premiums",
     "disclosure",
     "exports",
     "demo",
@@ -92,6 +93,7 @@ SKELETON = {
     "audits": {"models", "services", "selectors", "views", "urls", "api", "admin", "tasks"},
     "enforcement": {"models", "services", "selectors", "views", "urls", "api", "admin", "tasks"},
     "buyers": {"services", "selectors", "views", "urls", "api", "forms", "tasks"},
+    "premiums": {"models", "services", "selectors", "views", "urls", "api", "forms", "tasks"},
     "disclosure": {"models", "selectors", "views", "urls", "api", "tasks"},
     "exports": {"services", "views", "urls"},
 }
