@@ -120,6 +120,17 @@ def case_list(
     return qs.order_by("-received_at", "-id")
 
 
+def case_list_count(*, program, membership, **filters):
+    """The length of ``case_list``, cheaply, where it is the whole program's: admins and
+    staff see every case (``visible_cases``), so with no filter the list holds all of the
+    program's cases, counted from their numbers. None where the list must be counted."""
+    if any(filters.values()) or not (membership.is_active and membership.program_id == program.pk):
+        return None
+    if membership.role not in MANAGE_ROLES:
+        return None
+    return program_case_count(program)
+
+
 def program_case_count(program):
     """How many cases ``program`` has: max(number) - min(number) + 1, two lookups in the
     (program, number) index instead of a count of every case. Exact because a program's
