@@ -8,4 +8,8 @@ class CoreConfig(AppConfig):
     """
 
     name = "core"
+    # The app label it had when the kernel was the ``wsr`` app: migrations, table names
+    # (wsr_auditevent, ...), content types and permissions are keyed by the label, so an
+    # existing database carries on unchanged.
+    label = "wsr"
     verbose_name = "WSR Platform kernel"

@@ -59,9 +59,6 @@ class AuditEvent(models.Model):
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
-        # The table keeps the name it had when the kernel was the ``wsr`` app: the
-        # append-only trigger and the register index name it (migrations 0002, 0003).
-        db_table = "wsr_auditevent"
         ordering = ["program_id", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["program", "seq"], name="auditevent_program_seq"),

@@ -32,7 +32,6 @@ class Migration(migrations.Migration):
                 ('program', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programs.program')),
             ],
             options={
-                'db_table': 'wsr_auditevent',
                 'ordering': ['program_id', 'seq'],
                 'indexes': [models.Index(fields=['program', 'object_type', 'object_id'], name='wsr_auditev_program_2e3de1_idx'), models.Index(fields=['program', 'verb'], name='wsr_auditev_program_90a0bb_idx')],
                 'constraints': [models.UniqueConstraint(fields=('program', 'seq'), name='auditevent_program_seq'), models.UniqueConstraint(condition=models.Q(('program__isnull', True)), fields=('seq',), name='auditevent_platform_seq')],

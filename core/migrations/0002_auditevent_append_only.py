@@ -22,5 +22,5 @@ DROP FUNCTION IF EXISTS wsr_auditevent_refuse_change();
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0001_initial")]
+    dependencies = [("wsr", "0001_initial")]
     operations = [migrations.RunSQL(FORWARD, BACKWARD)]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("programs", "0003_country_code_validation"),
-        ("core", "0002_auditevent_append_only"),
+        ("wsr", "0002_auditevent_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -95,7 +95,7 @@ def test_export_has_every_table_with_only_this_programs_rows(personas, client_fo
     blob = b"".join(zf.read(n) for n in names)
     assert b"Bravo" not in blob, "a row or value of program B leaked into A's export"
     # The audit log travels with the data, hash chain included, so it can be verified.
-    audit = _rows(zf, "core/auditevent.csv")
+    audit = _rows(zf, "wsr/auditevent.csv")
     assert audit and {"hash", "prev_hash", "seq"} <= set(audit[0])
 
 

@@ -10,8 +10,6 @@ from django.conf import settings
 from django.core.management.commands.migrate import Command as DjangoMigrate
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from core.relabel import relabel_legacy_apps
-
 # Parses database URLs as the settings do (django-environ), without importing them.
 env = environ.Env()
 
@@ -31,5 +29,4 @@ class Command(DjangoMigrate):
                     connection.settings_dict[key] = owner[key]
             if options["verbosity"] >= 1:
                 self.stdout.write(f"Migrating as the owner role {owner.get('USER') or '(default)'}")
-        relabel_legacy_apps(connections[alias], stdout=self.stdout)
         return super().handle(*args, **options)
