@@ -11,7 +11,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    DJANGO_SETTINGS_MODULE=wsr.settings.production \
+    DJANGO_SETTINGS_MODULE=config.settings.production \
     MEDIA_ROOT=/app/var/media
 
 # WeasyPrint renders PDFs with Pango/HarfBuzz; Noto covers Latin, Bengali and more.

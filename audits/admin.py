@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import (
     Audit,
     AuditPolicy,
@@ -10,19 +12,6 @@ from .models import (
     Finding,
     Report,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Read-only: every change goes through the services (audit log, transitions)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditPolicy)

@@ -9,8 +9,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from wsr.roles import INTERNAL_ROLES
-from wsr.tenancy import ProgramViewSet
+from core.roles import INTERNAL_ROLES
+from core.tenancy import ProgramViewSet
 
 from . import selectors, services
 from .models import Audit, CAPItem, CorrectiveActionPlan, EducationSession, Finding, Report

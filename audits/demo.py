@@ -9,8 +9,8 @@ import datetime
 
 from django.utils import timezone
 
+from core.roles import Role
 from programs.selectors import current_provisions, facility_list
-from wsr.roles import Role
 
 from . import services
 from .models import Audit, CAPItem, CAPItemStatusChange

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from core.roles import Role
 from programs.models import Facility, Severity
 from programs.selectors import current_provisions
 from wsr.pickers import use_picker

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from core.models import ProgramOwned
 from programs.models import Severity
 from wsr.jsonshapes import JSONShapeValidator
 from wsr.models import ProgramOwned
@@ -150,7 +151,6 @@ class AuditGroupObjectPermission(GroupObjectPermissionBase):
 
 class ReferralStatus(models.TextChoices):
     NONE = "", _("Not referred")
-    PENDING = "pending", _("Waiting for enforcement")
     SENT = "sent", _("Proposed as violation")
 
 
@@ -164,7 +164,13 @@ class Finding(ProgramOwned):
     referral_status = models.CharField(
         max_length=10, choices=ReferralStatus.choices, default="", blank=True
     )
-    referral_ref = models.CharField(max_length=64, blank=True)
+    violation = models.ForeignKey(
+        "enforcement.Violation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_findings",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -4,7 +4,7 @@ from collections import OrderedDict
 
 from django.utils import timezone
 
-from wsr.pdf import render_pdf
+from core.pdf import render_pdf
 
 from . import selectors
 from .models import ReportKind

@@ -11,8 +11,6 @@ from guardian.shortcuts import get_objects_for_user
 
 from programs.models import Facility, Provision
 from programs.selectors import current_provisions
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 from .models import (
     Audit,

@@ -12,10 +12,6 @@ BEAT_SCHEDULE = {
         "task": "audits.tasks.cap_overdue_sweep_task",
         "schedule": crontab(minute=15),
     },
-    "audits-referrals-dispatch": {
-        "task": "audits.tasks.referrals_dispatch_task",
-        "schedule": crontab(minute="*/10"),
-    },
     "audits-reports-requeue": {
         "task": "audits.tasks.reports_requeue_task",
         "schedule": crontab(minute="*/10"),
@@ -40,12 +36,6 @@ def cap_overdue_task(program_id):
 def cap_overdue_sweep_task():
     for program_id in Program.objects.values_list("pk", flat=True):
         cap_overdue_task.delay(program_id)
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def referrals_dispatch_task():
-    for program in Program.objects.all():
-        services.referrals_dispatch(program=program)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -2,9 +2,9 @@
 
 from django.conf import settings
 
-from wsr.errors import DomainError
-from wsr.uploads import UnreadableImage, strip_metadata
-from wsr.uploads import sniff as wsr_sniff
+from core.errors import DomainError
+from core.uploads import UnreadableImage, strip_metadata
+from core.uploads import sniff as wsr_sniff
 
 # Audit evidence: photos, documents, recordings and video; no archives.
 ACCEPTED_PREFIXES = ("image/", "audio/", "video/", "application/pdf")

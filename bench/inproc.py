@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wsr.settings.production")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 import django  # noqa: E402
 
@@ -144,7 +144,7 @@ def audit_pdf():
 
 
 def _manifest_workaround(render):
-    """wsr.pdf's fetcher finds static files through the finders, which know the source
+    """core.pdf's fetcher finds static files through the finders, which know the source
     names only; under the production manifest storage {% static %} yields hashed names
     (pdf.<hash>.css) that only exist in STATIC_ROOT, so rendering fails. Rendered again
     with plain static names, to time the rest (reported in the note)."""
@@ -172,7 +172,7 @@ def case_list_queries():
     from django.test import Client
 
     from complaints.models import Case
-    from wsr.pagination import PAGE_SIZE
+    from core.pagination import PAGE_SIZE
 
     program = _program()
     user = get_user_model().objects.get(username=f"staff@{MAIN}.bench")

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 # "bench.measure" and must register into this very module's MEASURES, not a second copy.
 if __name__ == "__main__":
     sys.modules.setdefault("bench.measure", sys.modules[__name__])
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wsr.settings.production")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 import django  # noqa: E402
 

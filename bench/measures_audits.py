@@ -18,7 +18,7 @@ def audit_report_pdf():
             f"process peak RSS {result['peak_rss_mb']:.0f} MB"
             + (
                 "; FAILS under the manifest static storage (hashed CSS name not found "
-                "by wsr.pdf's fetcher), timed with plain static names"
+                "by core.pdf's fetcher), timed with plain static names"
                 if result["workaround"]
                 else ""
             )

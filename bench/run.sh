@@ -8,7 +8,7 @@ VENV=${VENV:-.venv}
 SCALE=${SCALE:-large}
 PORT=${BENCH_PORT:-8100}
 export BENCH_DB=${BENCH_DB:-wsr_bench_${SCALE}}
-export DJANGO_SETTINGS_MODULE=wsr.settings.production
+export DJANGO_SETTINGS_MODULE=config.settings.production
 export DATABASE_URL=${BENCH_DATABASE_URL:-postgres:///${BENCH_DB}}
 export DJANGO_SECRET_KEY=bench-not-secret-$(hostname)
 export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
@@ -37,11 +37,11 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 # As shipped: the Dockerfile's gunicorn command runs 3 sync workers.
-$VENV/bin/gunicorn wsr.wsgi:application --bind 127.0.0.1:${PORT} --workers ${BENCH_WORKERS:-3} --threads 1 \
+$VENV/bin/gunicorn config.wsgi:application --bind 127.0.0.1:${PORT} --workers ${BENCH_WORKERS:-3} --threads 1 \
   --worker-class sync --max-requests 0 --access-logfile /dev/null --error-logfile var/bench-gunicorn.log &
 pids+=($!)
 echo $! > var/bench-gunicorn.pid
-$VENV/bin/celery -A wsr worker -Q default,reports --concurrency 2 --loglevel WARNING \
+$VENV/bin/celery -A config worker -Q default,reports --concurrency 2 --loglevel WARNING \
   --logfile var/bench-celery.log &
 pids+=($!)
 for _ in $(seq 50); do curl -fs "$BENCH_BASE_URL/healthz/" >/dev/null && break; sleep 0.2; done

@@ -1,6 +1,6 @@
 """Seed a generated data set at scale for the benchmark suite.
 
-    DJANGO_SETTINGS_MODULE=wsr.settings.production ... python bench/seed_scale.py --scale large
+    DJANGO_SETTINGS_MODULE=config.settings.production ... python bench/seed_scale.py --scale large
 
 Scales: "large" is the issue's target (1 program with 20,000 facilities, 500 buyers,
 100,000 complaints with history, 20,000 audits with findings and CAPs, and 50 smaller
@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wsr.settings.dev")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 import django  # noqa: E402
 

@@ -13,7 +13,7 @@ on the case (the assigned investigator, an outside investigator it was shared wi
 
 from dataclasses import dataclass
 
-from wsr.roles import MANAGE_ROLES, Role
+from core.roles import MANAGE_ROLES, Role
 
 PERM_INVESTIGATE = "investigate_case"
 PERM_IDENTITY = "view_complainant_identity"

@@ -3,18 +3,9 @@ changes go through the staff workspace (services), not here."""
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import Case, ComplaintPolicy, Finding
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Case)

@@ -1,7 +1,7 @@
 """The complaints panel of the staff dashboard: overdue clocks (acknowledgement, triage,
 resolution). Admins and staff see the whole program; anyone else only their own cases."""
 
-from wsr.roles import INTERNAL_ROLES, MANAGE_ROLES
+from core.roles import INTERNAL_ROLES, MANAGE_ROLES
 
 from . import selectors
 

@@ -8,6 +8,7 @@ import datetime
 
 from django.utils import timezone
 
+from core.roles import Role
 from programs.models import Category
 from programs.selectors import current_provisions, facility_list
 from wsr.actors import PUBLIC

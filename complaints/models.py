@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from core.models import ProgramOwned
 from programs.models import Category, Severity
-from wsr.models import ProgramOwned
 
 
 class Channel(models.TextChoices):
@@ -314,7 +314,7 @@ class Finding(ProgramOwned):
     """A fact established by the investigation against a code provision.
 
     A substantiated finding is what enforcement turns into a violation:
-    ``finding_refer`` proposes it and stores the violation's id here.
+    ``finding_refer`` proposes it and links the violation here.
     """
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="findings")
@@ -328,7 +328,13 @@ class Finding(ProgramOwned):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    violation_id = models.CharField(max_length=64, blank=True)
+    violation = models.ForeignKey(
+        "enforcement.Violation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaint_findings",
+    )
     referred_at = models.DateTimeField(null=True, blank=True)
     referred_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

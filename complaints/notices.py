@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Count, F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
+from core.roles import Role
 from programs.models import Membership
 from wsr import cache as resilient_cache
 from wsr.models import Notification, NotificationKind

@@ -112,7 +112,7 @@ class IntakeView(PublicComplaintMixin, TemplateView):
         if form.is_valid():
             d = form.cleaned_data
             result = None
-            from wsr.forms import run_service
+            from core.forms import run_service
 
             result = run_service(
                 form,
@@ -172,7 +172,7 @@ class StatusView(PublicComplaintMixin, TemplateView):
         reply_form = forms.WorkerReplyForm(initial={"receipt_code": code})
         if replying:
             if form.is_valid():
-                from wsr.forms import run_service
+                from core.forms import run_service
 
                 d = form.cleaned_data
                 sent = run_service(

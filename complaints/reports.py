@@ -1,4 +1,4 @@
-"""The case summary PDF (rendered by wsr.pdf: WeasyPrint with an allow-list fetcher)."""
+"""The case summary PDF (rendered by core.pdf: WeasyPrint with an allow-list fetcher)."""
 
 from django.utils import timezone
 
@@ -6,7 +6,7 @@ from . import selectors, services
 
 
 def case_summary_pdf(*, case, user, membership, access):
-    from wsr.pdf import render_pdf
+    from core.pdf import render_pdf
 
     from . import custody
 

@@ -19,6 +19,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
+from core import audit
+from core.audit import audit_log
+from core.errors import DomainError, IllegalTransition, check_transition
+from core.roles import INTERNAL_ROLES, MANAGE_ROLES, Role
+from core.tenancy import same_program
+from enforcement.services import violation_propose
 from programs.models import Category, Facility, Membership, Provision, Severity
 from wsr import audit
 from wsr.actors import PublicActor, SystemActor
@@ -70,12 +76,6 @@ SYSTEM = SystemActor("system")
 
 def _actor_user(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def _same_program(program, *objs):
-    for obj in objs:
-        if obj is not None and obj.program_id != program.pk:
-            raise DomainError("That record belongs to another program.")
 
 
 def _lock(case):
@@ -144,7 +144,7 @@ def _lock_intake(program):
             f"SELECT pg_advisory_xact_lock(%s, %s), {lock_sql}",
             [_NUMBER_LOCK, program.pk, *lock_params],
         )
-        # head_sql is wsr.audit's constant text; every value is a bound parameter.
+        # head_sql is core.audit's constant text; every value is a bound parameter.
         read = (
             "SELECT (SELECT max(number) FROM complaints_case WHERE program_id = %s),"  # noqa: S608
             " head.seq, head.hash FROM (SELECT 1) one LEFT JOIN LATERAL ("
@@ -342,7 +342,7 @@ def case_triage(
     for p in provisions:
         if not isinstance(p, Provision) or p.program_id != program.pk:
             raise ValidationError({"provisions": "Choose provisions of this program's code."})
-    _same_program(program, facility, supplier)
+    same_program(program, facility, supplier)
     if facility is not None:
         supplier = facility.supplier
     if any(p.severity == Severity.ZERO_TOLERANCE for p in provisions) or category in (
@@ -618,7 +618,7 @@ def case_flag_retaliation(*, actor, case, original, note=""):
     require_member(actor, case.program, "case.manage", case)
     case = _lock(case)
     _require(_access(actor, case).manage)
-    _same_program(case.program, original)
+    same_program(case.program, original)
     if original.pk == case.pk:
         raise DomainError("A case cannot be retaliation for itself.")
     if not case.is_open:
@@ -884,7 +884,7 @@ def finding_add(*, actor, case, provision, facts, severity=None, facility=None):
 def finding_refer(*, actor, finding):
     """Propose a violation to enforcement from a finding of a substantiated case.
 
-    Locks the finding row so it is referred at most once; the violation id is stored.
+    Locks the finding row so it is referred at most once; the violation is linked.
     """
     require_member(actor, finding.program, "case.manage")
     try:
@@ -917,10 +917,10 @@ def finding_refer(*, actor, finding):
         source_ref=str(finding.pk),
         summary=f"Complaint {case.reference}: {finding.facts[:400]}",
     )
-    finding.violation_id = str(getattr(violation, "pk", violation))
+    finding.violation = violation
     finding.referred_at = timezone.now()
     finding.referred_by = actor
-    finding.save(update_fields=["violation_id", "referred_at", "referred_by"])
+    finding.save(update_fields=["violation", "referred_at", "referred_by"])
     audit_log(
         program=finding.program,
         actor=actor,

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from wsr.uploads import TOO_MANY_PIXELS, UnreadableImage, strip_upload
-from wsr.uploads import sniff as wsr_sniff
+from core.uploads import TOO_MANY_PIXELS, UnreadableImage, strip_upload
+from core.uploads import sniff as wsr_sniff
 
 ALLOWED_DESCRIPTION = "images (JPEG, PNG, GIF, WebP, HEIC), PDF or audio (MP3, M4A, OGG, WAV, AMR)"
 

@@ -4,87 +4,31 @@ import functools
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from wsr.errors import DomainError
-from wsr.forms import run_service
-from wsr.pagination import PAGE_SIZE, querystring_without_page
-from wsr.roles import INTERNAL_ROLES, MANAGE_ROLES
-from wsr.tenancy import ProgramViewMixin
+from core.errors import DomainError
+from core.forms import run_service
+from core.pagination import (
+    DETAIL_URL_MARKER,
+    PAGE_SIZE,
+    IdsFirstPaginator,
+    querystring_without_page,
+    with_choice_labels,
+    with_detail_urls,
+)
+from core.roles import INTERNAL_ROLES, MANAGE_ROLES
+from core.tenancy import ProgramViewMixin
 
 from . import crypto, forms, selectors, services
 from .access import case_access
 from .custody import custody_context
 from .models import CaseStatus, Priority
 
-
-class IdsFirstPaginator(Paginator):
-    """Pages by primary key first, then loads the page's rows with their joins.
-
-    A late page (OFFSET 100,000) otherwise makes PostgreSQL join and sort every case of
-    the program before skipping; the ids come from an index-only scan of the list's
-    order index, and only 25 rows are joined. One query more, whatever the page.
-
-    The ids of a page in the second half are read from the other end of the order (the
-    same index, scanned backward), so the scan skips at most half the rows: the last
-    page costs what the first does, and the middle page is the dearest. The count the
-    paginator needs anyway says where the end is."""
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        ids = self._page_ids(bottom, top)
-        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
-        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
-
-    def _page_ids(self, bottom, top):
-        pks = self.object_list.values_list("pk", flat=True)
-        from_end = self.count - top
-        if from_end < bottom and self.object_list.ordered:
-            return list(pks.reverse()[from_end : self.count - bottom])[::-1]
-        return list(pks[bottom:top])
-
-
 # Choice fields whose labels the case list shows (get_<field>_display in the template).
 LIST_LABEL_FIELDS = ("category", "priority", "status", "outcome")
-
-
-def with_choice_labels(rows, fields=LIST_LABEL_FIELDS):
-    """Give each row's ``get_<field>_display`` a dictionary lookup of its label.
-
-    Django's own builds a dictionary of all the field's choices on every call, hashing
-    each lazily translated label, which translates it: on a 25-row list that was about
-    600 translations per request, a fifth of its CPU. Here each label is translated once
-    per request, in the request's language."""
-    rows = list(rows)
-    if not rows:
-        return rows
-    meta = rows[0]._meta
-    for name in fields:
-        labels = {value: str(label) for value, label in meta.get_field(name).flatchoices}
-        for row in rows:
-            value = getattr(row, name)
-            setattr(row, f"get_{name}_display", functools.partial(labels.get, value, value))
-    return rows
-
-
-def with_detail_urls(rows, program):
-    """Give each row its ``detail_url`` from one ``reverse()``: the url tag resolved the
-    route again for every row (a sixth of the list's rendering)."""
-    marker = 987654321
-    pattern = reverse("complaints:case_detail", kwargs={"program": program.slug, "pk": marker})
-    prefix, suffix = pattern.rsplit(str(marker), 1)
-    for row in rows:
-        row.detail_url = f"{prefix}{row.pk}{suffix}"
-    return rows
 
 
 class CaseListView(ProgramViewMixin, ListView):
@@ -102,27 +46,26 @@ class CaseListView(ProgramViewMixin, ListView):
             "overdue": g.get("overdue") == "1",
             "mine": g.get("mine") == "1",
         }
-        # Admins and staff see every case (selectors.visible_cases): unfiltered, the
-        # list is the whole program's, and its length is the program's case count.
-        self.whole_program = not any(filters.values()) and (
-            self.membership.is_active and self.membership.role in MANAGE_ROLES
-        )
+        self.filters = filters
         return selectors.case_list(
             program=self.program, user=self.request.user, membership=self.membership, **filters
         )
 
     def get_paginator(self, queryset, per_page, **kwargs):
         paginator = super().get_paginator(queryset, per_page, **kwargs)
-        if self.whole_program:
-            # Counted from the case numbers (two index lookups) rather than by counting
-            # 100,000 index entries on every request.
-            paginator.count = selectors.program_case_count(self.program)
+        count = selectors.case_list_count(
+            program=self.program, membership=self.membership, **self.filters
+        )
+        if count is not None:
+            paginator.count = count
         return paginator
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = with_choice_labels(context["page_obj"].object_list)
-        with_detail_urls(rows, self.program)
+        rows = with_choice_labels(context["page_obj"].object_list, LIST_LABEL_FIELDS)
+        with_detail_urls(
+            rows, "complaints:case_detail", program=self.program.slug, pk=DETAIL_URL_MARKER
+        )
         context["statuses"] = CaseStatus.choices
         context["priorities"] = Priority.choices
         context["querystring"] = querystring_without_page(self.request)

@@ -38,7 +38,7 @@ def set_validators(response, etag, version):
     response["Last-Modified"] = http_date(version.at.timestamp())
     # Public data may be kept briefly by any cache and revalidated with the ETag: it is
     # the same for everyone and holds nothing personal. The flag tells
-    # wsr.middleware.PublicPrivacyMiddleware to keep this header instead of no-store.
+    # core.middleware.PublicPrivacyMiddleware to keep this header instead of no-store.
     patch_cache_control(response, public=True, max_age=MAX_AGE, must_revalidate=True)
     response.shared_cacheable = True
     patch_vary_headers(response, ["Accept", "Accept-Language"])

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from complaints.models import OPEN_STATUSES, CaseStatus, Outcome
+
 LICENCE = "CC BY 4.0"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 
@@ -197,17 +199,8 @@ def _choice(value, choices):
 
 
 def _complaint_vocabulary():
-    """The complaints app's case statuses, open statuses and outcomes (None while that
-    app does not define them: nothing from the log is then published)."""
-    try:
-        from complaints import models as complaint_models
-    except ImportError:
-        return None, (), None
-    return (
-        getattr(complaint_models, "CaseStatus", None),
-        tuple(getattr(complaint_models, "OPEN_STATUSES", ())),
-        getattr(complaint_models, "Outcome", None),
-    )
+    """The complaints app's case statuses, open statuses and outcomes."""
+    return CaseStatus, tuple(OPEN_STATUSES), Outcome
 
 
 def _coordinate(value):

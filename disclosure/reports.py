@@ -128,7 +128,7 @@ def report_context(program, version):
 
 
 def render_report_pdf(program, version):
-    from wsr.pdf import render_pdf
+    from core.pdf import render_pdf
 
     return render_pdf("disclosure/report_pdf.html", report_context(program, version))
 

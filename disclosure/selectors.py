@@ -8,8 +8,6 @@ app, or one of its functions, does not exist.
 
 import datetime
 import hashlib
-import importlib
-import inspect
 from pathlib import Path
 
 from django.conf import settings
@@ -20,31 +18,18 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 
+from audits import selectors as audits_selectors
+from complaints import selectors as complaints_selectors
+from core.models import REGISTER_EXCLUDED_PREFIX, AuditEvent
+from enforcement import selectors as enforcement_selectors
 from programs import selectors as program_selectors
 from programs.models import Agreement, Facility, SourcingRelationship, Supplier
-from wsr.models import REGISTER_EXCLUDED_PREFIX, AuditEvent
 
 from .policy import POLICY, PUBLIC_AGREEMENT_STATUSES, STANDING_LABELS, UNPUBLISHED
 
 # Cached entries are keyed by the data version, so they never need deleting; the
 # timeout only bounds how long unused versions linger in Redis.
 CACHE_TIMEOUT = 6 * 3600
-
-
-def source(module_name, func_name):
-    """Another app's public function, or None while it does not exist."""
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        return None
-    return getattr(module, func_name, None)
-
-
-def _published(module_name, func_name, **kwargs):
-    func = source(module_name, func_name)
-    return UNPUBLISHED if func is None else func(**kwargs)
 
 
 # ---------------------------------------------------------------- program and version
@@ -255,25 +240,25 @@ def _active_buyer_count():
 
 
 def supplier_standings(*, program, version=None):
-    """{supplier_id: raw standing} from enforcement, or UNPUBLISHED; computed once per
-    data version (it has a row per supplier)."""
+    """{supplier_id: raw standing} from enforcement; computed once per data version
+    (it has a row per supplier)."""
     version = version or data_version(program)
     return cached(
         program,
         version,
         "standings",
-        lambda: _published("enforcement.selectors", "supplier_standings", program=program),
+        lambda: enforcement_selectors.supplier_standings(program=program),
     )
 
 
 def cap_by_facility(*, program, version=None):
-    """{facility_id: rate} from audits, or UNPUBLISHED; computed once per data version."""
+    """{facility_id: rate} from audits; computed once per data version."""
     version = version or data_version(program)
     return cached(
         program,
         version,
         "caps",
-        lambda: _published("audits.selectors", "cap_progress_by_facility", program=program),
+        lambda: audits_selectors.cap_progress_by_facility(program=program),
     )
 
 
@@ -483,10 +468,10 @@ def _or_none(value):
 
 
 def _compute_statistics(program):
-    complaints = _published("complaints.selectors", "public_complaint_stats", program=program)
-    enforcement = _published("enforcement.selectors", "public_enforcement_stats", program=program)
-    cap = _published("audits.selectors", "cap_progress_series", program=program, points=12)
-    education = _published("audits.selectors", "education_reach", program=program)
+    complaints = complaints_selectors.public_complaint_stats(program=program)
+    enforcement = enforcement_selectors.public_enforcement_stats(program=program)
+    cap = audits_selectors.cap_progress_series(program=program, points=12)
+    education = audits_selectors.education_reach(program=program)
     log = _complaint_log(program, limit=COMPLAINT_LOG_LIMIT)
     return {
         "counts": _counts(program),
@@ -503,14 +488,8 @@ COMPLAINT_LOG_LIMIT = 50
 
 
 def _complaint_log(program, *, limit):
-    """The newest ``limit`` entries of the public complaint log (asking the complaints
-    app to limit the query when its selector accepts ``limit``)."""
-    func = source("complaints.selectors", "public_complaint_log")
-    if func is None:
-        return UNPUBLISHED
-    if "limit" in inspect.signature(func).parameters:
-        return list(func(program=program, limit=limit))
-    return list(func(program=program))[:limit]
+    """The newest ``limit`` entries of the public complaint log."""
+    return list(complaints_selectors.public_complaint_log(program=program, limit=limit))
 
 
 def public_statistics(*, program, version=None):

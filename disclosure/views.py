@@ -19,6 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from core.pagination import paginate, querystring_without_page
 from programs.selectors import program_public_list
 from wsr import csvwriter
 from wsr.pagination import paginate, querystring_without_page

@@ -10,9 +10,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from core.roles import INTERNAL_ROLES, Role
+from core.tenancy import ProgramViewSet, get_or_404
 from programs import selectors as program_selectors
-from wsr.roles import INTERNAL_ROLES, Role
-from wsr.tenancy import ProgramViewSet
 
 from . import selectors, services
 from .models import (
@@ -132,7 +132,7 @@ class ViolationViewSet(
 
     def get_object(self):
         # Actions use their own body serializers; the object comes from the scoped list.
-        obj = selectors.get_or_404(self.get_scoped_queryset(), pk=self.kwargs["pk"])
+        obj = get_or_404(self.get_scoped_queryset(), pk=self.kwargs["pk"])
         self.check_object_permissions(self.request, obj)
         return obj
 
@@ -180,7 +180,7 @@ class ObligationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Progra
     @extend_schema(request=ReasonSerializer, responses=BuyerObligationSerializer)
     @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
     def waive(self, request, *args, **kwargs):
-        obligation = selectors.get_or_404(self.get_scoped_queryset(), pk=self.kwargs["pk"])
+        obligation = get_or_404(self.get_scoped_queryset(), pk=self.kwargs["pk"])
         body = ReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.obligation_waive(
@@ -219,7 +219,7 @@ class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProgramVie
         return selectors.policy_list(program=self.program)
 
     def _policy(self):
-        return selectors.get_or_404(self.get_scoped_queryset(), pk=self.kwargs["pk"])
+        return get_or_404(self.get_scoped_queryset(), pk=self.kwargs["pk"])
 
     def _respond(self, policy, code=status.HTTP_200_OK):
         fresh = self.get_scoped_queryset().get(pk=policy.pk)
@@ -259,7 +259,7 @@ class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProgramVie
         policy = self._policy()
         body = BindAgreementSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        agreement = program_selectors.get_or_404(
+        agreement = get_or_404(
             program_selectors.agreement_list(program=self.program),
             pk=body.validated_data["agreement"],
         )

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from core.roles import Role
 from programs import selectors as program_selectors
 from programs.models import Severity
 from wsr.actors import SystemActor

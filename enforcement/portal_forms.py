@@ -3,7 +3,7 @@
 from django import forms
 from django.conf import settings
 
-from wsr.errors import DomainError
+from core.errors import DomainError
 
 from .portal_notifications import DELIVERY_CHOICES
 from .services.obligations import evidence_check

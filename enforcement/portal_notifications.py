@@ -23,6 +23,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core.audit import audit_log
+from core.errors import DomainError
+from core.models import AuditEvent
+from core.roles import Role
 from programs.models import Membership
 from wsr.errors import DomainError
 from wsr.models import (

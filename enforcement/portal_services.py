@@ -6,8 +6,8 @@ The notification preference lives in ``portal_notifications.portal_notifications
 
 from django.db import transaction
 
-from wsr.audit import audit_log
-from wsr.errors import DomainError
+from core.audit import audit_log
+from core.errors import DomainError
 
 from . import portal_selectors
 

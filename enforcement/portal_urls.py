@@ -1,4 +1,4 @@
-"""The buyer compliance officer's portal, mounted at /buyer/ (see wsr/urls.py)."""
+"""The buyer compliance officer's portal, mounted at /buyer/ (see config/urls.py)."""
 
 from django.urls import path
 

@@ -294,7 +294,7 @@ class ObligationsPDFView(PortalMixin, View):
     """An obligations statement for the buyer's own records."""
 
     def get(self, request, *args, **kwargs):
-        from wsr.pdf import render_pdf
+        from core.pdf import render_pdf
 
         scope = self.scope
         today = timezone.localdate()

@@ -5,7 +5,6 @@ from bisect import bisect_left
 from decimal import Decimal
 
 from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
-from django.http import Http404
 
 from programs.models import Agreement, AgreementStatus, Category, Supplier
 
@@ -27,14 +26,6 @@ from .models import (
     Violation,
     ViolationState,
 )
-
-
-def get_or_404(queryset, **lookup):
-    obj = queryset.filter(**lookup).first()
-    if obj is None:
-        raise Http404
-    return obj
-
 
 # ---------------------------------------------------------------- violations
 

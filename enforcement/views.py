@@ -7,6 +7,11 @@ from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
+from core.errors import DomainError
+from core.forms import run_service
+from core.pagination import PAGE_SIZE, paginate, querystring_without_page
+from core.roles import ADMIN_ROLES, INTERNAL_ROLES, MANAGE_ROLES, Role
+from core.tenancy import ProgramViewMixin, get_or_404
 from programs import selectors as program_selectors
 from programs.models import Severity
 from wsr import csvwriter
@@ -81,9 +86,7 @@ class ViolationListView(ListPageMixin, ProgramViewMixin, ListView):
 
 
 def _violation(view):
-    return selectors.get_or_404(
-        selectors.violation_list(program=view.program), pk=view.kwargs["pk"]
-    )
+    return get_or_404(selectors.violation_list(program=view.program), pk=view.kwargs["pk"])
 
 
 class ViolationDetailView(ProgramViewMixin, TemplateView):
@@ -234,7 +237,7 @@ class StandingDetailView(ProgramViewMixin, TemplateView):
     template_name = "enforcement/standing_detail.html"
 
     def get_supplier(self):
-        return program_selectors.get_or_404(
+        return get_or_404(
             program_selectors.supplier_list(program=self.program), pk=self.kwargs["supplier"]
         )
 
@@ -339,9 +342,7 @@ class ObligationBoardView(ListPageMixin, ProgramViewMixin, ListView):
 
 
 def _obligation(view):
-    return selectors.get_or_404(
-        selectors.obligation_list(program=view.program), pk=view.kwargs["pk"]
-    )
+    return get_or_404(selectors.obligation_list(program=view.program), pk=view.kwargs["pk"])
 
 
 class ObligationDetailView(ProgramViewMixin, TemplateView):
@@ -444,7 +445,7 @@ class PolicyDraftView(PolicyView):
 
 
 def _policy(view):
-    return selectors.get_or_404(selectors.policy_list(program=view.program), pk=view.kwargs["pk"])
+    return get_or_404(selectors.policy_list(program=view.program), pk=view.kwargs["pk"])
 
 
 class PolicyRuleView(PolicyView):

@@ -14,8 +14,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from wsr.errors import DomainError
-from wsr.roles import Role
+from core.admin import ReadOnlyAdmin
+from core.errors import DomainError
+from core.roles import Role
 
 from . import services
 from .models import (
@@ -32,19 +33,6 @@ from .models import (
     SourcingRelationship,
     Supplier,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Look-up only: the services are the one way to change domain state."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Program)

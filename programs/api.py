@@ -1,7 +1,7 @@
 """REST API of the programs app (/api/v1/programs/<program>/...).
 
 Every viewset reads through a selector scoped to the program in the URL and writes
-through a service (refusals become 400/409 in ``wsr.api.exception_handler``).
+through a service (refusals become 400/409 in ``core.api.exception_handler``).
 Authentication: session or token (``Authorization: Token <key>``); a user gets their
 token on the workspace page ``programs:api_token``.
 """
@@ -16,8 +16,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from wsr.roles import ADMIN_ROLES
-from wsr.tenancy import ProgramViewSet
+from core.roles import ADMIN_ROLES
+from core.tenancy import ProgramViewSet
 
 from . import selectors, services
 from .models import (

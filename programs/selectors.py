@@ -3,7 +3,6 @@ visibility depends on who asks) and returns only that program's rows."""
 
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
 from wsr import authz
@@ -26,14 +25,6 @@ from .models import (
     SourcingRelationship,
     Supplier,
 )
-
-
-def get_or_404(queryset, **lookup):
-    """Fetch one row from an already program-scoped queryset; 404 when absent."""
-    obj = queryset.filter(**lookup).first()
-    if obj is None:
-        raise Http404
-    return obj
 
 
 def memberships_for_user(*, user):

@@ -64,12 +64,6 @@ def _apply(obj, data, allowed):
     return changes
 
 
-def _same_program(program, *objs):
-    for obj in objs:
-        if obj is not None and obj.program_id != program.pk:
-            raise DomainError("That record belongs to another program.")
-
-
 # ---------------------------------------------------------------- programs and members
 
 
@@ -117,7 +111,7 @@ def membership_invite(
         raise DomainError("A buyer compliance officer must be bound to a buyer.")
     if role != Role.BUYER_OFFICER:
         buyer = None
-    _same_program(program, buyer)
+    same_program(program, buyer)
     User = get_user_model()
     user = User.objects.filter(email__iexact=email).first()
     created = user is None
@@ -177,7 +171,7 @@ def membership_change(*, actor, membership, role=None, is_active=None, buyer=Non
         membership.role = role
     if role == Role.BUYER_OFFICER or membership.role == Role.BUYER_OFFICER:
         if buyer is not None:
-            _same_program(membership.program, buyer)
+            same_program(membership.program, buyer)
             membership.buyer = buyer
         if membership.buyer is None:
             raise DomainError("A buyer compliance officer must be bound to a buyer.")
@@ -328,7 +322,7 @@ def facility_create(*, actor, program, supplier, name, address, country, **field
 def facility_update(*, actor, facility, **data):
     require_member(actor, facility.program, "facility.manage")
     if "supplier" in data:
-        _same_program(facility.program, data["supplier"])
+        same_program(facility.program, data["supplier"])
     if "country" in data:
         data["country"] = data["country"].upper()
     changes = _apply(facility, data, FACILITY_FIELDS)

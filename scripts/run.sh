@@ -23,9 +23,9 @@ trap stop EXIT
 
 "$PY" manage.py runserver --noreload --skip-checks "$HOST:$PORT" &
 pids+=($!)
-"$VENV/bin/celery" -A wsr worker -Q default,reports -l info --concurrency 2 -n "wsr-dev-$$@%h" &
+"$VENV/bin/celery" -A config worker -Q default,reports -l info --concurrency 2 -n "wsr-dev-$$@%h" &
 pids+=($!)
-"$VENV/bin/celery" -A wsr beat -l info -s var/celerybeat-schedule &
+"$VENV/bin/celery" -A config beat -l info -s var/celerybeat-schedule &
 pids+=($!)
 
 sleep 2

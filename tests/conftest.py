@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from core.roles import Role
 from programs import services as program_services
 from programs.models import Severity
 from wsr.actors import SystemActor
@@ -477,7 +478,7 @@ def real_worker():
     from celery.signals import task_postrun
     from django.db import connections
 
-    from wsr.celery import app
+    from config.celery import app
 
     def close_connections(**_kwargs):
         # In the task's own thread, after every task: whatever the connection settings

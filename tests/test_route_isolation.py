@@ -17,14 +17,14 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from core.roles import Role
 from tests.conftest import Personas, build_world, make_user
-from wsr.roles import Role
 
 # The mark makes pytest-django create the test database; each test then also runs in a
 # transaction of its own, nested in the module's (see iso_world).
 pytestmark = pytest.mark.django_db
 
-APPS = ["programs", "complaints", "audits", "enforcement", "disclosure", "wsr", "buyer"]
+APPS = ["programs", "complaints", "audits", "enforcement", "disclosure", "core", "exports", "buyer"]
 
 # Open to everyone by design (DESIGN.md §7): the public side and logging in.
 PUBLIC_NAMESPACES = {"disclosure", "disclosure-api", "complaints-public", "complaints-public-api"}

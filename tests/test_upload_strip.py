@@ -1,4 +1,4 @@
-"""wsr.uploads.strip_metadata format by format (no database): what each container may
+"""core.uploads.strip_metadata format by format (no database): what each container may
 hide (EXIF with GPS and a thumbnail, XMP, IPTC, ICC, comments, PNG text chunks, WebP
 EXIF/XMP chunks, GIF comment and XMP blocks, data after the end of a JPEG) is gone, the
 picture is identical pixel for pixel (or turned upright), stripping twice changes
@@ -10,6 +10,7 @@ import struct
 import pytest
 from PIL import Image, ImageCms, ImageFile
 
+from core.uploads import UnreadableImage, strip_metadata
 from tests.upload_metadata import (
     ARTIST,
     MAKE,
@@ -26,7 +27,6 @@ from tests.upload_metadata import (
     phone_png,
     picture,
 )
-from wsr.uploads import UnreadableImage, strip_metadata
 
 EXIF = b"Exif\x00\x00" + exif_block(orientation=1)
 
@@ -259,7 +259,7 @@ def test_a_picture_over_89_megapixels_is_refused_before_decoding():
 def test_a_copy_that_keeps_metadata_falls_back_to_reencoding(monkeypatch):
     # The safety net: were a walker to let metadata through, Pillow's check catches it
     # and the picture is re-encoded without any.
-    from wsr import uploads
+    from core import uploads
 
     monkeypatch.setitem(uploads._WALKERS, "JPEG", lambda data: data)
     monkeypatch.setitem(uploads._WALKERS, "PNG", lambda data: data)

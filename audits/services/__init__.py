@@ -20,7 +20,6 @@ from .audits import (
     finding_create,
     finding_mark_candidate,
     policy_for,
-    referrals_dispatch,
 )
 from .caps import (
     cap_item_comment,
@@ -53,7 +52,6 @@ __all__ = [
     "finding_create",
     "finding_mark_candidate",
     "policy_for",
-    "referrals_dispatch",
     "report_render",
     "report_request",
     "reports_requeue_stale",

@@ -3,15 +3,8 @@
 import logging
 
 from programs.models import Membership
-from wsr.errors import DomainError
 
 log = logging.getLogger(__name__)
-
-
-def _same_program(program, *objs):
-    for obj in objs:
-        if obj is not None and obj.program_id != program.pk:
-            raise DomainError("That record belongs to another program.")
 
 
 def _user_id(actor):

@@ -29,7 +29,7 @@ from ..models import (
     ReferralStatus,
 )
 from ..uploads import check_upload
-from ._common import _member_role, _same_program, _user_id
+from ._common import _member_role, _user_id
 
 log = logging.getLogger(__name__)
 
@@ -51,16 +51,19 @@ AUDIT_EDITABLE = {
 # ---------------------------------------------------------------- policy
 
 
+def _policy_defaults():
+    return {
+        "document_checklist": list(DEFAULT_DOCUMENT_CHECKLIST),
+        "escalation_policy": list(DEFAULT_ESCALATION_POLICY),
+    }
+
+
 def policy_for(program):
-    """The program's AuditPolicy, created with the defaults on first use."""
-    policy, _ = AuditPolicy.objects.get_or_create(
-        program=program,
-        defaults={
-            "document_checklist": list(DEFAULT_DOCUMENT_CHECKLIST),
-            "escalation_policy": list(DEFAULT_ESCALATION_POLICY),
-        },
+    """The program's AuditPolicy, or the defaults (unsaved) until someone changes them:
+    reading a page never writes a row, and every stored row has its audit event."""
+    return AuditPolicy.objects.filter(program=program).first() or AuditPolicy(
+        program=program, **_policy_defaults()
     )
-    return policy
 
 
 @transaction.atomic
@@ -291,7 +294,7 @@ def audit_transition(*, actor, audit, status, justification=None):
 def finding_create(*, actor, audit, provision, facts, severity=None, violation_candidate=False):
     require_member(actor, audit.program, "audit.edit", audit)
     program = audit.program
-    _same_program(program, provision)
+    same_program(program, provision)
     if audit.status == AuditStatus.FINAL:
         raise DomainError("A final audit takes no new findings.")
     if not selectors.current_provision_ids(program=program).filter(pk=provision.pk).exists():
@@ -342,21 +345,12 @@ def finding_mark_candidate(*, actor, finding, candidate=True):
     return finding
 
 
-def _violation_propose():
-    try:
-        from enforcement.services import violation_propose
-    except ImportError:
-        return None
-    return violation_propose
-
-
 @transaction.atomic
 def audit_finding_refer(*, actor, finding):
     """Refer a violation-candidate finding to enforcement (``violation_propose``).
 
-    Locks the finding; referring twice is refused. If enforcement's service is not
-    installed yet, the finding stays ``pending`` and ``referrals_dispatch`` (beat)
-    makes the call once it exists.
+    Locks the finding; referring twice is refused. The violation is proposed in the same
+    transaction, as complaints' ``finding_refer`` does: a referral is never left waiting.
     """
     require_member(actor, finding.program, "audit_finding.refer")
     chain_lock(finding.program_id)  # the lock order (wsr/audit.py): chain, then rows
@@ -369,25 +363,7 @@ def audit_finding_refer(*, actor, finding):
         raise DomainError("Mark the finding as a violation candidate first.")
     if finding.referral_status:
         raise DomainError("This finding has already been referred to enforcement.")
-    finding.referral_status = ReferralStatus.PENDING
-    finding.save(update_fields=["referral_status"])
-    audit_log(
-        program=finding.program,
-        actor=actor,
-        verb="finding.referred",
-        obj=finding,
-        payload={"provision": finding.provision_id, "facility": finding.facility_id},
-    )
-    _send_referral(actor=actor, finding=finding)
-    return finding
-
-
-def _send_referral(*, actor, finding):
-    """Call enforcement for a locked pending finding; no-op if it is not installed."""
-    propose = _violation_propose()
-    if propose is None:
-        return False
-    result = propose(
+    violation = violation_propose(
         actor=actor,
         program=finding.program,
         provision=finding.provision,
@@ -398,21 +374,18 @@ def _send_referral(*, actor, finding):
         summary=f"Audit finding against {finding.provision}: {finding.facts[:400]}",
     )
     finding.referral_status = ReferralStatus.SENT
-    finding.referral_ref = str(getattr(result, "pk", "") or "")
-    finding.save(update_fields=["referral_status", "referral_ref"])
-    return True
-
-
-def referrals_dispatch(*, program):
-    """Send pending referrals (made while enforcement was absent). Each in its own
-    transaction, locked with SKIP LOCKED so two workers never send one twice."""
-    sent = 0
-    if _violation_propose() is None:
-        return 0
-    ids = list(
-        Finding.objects.filter(program=program, referral_status=ReferralStatus.PENDING).values_list(
-            "pk", flat=True
-        )
+    finding.violation = violation
+    finding.save(update_fields=["referral_status", "violation"])
+    audit_log(
+        program=finding.program,
+        actor=actor,
+        verb="finding.referred",
+        obj=finding,
+        payload={
+            "provision": finding.provision_id,
+            "facility": finding.facility_id,
+            "violation": violation.pk,
+        },
     )
     for pk in ids:
         with transaction.atomic():
@@ -437,7 +410,7 @@ def evidence_attach(*, actor, program, upload, finding=None, cap_item=None, desc
     require_member(actor, program, "audit.evidence", cap_item or finding)
     if (finding is None) == (cap_item is None):
         raise DomainError("Evidence belongs to exactly one finding or CAP item.")
-    _same_program(program, finding, cap_item)
+    same_program(program, finding, cap_item)
     data, content_type = check_upload(upload)
     digest = hashlib.sha256(data).hexdigest()
     evidence = EvidenceFile(

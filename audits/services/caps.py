@@ -103,7 +103,7 @@ def cap_item_create(
     today (as ``cap_item_update`` refuses for extensions)."""
     require_member(actor, program, "cap_item.create")
     if finding is not None:
-        _same_program(program, finding)
+        same_program(program, finding)
         facility = facility or finding.facility
         if finding.facility_id != facility.pk:
             raise DomainError("The finding is from another facility.")
@@ -280,14 +280,6 @@ def cap_item_comment(*, actor, item, body):
     return comment
 
 
-def _escalation_advance():
-    try:
-        from enforcement.services import escalation_advance
-    except ImportError:
-        return None
-    return escalation_advance
-
-
 def cap_items_mark_overdue(*, program, today=None):
     """The beat job's work for one program; safe to run any number of times.
 
@@ -397,9 +389,6 @@ def escalations_dispatch(*, program):
     the transaction that calls ``escalation_advance``; enforcement is also idempotent
     per (source_kind, source_ref).
     """
-    advance = _escalation_advance()
-    if advance is None:
-        return 0
     sent = 0
     ids = list(
         CAPEscalationRequest.objects.filter(program=program, sent_at__isnull=True)

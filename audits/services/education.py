@@ -12,7 +12,7 @@ from wsr.errors import DomainError
 from ..models import (
     EducationSession,
 )
-from ._common import _same_program, _user_id
+from ._common import _user_id
 
 log = logging.getLogger(__name__)
 

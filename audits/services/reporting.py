@@ -18,7 +18,7 @@ from ..models import (
     ReportKind,
     ReportStatus,
 )
-from ._common import _same_program, _user_id
+from ._common import _user_id
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def report_request(*, actor, program, kind, audit=None):
     if kind == ReportKind.AUDIT:
         if audit is None:
             raise DomainError("An audit report needs an audit.")
-        _same_program(program, audit)
+        same_program(program, audit)
     else:
         audit = None
     report = Report.objects.create(

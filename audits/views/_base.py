@@ -2,10 +2,9 @@
 
 from django.core.exceptions import PermissionDenied
 
-from programs.selectors import get_or_404
-from wsr.pagination import querystring_without_page
-from wsr.roles import INTERNAL_ROLES
-from wsr.tenancy import ProgramViewMixin
+from core.pagination import querystring_without_page
+from core.roles import INTERNAL_ROLES
+from core.tenancy import ProgramViewMixin, get_or_404
 
 from .. import selectors
 from ..selectors import AUDIT_WRITE_ROLES

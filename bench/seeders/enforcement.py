@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bench.seeders.programs import _bench_password_hash
+from core.roles import Role
 from enforcement.models import (
     BuyerObligation,
     BuyerObligationKind,

@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from core.audit import audit_log
+from core.roles import Role
 from programs.models import (
     Agreement,
     AgreementStatus,

@@ -7,6 +7,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit_log
+from core.errors import DomainError, check_transition
+from core.roles import Role
+from core.uploads import IMAGE_TYPES, SNIFF_BYTES, UnreadableImage, sniff, strip_upload
 from programs.models import Membership
 from wsr.actors import SystemActor
 from wsr.audit import audit_log, chain_lock

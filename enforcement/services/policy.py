@@ -2,9 +2,13 @@
 
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit_log
+from core.errors import DomainError, IllegalTransition, check_transition
+from core.roles import Role
+from core.tenancy import same_program
 from programs.models import Agreement, Membership, Severity
 from wsr.actors import SystemActor
 from wsr.audit import audit_log, chain_lock
@@ -22,7 +26,7 @@ from ..models import (
     PolicyStatus,
     SupplierAction,
 )
-from ._common import same_program, user_or_none
+from ._common import user_or_none
 
 # The default ladder, drawn from real programs (DESIGN.md §8): the Fair Food Program's
 # zero tolerance (buyers suspend purchases for at least 90 days), CAP + probation for
@@ -100,15 +104,11 @@ def dismiss_roles(program):
 
 
 def settings_for(program):
-    """The program's EnforcementSettings, created with defaults on first use."""
-    obj = EnforcementSettings.objects.filter(program_id=program.pk).first()
-    if obj is not None:
-        return obj
-    try:
-        with transaction.atomic():
-            return EnforcementSettings.objects.create(program_id=program.pk, confirm_roles=[])
-    except IntegrityError:
-        return EnforcementSettings.objects.get(program_id=program.pk)
+    """The program's EnforcementSettings, or the defaults (unsaved) until someone changes
+    them: reading a page never writes a row, and every stored row has its audit event."""
+    return EnforcementSettings.objects.filter(program_id=program.pk).first() or (
+        EnforcementSettings(program_id=program.pk, confirm_roles=[])
+    )
 
 
 @transaction.atomic

@@ -10,6 +10,10 @@ from decimal import Decimal, InvalidOperation
 from django.db import connection, transaction
 from django.db.models import Q
 
+from core.audit import audit_log
+from core.errors import DomainError
+from core.roles import Role
+from core.tenancy import same_program
 from programs.models import (
     Agreement,
     AgreementStatus,

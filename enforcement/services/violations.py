@@ -7,6 +7,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.audit import audit_log, audit_log_many
+from core.errors import DomainError, IllegalTransition, check_transition
+from core.roles import Role
+from core.tenancy import same_program
 from programs.models import (
     Agreement,
     AgreementStatus,

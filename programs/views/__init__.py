@@ -2,5 +2,6 @@
 
 from .agreements import *  # noqa: F403
 from .codes import *  # noqa: F403
+from .home import *  # noqa: F403
 from .members import *  # noqa: F403
 from .parties import *  # noqa: F403

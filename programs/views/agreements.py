@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView
 
-from wsr.errors import DomainError
-from wsr.forms import run_service
-from wsr.roles import MANAGE_ROLES
-from wsr.tenancy import ProgramViewMixin
+from core.errors import DomainError
+from core.forms import run_service
+from core.roles import MANAGE_ROLES
+from core.tenancy import ProgramViewMixin, get_or_404
 
 from .. import selectors, services
 from ..forms import (
@@ -211,7 +211,7 @@ class AgreementDocumentView(AgreementScopeMixin, ProgramViewMixin, View):
     media URL: files live outside any served directory."""
 
     def get(self, request, *args, **kwargs):
-        agreement = selectors.get_or_404(self.visible_agreements(), pk=kwargs["pk"])
+        agreement = get_or_404(self.visible_agreements(), pk=kwargs["pk"])
         if not agreement.document:
             raise Http404
         response = FileResponse(
@@ -247,8 +247,8 @@ class SignatoryRemoveView(AgreementScopeMixin, ProgramViewMixin, View):
     read_roles = MANAGE_ROLES
 
     def post(self, request, *args, **kwargs):
-        agreement = selectors.get_or_404(self.visible_agreements(), pk=kwargs["pk"])
-        signatory = selectors.get_or_404(
+        agreement = get_or_404(self.visible_agreements(), pk=kwargs["pk"])
+        signatory = get_or_404(
             selectors.signatory_list(program=self.program, agreement=agreement),
             pk=kwargs["signatory"],
         )
@@ -278,7 +278,7 @@ class _ShareBase(AgreementScopeMixin, ProgramViewMixin, View):
 
 class AgreementShareView(_ShareBase):
     def post(self, request, *args, **kwargs):
-        agreement = selectors.get_or_404(self.visible_agreements(), pk=kwargs["pk"])
+        agreement = get_or_404(self.visible_agreements(), pk=kwargs["pk"])
         candidates = selectors.share_candidates(program=self.program, agreement=agreement)
         form = ShareForm(request.POST, candidates=candidates)
         if not form.is_valid():
@@ -301,7 +301,7 @@ class AgreementShareView(_ShareBase):
 
 class AgreementUnshareView(_ShareBase):
     def post(self, request, *args, **kwargs):
-        agreement = selectors.get_or_404(self.visible_agreements(), pk=kwargs["pk"])
+        agreement = get_or_404(self.visible_agreements(), pk=kwargs["pk"])
         user_id = request.POST.get("user", "")
         share = (
             selectors.agreement_shares(agreement=agreement).filter(user_id=user_id).first()

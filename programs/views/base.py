@@ -6,11 +6,9 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.views.generic import FormView, ListView
 
-from wsr.forms import run_service
-from wsr.pagination import PAGE_SIZE, querystring_without_page
-from wsr.tenancy import ProgramViewMixin
-
-from .. import selectors
+from core.forms import run_service
+from core.pagination import PAGE_SIZE, querystring_without_page
+from core.tenancy import ProgramViewMixin, get_or_404
 
 
 class ProgramListView(ProgramViewMixin, ListView):
@@ -104,12 +102,12 @@ class ObjectFormMixin:
 
     @cached_property
     def object(self):
-        return selectors.get_or_404(self.get_object_queryset(), pk=self.kwargs["pk"])
+        return get_or_404(self.get_object_queryset(), pk=self.kwargs["pk"])
 
     def fresh_object(self):
         # The ModelForm has written the input onto ``self.object``; services compare
         # old and new values, so they get an untouched copy.
-        return selectors.get_or_404(self.get_object_queryset(), pk=self.kwargs["pk"])
+        return get_or_404(self.get_object_queryset(), pk=self.kwargs["pk"])
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()

@@ -76,7 +76,7 @@ class CodeDraftCreateView(ProgramViewMixin, View):
     """POST: start a new draft as a copy of the current ratified version."""
 
     def post(self, request, *args, **kwargs):
-        code = selectors.get_or_404(selectors.code_list(program=self.program), pk=kwargs["pk"])
+        code = get_or_404(selectors.code_list(program=self.program), pk=kwargs["pk"])
         try:
             draft = services.code_version_draft_create(actor=request.user, code=code)
         except DomainError as exc:
@@ -111,9 +111,7 @@ class VersionDetailView(ProgramViewMixin, DetailView):
 
 class _VersionMixin:
     def get_version(self):
-        return selectors.get_or_404(
-            selectors.code_version_list(program=self.program), pk=self.kwargs["pk"]
-        )
+        return get_or_404(selectors.code_version_list(program=self.program), pk=self.kwargs["pk"])
 
     def get_cancel_url(self):
         return version_url(self.program, self.kwargs["pk"])
@@ -169,9 +167,7 @@ class ProvisionEditView(ObjectFormMixin, ServiceFormView):
 
 class ProvisionRemoveView(ProgramViewMixin, View):
     def post(self, request, *args, **kwargs):
-        provision = selectors.get_or_404(
-            selectors.provision_list(program=self.program), pk=kwargs["pk"]
-        )
+        provision = get_or_404(selectors.provision_list(program=self.program), pk=kwargs["pk"])
         try:
             services.provision_remove(actor=request.user, provision=provision)
         except DomainError as exc:

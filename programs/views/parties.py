@@ -1,38 +1,30 @@
 """Workspace pages for the dashboard and the parties: buyers, suppliers, facilities and
 the sourcing relationships between them (/p/<program>/...)."""
 
-import importlib
-
 from django.db.models import Sum
 from django.urls import reverse
 from django.views.generic import DetailView, TemplateView
 
-from wsr.roles import MANAGE_ROLES
-from wsr.tenancy import ProgramViewMixin
+from core.roles import MANAGE_ROLES
+from core.tenancy import ProgramViewMixin
 
 from .. import selectors, services
 from ..forms import BuyerForm, FacilityForm, SourcingEndForm, SourcingForm, SupplierForm
 from ..models import FacilityStatus
 from .base import ObjectFormMixin, ProgramListView, ServiceFormView, changed
 
-PANEL_APPS = ["complaints", "audits", "enforcement"]
-
 
 def collect_panels(*, program, membership):
-    """Dashboard panels contributed by other apps.
+    """Dashboard panels contributed by the apps that have work to show: each app's
+    ``dashboard.panels(*, program, membership) -> list[dict]``, a dict per panel with a
+    ``template`` key and whatever that template needs."""
+    # Imported here: those apps build on programs, whose views load first.
+    from audits import dashboard as audits_dashboard
+    from complaints import dashboard as complaints_dashboard
+    from enforcement import dashboard as enforcement_dashboard
 
-    An app contributes by defining ``<app>/dashboard.py`` with
-    ``panels(*, program, membership) -> list[dict]``; each dict has a ``template`` key and
-    whatever that template needs. Apps stay decoupled from this view.
-    """
     panels = []
-    for label in PANEL_APPS:
-        try:
-            module = importlib.import_module(f"{label}.dashboard")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{label}.dashboard":
-                raise
-            continue
+    for module in (complaints_dashboard, audits_dashboard, enforcement_dashboard):
         panels.extend(module.panels(program=program, membership=membership))
     return panels
 

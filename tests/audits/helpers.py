@@ -5,7 +5,7 @@ import datetime
 from django.utils import timezone
 
 from audits import services
-from wsr.roles import Role
+from core.roles import Role
 
 # A real 1x1 PNG without metadata (uploads are decoded: a signature alone is refused).
 PNG = (

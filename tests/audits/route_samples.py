@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from audits import services
 from audits.models import Report, ReportKind, ReportStatus
-from wsr.roles import Role
+from core.roles import Role
 
 # A real 1x1 PNG without metadata (uploads are decoded: a signature alone is refused).
 PNG = (

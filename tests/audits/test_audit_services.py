@@ -6,9 +6,9 @@ import pytest
 
 from audits import selectors, services
 from audits.models import AuditStatus
-from wsr.errors import DomainError, IllegalTransition
-from wsr.models import AuditEvent
-from wsr.roles import Role
+from core.errors import DomainError, IllegalTransition
+from core.models import AuditEvent
+from core.roles import Role
 
 from .helpers import make_audit, make_finding
 

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.test import Client
 
 from audits.models import Audit, CAPItem, Finding
+from core.roles import Role
 from tests.conftest import browser_login
-from wsr.roles import Role
 
 
 def login_with_session(page, live_server, user):

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from audits import services
 from audits.models import CAPItem
-from wsr.models import AuditEvent
-from wsr.roles import Role
+from core.models import AuditEvent
+from core.roles import Role
 
 from .helpers import make_cap_item
 
@@ -125,7 +125,7 @@ def test_the_service_needs_a_reason_for_a_deadline_but_not_for_other_terms(perso
     a = personas.a
     item = make_cap_item(a, deadline=later(5))
     staff = a.user(Role.STAFF)
-    from wsr.errors import DomainError
+    from core.errors import DomainError
 
     with pytest.raises(DomainError, match="reason"):
         services.cap_item_update(actor=staff, item=item, deadline=later(9))

@@ -7,7 +7,9 @@ import time_machine
 
 from audits import selectors, services
 from audits.models import CAPEscalationRequest, CAPItemStatus, CAPItemStatusChange
-from audits.services import caps as caps_services
+from core.errors import IllegalTransition
+from core.models import AuditEvent
+from core.roles import Role
 from programs import services as program_services
 from wsr.actors import SystemActor
 from wsr.errors import IllegalTransition

@@ -12,9 +12,9 @@ from rest_framework.test import APIClient
 
 from audits import services
 from audits.models import EvidenceFile
+from core.roles import Role
 from tests.upload_metadata import assert_clean, phone_jpeg
 from tests.utils import assert_constant_queries
-from wsr.roles import Role
 
 from .helpers import PNG, make_audit, make_cap_item, make_finding
 

@@ -7,7 +7,7 @@ from django.template import engines
 from pypdf import PdfReader
 from weasyprint.urls import FatalURLFetchingError
 
-from wsr.pdf import PDFResourceRefused, StaticOnlyURLFetcher, render_pdf
+from core.pdf import PDFResourceRefused, StaticOnlyURLFetcher, render_pdf
 
 
 def _pdf_text(data: bytes) -> tuple[int, str]:

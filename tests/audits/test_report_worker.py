@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from audits import services
 from audits.models import Report, ReportStatus
 from audits.tasks import report_render_task
+from core.roles import Role
 from tests.conftest import build_world
 from tests.utils import wait_for
 from wsr.roles import Role
@@ -28,7 +29,7 @@ def _wait_for(report_id):
 def test_report_tasks_route_to_the_reports_queue():
     """PDF rendering goes to its own queue (settings.CELERY_TASK_ROUTES); consequences
     stay on the default queue, so a pile of reports never delays them."""
-    from wsr.celery import app
+    from config.celery import app
 
     def queue_of(name):
         return app.amqp.router.route({}, name, (), {})["queue"].name

@@ -11,6 +11,9 @@ from django.urls import reverse
 
 from audits import services
 from audits.models import EvidenceFile
+from core.errors import DomainError
+from core.models import AuditEvent
+from core.roles import Role
 from tests.upload_metadata import (
     PHONE_HEIC,
     assert_clean,
@@ -20,9 +23,6 @@ from tests.upload_metadata import (
     phone_jpeg,
     phone_png,
 )
-from wsr.errors import DomainError
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 from .helpers import make_audit, make_cap_item, make_finding
 

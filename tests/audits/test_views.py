@@ -10,6 +10,8 @@ from pypdf import PdfReader
 
 from audits import reports, selectors, services
 from audits.models import EvidenceFile, Finding
+from core.errors import DomainError
+from core.roles import Role
 from programs import services as program_services
 from programs.models import Provision
 from tests.utils import assert_constant_queries
@@ -482,7 +484,7 @@ def test_api_records_an_audit_finding_and_cap_item(personas, client_for):
 
 def test_dashboard_panel_and_beat_schedule(personas, client_for):
     from audits.tasks import BEAT_SCHEDULE
-    from wsr.celery import app
+    from config.celery import app
 
     a = personas.a
     item = make_cap_item(a)

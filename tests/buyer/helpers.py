@@ -4,6 +4,7 @@ and its consequences applied through enforcement's services."""
 import datetime
 import itertools
 
+from core.roles import Role
 from enforcement import services as enforcement_services
 from enforcement.models import BuyerObligation
 from programs import services as program_services

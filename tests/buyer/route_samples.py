@@ -5,6 +5,7 @@ import datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.roles import Role
 from enforcement import services as enforcement_services
 from programs import services as program_services
 from wsr.actors import SystemActor

@@ -7,10 +7,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from core.roles import Role
 from enforcement import services as enforcement_services
 from enforcement.models import BuyerObligation, ObligationState
 from tests.conftest import browser_login
-from wsr.roles import Role
 
 from .helpers import make_obligation
 

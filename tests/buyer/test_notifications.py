@@ -9,6 +9,10 @@ from django.core.cache import cache
 from django.test import TestCase
 from django.urls import reverse
 
+from config.celery import app as celery_app
+from core.errors import DomainError
+from core.models import AuditEvent
+from core.roles import Role
 from enforcement import portal_notifications, portal_tasks
 from enforcement import services as enforcement_services
 from tests.utils import drain_mail, wait_for

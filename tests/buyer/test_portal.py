@@ -11,6 +11,9 @@ from django.test import override_settings
 from django.urls import reverse
 from pypdf import PdfReader
 
+from core.errors import DomainError
+from core.models import AuditEvent
+from core.roles import Role
 from enforcement import portal_selectors
 from enforcement import selectors as enforcement_selectors
 from enforcement import services as enforcement_services
@@ -19,9 +22,6 @@ from enforcement.services.premium import premium_payment_record, purchase_report
 from programs import services as program_services
 from programs.models import Agreement
 from tests.utils import assert_constant_queries, count_queries
-from wsr.errors import DomainError
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 from .helpers import (
     SECRET_SUMMARY,

@@ -14,10 +14,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from pypdf import PdfReader
 
+from core.roles import Role
 from enforcement import services as enforcement_services
 from enforcement.services.premium import premium_payment_record, purchase_report_record
 from programs import services as program_services
-from wsr.roles import Role
 
 from .helpers import SYSTEM, add_officer_membership, bind_other_buyer, make_violation_obligations
 

@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 
 from complaints import services
+from core.roles import Role
 from programs.models import Category
 from wsr.actors import PUBLIC
 from wsr.roles import Role

@@ -3,7 +3,7 @@
 import io
 
 from complaints import services
-from wsr.roles import Role
+from core.roles import Role
 
 
 def samples(world):

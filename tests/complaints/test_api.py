@@ -6,6 +6,8 @@ from django.urls import reverse
 
 from complaints import services
 from complaints.models import Case, Finding, Note
+from core.models import AuditEvent
+from core.roles import Role
 from tests.utils import assert_constant_queries
 from wsr.errors import DomainError
 from wsr.models import AuditEvent

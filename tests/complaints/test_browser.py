@@ -12,9 +12,9 @@ from django.test import Client
 
 from complaints import services
 from complaints.models import Case
-from wsr.logging import StripClientAddressFilter
-from wsr.models import AuditEvent
-from wsr.roles import Role
+from core.logging import StripClientAddressFilter
+from core.models import AuditEvent
+from core.roles import Role
 
 ADDRESS = "127.0.0.1"
 

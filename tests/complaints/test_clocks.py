@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from complaints import dashboard, selectors, services, tasks
 from complaints.models import ComplaintPolicy
+from core.roles import Role
 from programs.models import Membership
 from tests.utils import drain_mail
 from wsr.errors import DomainError

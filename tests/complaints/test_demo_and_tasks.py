@@ -36,7 +36,7 @@ def test_beat_schedule_is_declared():
         "complaints.tasks.send_clock_reminders",
         "complaints.tasks.purge_expired_identities",
     }
-    from wsr.celery import app
+    from config.celery import app
 
     app.finalize()
     assert "complaints-identity-purge" in app.conf.beat_schedule

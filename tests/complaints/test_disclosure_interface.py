@@ -7,8 +7,8 @@ import time_machine
 
 from complaints import selectors, services
 from complaints.models import Outcome
+from core.roles import Role
 from tests.utils import count_queries
-from wsr.roles import Role
 
 from .conftest import assigned, submit, triaged
 

@@ -15,11 +15,12 @@ from django.urls import reverse
 
 from complaints import selectors, services, throttle
 from complaints.models import Case
-from complaints.views import IdsFirstPaginator, with_choice_labels
+from complaints.views import LIST_LABEL_FIELDS
+from core.audit import verify_chain
+from core.models import AuditEvent
+from core.pagination import IdsFirstPaginator, with_choice_labels
+from core.roles import Role
 from tests.utils import count_queries
-from wsr.audit import verify_chain
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 from .conftest import submit, triaged
 
@@ -203,7 +204,7 @@ def test_list_labels_are_the_fields_display_values(personas, client_for):
     assert "Violence or threats" in html and "Urgent" in html
     # An unknown stored value shows as itself, as Django's own method does.
     odd = Case(program=world.program, category="not-a-choice", priority="normal", status="x")
-    [odd] = with_choice_labels([odd])
+    [odd] = with_choice_labels([odd], LIST_LABEL_FIELDS)
     assert odd.get_category_display() == "not-a-choice"
 
 

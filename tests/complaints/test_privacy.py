@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from wsr.logging import StripClientAddressFilter
+from core.logging import StripClientAddressFilter
 
 pytestmark = pytest.mark.django_db
 

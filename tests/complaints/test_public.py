@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from complaints import crypto, services
 from complaints.models import Case, Evidence, Message
-from wsr.models import AuditEvent
-from wsr.roles import Role
+from core.models import AuditEvent
+from core.roles import Role
 
 from .conftest import submit
 

@@ -14,6 +14,8 @@ from django.urls import reverse
 
 from complaints import crypto
 from complaints.models import Case, Evidence
+from core.models import AuditEvent
+from core.roles import Role
 from tests.upload_metadata import (
     PHONE_HEIC,
     assert_clean,
@@ -23,8 +25,6 @@ from tests.upload_metadata import (
     phone_jpeg,
     phone_png,
 )
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 from .conftest import investigating, submit
 from .test_public import form_data, media_files, new_url, status_url

@@ -9,9 +9,9 @@ from pypdf import PdfReader
 
 from complaints import services
 from complaints.models import Case, Evidence, Note
+from core.models import AuditEvent
+from core.roles import Role
 from tests.utils import assert_constant_queries
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 from .conftest import assigned, investigating, submit, triaged
 

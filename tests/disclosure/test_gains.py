@@ -9,7 +9,7 @@ import io
 from django.utils import timezone
 
 from audits import services as audit_services
-from wsr.roles import Role
+from core.roles import Role
 
 from .conftest import body_of
 

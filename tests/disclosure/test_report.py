@@ -81,7 +81,7 @@ def test_build_report_is_idempotent(personas):
 def test_render_is_enqueued_once_per_version(personas):
     a = personas.a
     version = selectors.data_version(a.program)
-    from wsr.celery import app
+    from config.celery import app
 
     app.control.purge()
     try:

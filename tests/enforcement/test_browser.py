@@ -5,9 +5,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from core.roles import Role
 from enforcement import services
 from tests.enforcement.conftest import propose
-from wsr.roles import Role
 
 
 def session_login(page, live_server, user):

@@ -8,6 +8,7 @@ from django.core import mail
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.models import AuditEvent
 from enforcement import selectors, services
 from enforcement.models import (
     BuyerObligation,

@@ -7,6 +7,8 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from core.errors import DomainError, IllegalTransition
+from core.models import AuditEvent
 from enforcement import selectors, services
 from enforcement.models import (
     ConsequencePolicy,

@@ -6,6 +6,8 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.errors import DomainError, IllegalTransition
+from core.models import AuditEvent
 from enforcement import selectors, services
 from enforcement.models import BuyerBreach, ObligationState
 from enforcement.tasks import mark_overdue_obligations

@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 
+from core.errors import DomainError
+from core.models import AuditEvent
 from enforcement import selectors, services
 from enforcement.models import PayrollDistribution, PurchaseReport, Violation
 from tests.enforcement.conftest import add_premium_provision
-from wsr.errors import DomainError
-from wsr.models import AuditEvent
 
 REPORTS = """buyer,supplier,period_start,period_end,volume,unit
 {buyer},{supplier},2026-01-01,2026-01-31,100000,lb
@@ -171,9 +171,9 @@ def test_daily_beat_job_proposes_premium_violations_once(a):
 def test_daily_beat_job_checks_each_program_in_a_task_of_its_own(a):
     """One program's failing check must not skip the others: one message per program
     on the real broker, each redelivered on its own."""
+    from config.celery import app
     from enforcement.tasks import check_premium_shortfalls
     from programs.models import Program
-    from wsr.celery import app
 
     app.control.purge()
     try:

@@ -13,6 +13,9 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.audit import verify_chain
+from core.errors import DomainError
+from core.models import AuditEvent
 from enforcement import selectors, services
 from enforcement.models import Violation
 from enforcement.services.premium import _SHORTFALL_LOCK

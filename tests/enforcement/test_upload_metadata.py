@@ -10,6 +10,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.errors import DomainError
+from core.models import AuditEvent
+from core.roles import Role
 from enforcement import services
 from enforcement.models import ObligationState
 from tests.buyer.helpers import make_obligation
@@ -22,9 +25,6 @@ from tests.upload_metadata import (
     phone_jpeg,
     phone_png,
 )
-from wsr.errors import DomainError
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # A production environment with throwaway secrets (never used outside these tests).
 DUMMY_PRODUCTION_ENV = {
-    "DJANGO_SETTINGS_MODULE": "wsr.settings.production",
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
     "DJANGO_SECRET_KEY": "a-dummy-secret-key-for-the-deploy-check-0123456789abcdefghijklmnop",
     "DJANGO_ALLOWED_HOSTS": "wsr.example.org",
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://wsr.example.org",
@@ -20,7 +20,7 @@ DUMMY_PRODUCTION_ENV = {
 }
 
 
-def manage(*args, env=None, settings="wsr.settings.dev", timeout=300):
+def manage(*args, env=None, settings="config.settings.dev", timeout=300):
     """Run ``manage.py *args``; return the CompletedProcess (never raises on exit code)."""
     environ = {
         key: value

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from psycopg import sql
 
+from core.models import AuditEvent
 from programs import services as program_services
 from wsr.actors import SystemActor
 from wsr.models import AuditEvent
@@ -38,7 +39,7 @@ def test_backup_restores_into_a_fresh_database_with_an_intact_chain(
         country="US",
     )
     source_url = f"postgres:///{connection.settings_dict['NAME']}"
-    dump = tmp_path / "wsr.dump"
+    dump = tmp_path / "core.dump"
 
     backup = manage("db_backup", "--output", str(dump), env={"DATABASE_URL": source_url})
     assert backup.returncode == 0, backup.stderr
@@ -84,7 +85,7 @@ def test_backup_restores_into_a_fresh_database_with_an_intact_chain(
 @pytest.mark.django_db(transaction=True)
 def test_restore_refuses_to_overwrite_a_database_that_has_tables(personas, tmp_path):
     source_url = f"postgres:///{connection.settings_dict['NAME']}"
-    dump = tmp_path / "wsr.dump"
+    dump = tmp_path / "core.dump"
     assert (
         manage("db_backup", "--output", str(dump), env={"DATABASE_URL": source_url}).returncode == 0
     )

@@ -11,7 +11,7 @@ def test_deploy_security_checks_pass_under_production_settings():
         "security",
         "--fail-level",
         "WARNING",
-        settings="wsr.settings.production",
+        settings="config.settings.production",
         env=DUMMY_PRODUCTION_ENV,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -25,7 +25,7 @@ def test_check_deploy_is_clean_under_production_settings():
         "--deploy",
         "--fail-level",
         "WARNING",
-        settings="wsr.settings.production",
+        settings="config.settings.production",
         env=DUMMY_PRODUCTION_ENV,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -36,7 +36,7 @@ def test_check_deploy_is_clean_under_production_settings():
 def test_production_refuses_to_start_without_a_secret():
     env = dict(DUMMY_PRODUCTION_ENV)
     env["RECEIPT_CODE_HMAC_KEY"] = ""
-    result = manage("check", settings="wsr.settings.production", env=env)
+    result = manage("check", settings="config.settings.production", env=env)
     assert result.returncode != 0
     assert "Set RECEIPT_CODE_HMAC_KEY (or RECEIPT_CODE_HMAC_KEY_FILE)" in result.stderr
 
@@ -52,7 +52,7 @@ def test_production_reads_secrets_from_files(tmp_path):
         "--no-imports",
         "-c",
         "from django.conf import settings; print(settings.RECEIPT_CODE_HMAC_KEY)",
-        settings="wsr.settings.production",
+        settings="config.settings.production",
         env=env,
     )
     assert result.returncode == 0, result.stderr
@@ -66,7 +66,7 @@ def test_production_mail_goes_through_smtp_mailers():
         "-c",
         "from django.conf import settings; m = settings.MAILERS['default']; "
         "print(m['BACKEND'], m['OPTIONS']['host'])",
-        settings="wsr.settings.production",
+        settings="config.settings.production",
         env=DUMMY_PRODUCTION_ENV,
     )
     assert result.returncode == 0, result.stderr

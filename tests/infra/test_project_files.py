@@ -33,7 +33,7 @@ def test_compose_has_the_stack_with_health_checks_and_volumes():
         assert depends["migrate"]["condition"] == "service_completed_successfully"
         assert depends["redis"]["condition"] == "service_healthy"
         assert SERVICES[name]["environment"]["DJANGO_SETTINGS_MODULE"] == (
-            "wsr.settings.production"
+            "config.settings.production"
         )
 
 
@@ -92,7 +92,7 @@ def test_make_run_sequence():
 
 def test_readme_documents_every_environment_variable_the_settings_read():
     names = set()
-    for path in (ROOT / "wsr" / "settings").glob("*.py"):
+    for path in (ROOT / "config" / "settings").glob("*.py"):
         text = path.read_text()
         names |= set(re.findall(r"env(?:\.\w+)?\(\s*\"([A-Z][A-Z0-9_]+)\"", text))
         names |= set(re.findall(r"(?:env_secret|required_secret)\(\s*\"([A-Z][A-Z0-9_]+)\"", text))
@@ -103,8 +103,8 @@ def test_readme_documents_every_environment_variable_the_settings_read():
 
 
 def test_readme_lists_every_demo_login_and_the_password():
-    from wsr.demo.data import DEMO_PASSWORD
-    from wsr.demo.seed import logins
+    from demo.data import DEMO_PASSWORD
+    from demo.seed import logins
 
     readme = (ROOT / "README.md").read_text()
     assert f"`{DEMO_PASSWORD}`" in readme

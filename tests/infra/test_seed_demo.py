@@ -9,6 +9,11 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from core.audit import verify_chain
+from core.models import AuditEvent
+from core.roles import Role
+from demo.data import DEMO_PASSWORD
+from demo.seed import logins
 from programs.models import (
     Agreement,
     AgreementStatus,
@@ -21,11 +26,6 @@ from programs.models import (
     SourcingRelationship,
     Supplier,
 )
-from wsr.audit import verify_chain
-from wsr.demo.data import DEMO_PASSWORD
-from wsr.demo.seed import logins
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 
 def _row_counts():

@@ -1,6 +1,6 @@
 import pytest
 
-from wsr.models import AuditEvent
+from core.models import AuditEvent
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 

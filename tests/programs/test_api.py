@@ -7,9 +7,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from core.roles import Role
 from programs import services
 from programs.models import Agreement, CodeVersionStatus, Membership, Provision
-from wsr.roles import Role
 
 from .conftest import PDF, events
 

@@ -12,6 +12,8 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
+from core.models import AuditEvent
+from core.roles import Role
 from programs import services
 from wsr.actors import SystemActor
 from wsr.models import AuditEvent
@@ -99,7 +101,7 @@ def test_command_exits_non_zero():
         )
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "wsr.settings.test",
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": f"postgres:///{connection.settings_dict['NAME']}",
     }
     command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "verify_audit_chain"]

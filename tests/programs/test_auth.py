@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from core.models import AuditEvent
+from core.roles import Role
 from programs.models import Membership
 from tests.conftest import PASSWORD, make_user
 from tests.utils import drain_mail

@@ -3,8 +3,8 @@ in the lists."""
 
 import pytest
 
+from core.roles import Role
 from tests.conftest import browser_login
-from wsr.roles import Role
 
 
 @pytest.mark.browser

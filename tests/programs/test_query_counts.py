@@ -7,6 +7,7 @@ import itertools
 import pytest
 from django.urls import reverse
 
+from core.roles import Role
 from programs import services
 from tests.utils import assert_constant_queries
 from wsr.actors import SystemActor

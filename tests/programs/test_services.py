@@ -7,6 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.errors import DomainError, IllegalTransition
+from core.roles import Role
 from programs import selectors, services
 from programs.models import AgreementStatus, CodeVersionStatus, Membership
 from tests.utils import drain_mail

@@ -7,10 +7,10 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
+from core.errors import DomainError
+from core.roles import Role
 from programs import selectors, services
 from programs.models import AgreementUserObjectPermission, Membership
-from wsr.errors import DomainError
-from wsr.roles import Role
 
 from .conftest import events
 

@@ -7,6 +7,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.roles import Role
 from programs import services
 from programs.models import Agreement, Buyer, CodeVersionStatus, Facility, Membership, Supplier
 from tests.utils import drain_mail

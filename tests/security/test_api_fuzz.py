@@ -29,8 +29,6 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.services import api_token_create
 from tests.conftest import Personas, build_world, make_user
-from wsr.roles import Role
-from wsr.wsgi import application
 
 # The schema is what /api/schema/ serves; loading it touches no database.
 # WSR_FUZZ_COVERAGE=1 (make fuzz) turns the coverage phase on: boundary values, NUL

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from core.roles import Role
 from tests.test_route_isolation import (
     PRIVATE_ROUTES,
     ROUTES,
@@ -25,7 +26,6 @@ from tests.test_route_isolation import (
     _is_public,
     load_samples,
 )
-from wsr.roles import Role
 
 PUBLIC = [r for r in ROUTES if _is_public(r[0])]
 ALLOWED_COOKIES = {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
@@ -257,7 +257,7 @@ def test_hsts_and_https_redirect_under_production_settings():
         if not k.startswith(("DJANGO_", "WSR_", "DATABASE_", "FIELD_", "RECEIPT_"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="wsr.settings.production",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY="x" * 64,
         DJANGO_ALLOWED_HOSTS="testserver",
         FIELD_ENCRYPTION_KEYS="hP2kV6bBDo4dTf3mR2PCHqP1GxgqVQpIYRzSxQ3ZKUo=",

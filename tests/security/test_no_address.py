@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from wsr.logging import StripClientAddressFilter
+from core.logging import StripClientAddressFilter
 
 ADDRESS = "198.51.100.77"
 FORWARDED = "203.0.113.78"

@@ -16,8 +16,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.views import static
 
+from core.roles import Role
 from tests.test_route_isolation import load_samples
-from wsr.roles import Role
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>\n"

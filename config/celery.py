@@ -1,0 +1,36 @@
+"""The Celery app. Tasks are thin: they load by id and call a service.
+
+Each app contributes its periodic jobs through ``BEAT_SCHEDULE`` in its ``tasks.py``;
+they are merged here so the schedule lives in code, not in a database scheduler.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+app = Celery("wsr")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+# The buyer portal keeps its jobs beside enforcement's, in a module of its own.
+app.autodiscover_tasks(["enforcement"], related_name="portal_tasks")
+
+
+@app.on_after_finalize.connect
+def _collect_beat_schedule(sender, **kwargs):
+    # Imported here: the task modules need Django's apps, which are ready only now.
+    from audits import tasks as audits_tasks
+    from complaints import tasks as complaints_tasks
+    from enforcement import portal_tasks
+    from enforcement import tasks as enforcement_tasks
+
+    schedule = dict(sender.conf.beat_schedule or {})
+    for module in (
+        complaints_tasks,
+        audits_tasks,
+        enforcement_tasks,
+        portal_tasks,
+    ):
+        schedule.update(module.BEAT_SCHEDULE)
+    sender.conf.beat_schedule = schedule

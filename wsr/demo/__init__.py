@@ -1,1 +1,0 @@
-"""Demo data for ``manage.py seed_demo``: two fictional programs modelled on real ones."""
