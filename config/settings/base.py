@@ -58,7 +58,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
-    "wsr",
+    "core",
     "accounts",
     "programs",
     "complaints",
