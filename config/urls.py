@@ -12,7 +12,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import urls as accounts_urls
-from wsr import views
+from core import views
+from programs.views import home
 from wsr.password_reset import ThrottledPasswordResetView
 
 program_api = "api/v1/programs/<slug:program>/"
@@ -31,7 +32,7 @@ urlpatterns = [
     path("accounts/", include(accounts_urls.sso_urlpatterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz/", views.healthz, name="healthz"),
-    path("p/", views.home, name="home"),
+    path("p/", home, name="home"),
     path("p/<slug:program>/", include("wsr.export_views")),
     path("p/<slug:program>/pick/", include("wsr.pickers")),
     path("p/<slug:program>/", include("programs.urls")),
