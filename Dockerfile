@@ -50,7 +50,7 @@ EXPOSE 8000
 # No client address in the access log (complainants' privacy), no query strings.
 # --max-requests (with jitter, so the workers do not restart together) bounds what a
 # worker's memory can grow to.
-CMD ["gunicorn", "wsr.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
      "--timeout", "60", "--max-requests", "1000", "--max-requests-jitter", "100", \
      "--access-logfile", "-", \
      "--access-logformat", "%(t)s \"%(m)s %(U)s\" %(s)s %(b)s %(M)sms"]

@@ -20,7 +20,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 UV_VERSION := 0.13.9
 LOCK_FLAGS := --universal --python-version 3.12 --generate-hashes --quiet --custom-compile-command "make lock"
 # pytest-xdist workers for `make test` (0: one process). Each worker has a database and
-# a pair of Redis dbs of its own (wsr/settings/test.py); more than the cores only waits.
+# a pair of Redis dbs of its own (config/settings/test.py); more than the cores only waits.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 8 ] && n=8; echo $$n)
 
 .PHONY: run test chaos lint format install lock system-packages services migrate demo static backup restore bench fuzz clean-venv

@@ -4,7 +4,7 @@ off unless ``OIDC_ENABLED`` (README, "Configuration").
 Only existing accounts may sign in this way: the provider's verified e-mail is matched
 to an active user (members are still invited by an admin; nobody gets an account by
 owning an address at the provider). Signing in by SSO is the password step only: a
-member who must use a second factor (wsr.mfa) is still asked for it.
+member who must use a second factor (core.mfa) is still asked for it.
 """
 
 from django.conf import settings

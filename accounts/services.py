@@ -11,8 +11,8 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import transaction
 from django.utils import timezone
 
-from wsr.audit import audit_log
-from wsr.errors import DomainError
+from core.audit import audit_log
+from core.errors import DomainError
 
 from . import tokens
 from .models import ApiToken, UserSession
@@ -127,8 +127,8 @@ def _end(session_rows):
 
 def _admin_program_over(actor, user):
     """A program in which ``actor`` is an active admin and ``user`` a member, or None."""
+    from core.roles import Role
     from programs.models import Membership
-    from wsr.roles import Role
 
     return (
         Membership.objects.filter(
@@ -158,8 +158,8 @@ def sessions_end_all(*, actor, user, program=None, keep_key=None):
     """End every session of ``user``: the user themself (keeping ``keep_key``, the
     session they are using), or an admin of ``program`` in which ``user`` is a member."""
     if program is not None:
+        from core.roles import Role
         from programs.models import Membership
-        from wsr.roles import Role
 
         if (
             not Membership.objects.filter(

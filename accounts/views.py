@@ -21,8 +21,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 from django_otp_webauthn.views import CompleteCredentialRegistrationView
 
-from wsr.errors import DomainError
-from wsr.mfa import has_second_factor, mfa_required
+from core.errors import DomainError
+from core.mfa import has_second_factor, mfa_required
 
 from . import services
 from .models import ApiToken, UserSession
@@ -290,9 +290,9 @@ class MemberSessionsEndView(View):
     a member leaving)."""
 
     def post(self, request, program, pk):
+        from core.roles import ADMIN_ROLES
+        from core.tenancy import resolve_membership
         from programs.models import Membership
-        from wsr.roles import ADMIN_ROLES
-        from wsr.tenancy import resolve_membership
 
         if not request.user.is_authenticated:
             return redirect(f"{reverse('login')}?next={quote(request.path)}")

@@ -1,4 +1,4 @@
-"""The auditor's reach, for ``wsr.authz`` (the "scope" of the CAP and evidence actions).
+"""The auditor's reach, for ``core.authz`` (the "scope" of the CAP and evidence actions).
 
 An auditor follows up CAP items and attaches evidence only where they audit: a CAP item
 at a facility of an audit whose team they are on (django-guardian ``view_audit`` grant),

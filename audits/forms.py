@@ -3,9 +3,8 @@ from django.contrib.auth import get_user_model
 
 from core.roles import Role
 from programs.models import Facility, Severity
+from programs.pickers import use_picker
 from programs.selectors import current_provisions
-from wsr.pickers import use_picker
-from wsr.roles import Role
 
 from .models import AuditType, CAPItemStatus
 

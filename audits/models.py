@@ -9,10 +9,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from core.jsonshapes import JSONShapeValidator
 from core.models import ProgramOwned
 from programs.models import Severity
-from wsr.jsonshapes import JSONShapeValidator
-from wsr.models import ProgramOwned
 
 DEFAULT_DOCUMENT_CHECKLIST = [
     "Payroll records",

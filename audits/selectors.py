@@ -9,6 +9,8 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
+from core.models import AuditEvent
+from core.roles import Role
 from programs.models import Facility, Provision
 from programs.selectors import current_provisions
 

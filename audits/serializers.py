@@ -4,8 +4,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.jsonshapes import JSONShapeValidator
 from programs.models import Facility, Provision
-from wsr.jsonshapes import JSONShapeValidator
 
 from .models import (
     Audit,
@@ -28,7 +28,7 @@ def _program(serializer):
 
 class AuditSerializer(serializers.ModelSerializer):
     facility = serializers.PrimaryKeyRelatedField(queryset=Facility.objects.none())
-    # Typed, not any JSON: one bad value broke the audit page (wsr.jsonshapes).
+    # Typed, not any JSON: one bad value broke the audit page (core.jsonshapes).
     documents_reviewed = serializers.ListField(
         child=serializers.CharField(max_length=200),
         max_length=100,

@@ -224,8 +224,8 @@ def scale_ids():
 def scale_officer_everywhere():
     """An officer of the main program given a buyer officer membership in every program
     (idempotent): the "officer in 51 programs" of issue 16."""
+    from core.roles import Role
     from programs.models import Buyer, Membership, Program
-    from wsr.roles import Role
 
     main = (
         Membership.objects.filter(program__slug=MAIN, role=Role.BUYER_OFFICER)
@@ -280,8 +280,8 @@ def scale_export_job():
     """The export job's work (what the worker runs), rolled back."""
     from django.contrib.auth import get_user_model
 
+    from exports.services import program_export
     from programs.models import Membership
-    from wsr.export import program_export
 
     program = _program()
     admin = get_user_model().objects.get(username=f"admin@{MAIN}.bench")

@@ -10,9 +10,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from wsr import authz
-from wsr.roles import INTERNAL_ROLES, MANAGE_ROLES
-from wsr.tenancy import ProgramViewSet
+from core import authz
+from core.roles import INTERNAL_ROLES, MANAGE_ROLES
+from core.tenancy import ProgramViewSet
 
 from . import crypto, selectors, services
 from .access import case_access

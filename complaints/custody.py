@@ -17,9 +17,9 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from wsr.audit import audit_log
-from wsr.errors import DomainError
-from wsr.roles import ADMIN_ROLES, Role
+from core.audit import audit_log
+from core.errors import DomainError
+from core.roles import ADMIN_ROLES, Role
 
 from .models import ComplaintPolicy, IdentityRevealRequest, RevealStatus
 

@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import TemplateView
 
-from wsr.errors import DomainError
-from wsr.roles import ADMIN_ROLES, INTERNAL_ROLES, Role
-from wsr.tenancy import ProgramViewMixin
+from core.errors import DomainError
+from core.roles import ADMIN_ROLES, INTERNAL_ROLES, Role
+from core.tenancy import ProgramViewMixin
 
 from . import custody
 from .models import ComplaintPolicy, IdentityRevealRequest, RevealStatus

@@ -8,11 +8,10 @@ import datetime
 
 from django.utils import timezone
 
+from core.actors import PUBLIC
 from core.roles import Role
 from programs.models import Category
 from programs.selectors import current_provisions, facility_list
-from wsr.actors import PUBLIC
-from wsr.roles import Role
 
 from . import services
 from .models import Case, Channel, Outcome, Priority

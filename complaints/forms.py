@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Category, Facility, Provision, Severity
+from programs.pickers import PickerWidget, facility_label, use_picker
 from programs.selectors import current_provisions, facility_list
-from wsr.pickers import PickerWidget, facility_label, use_picker
 
 from . import crypto, selectors
 from .models import STAFF_CHANNELS, CaseStatus, Interview, Outcome, Priority

@@ -19,12 +19,11 @@ from django.db import transaction
 from django.db.models import Count, F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
+from core import cache as resilient_cache
+from core.models import Notification, NotificationKind
+from core.notifications import msgid, notify, render
 from core.roles import Role
 from programs.models import Membership
-from wsr import cache as resilient_cache
-from wsr.models import Notification, NotificationKind
-from wsr.notifications import msgid, notify, render
-from wsr.roles import Role
 
 from .models import Case, IntakeNotice
 
@@ -45,7 +44,7 @@ def schedule(program_id):
     Never raises: the complaint is stored and its receipt code must reach the worker
     even when Redis is down (the next complaint's notice, or the next window, lists it).
     """
-    from wsr import broker
+    from core import broker
 
     from . import tasks
 
@@ -100,7 +99,7 @@ def _recipients(program_id):
 def send_pending(program_id):
     """Mail the program's admins and staff about every complaint not told yet; return
     the case numbers told (empty if none). The watermark row is locked, so concurrent
-    runs tell each complaint once. The mails are outbox rows (wsr/notifications.py)
+    runs tell each complaint once. The mails are outbox rows (core/notifications.py)
     written in this transaction, keyed by the new watermark: they commit with it, and
     are sent after commit even if this worker dies then."""
     notice, _ = IntakeNotice.objects.select_for_update(no_key=True).get_or_create(

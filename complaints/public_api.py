@@ -14,8 +14,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.actors import PUBLIC
 from programs.models import Program
-from wsr.actors import PUBLIC
 
 from . import crypto, selectors, services
 from .public_views import public_outcome_text, public_status_text

@@ -12,8 +12,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from core.actors import PUBLIC
 from programs.models import Program
-from wsr.actors import PUBLIC
 
 from . import crypto, forms, selectors, services, throttle
 from .models import CaseStatus, Direction, Outcome

@@ -20,20 +20,16 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from core import audit
+from core.actors import PublicActor, SystemActor
 from core.audit import audit_log
+from core.authz import require_member
 from core.errors import DomainError, IllegalTransition, check_transition
+from core.models import NotificationKind
+from core.notifications import notify
 from core.roles import INTERNAL_ROLES, MANAGE_ROLES, Role
 from core.tenancy import same_program
 from enforcement.services import violation_propose
 from programs.models import Category, Facility, Membership, Provision, Severity
-from wsr import audit
-from wsr.actors import PublicActor, SystemActor
-from wsr.audit import audit_log
-from wsr.authz import require_member
-from wsr.errors import DomainError, IllegalTransition, check_transition
-from wsr.models import NotificationKind
-from wsr.notifications import notify
-from wsr.roles import INTERNAL_ROLES, MANAGE_ROLES, Role
 
 from . import crypto, notices
 from .access import PERM_IDENTITY, PERM_INVESTIGATE, case_access
@@ -80,7 +76,7 @@ def _actor_user(actor):
 
 def _lock(case):
     """Reload the case FOR NO KEY UPDATE (the caller's transaction holds the row lock),
-    after the program's chain lock: the lock order of wsr/audit.py."""
+    after the program's chain lock: the lock order of core/audit.py."""
     audit.chain_lock(case.program_id)
     return Case.objects.select_for_update(no_key=True).get(pk=case.pk, program_id=case.program_id)
 
@@ -678,7 +674,7 @@ def case_identity_purge(*, actor, case):
     """Erase the identity (retention job or on request). Idempotent by conditional update."""
     require_member(actor, case.program, "case.identity_purge")
     now = timezone.now()
-    audit.chain_lock(case.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    audit.chain_lock(case.program_id)  # the lock order (core/audit.py): chain, then rows
     updated = Case.objects.filter(pk=case.pk, identity_purged_at__isnull=True).update(
         identity_ciphertext="", identity_purged_at=now, updated_at=now
     )
@@ -693,7 +689,7 @@ def identity_keys_rotate(*, actor, program):
     """Re-encrypt every stored identity of ``program`` with the first configured key."""
     require_member(actor, program, "identity_keys.rotate")
     count = 0
-    audit.chain_lock(program.pk)  # the lock order (wsr/audit.py): chain, then rows
+    audit.chain_lock(program.pk)  # the lock order (core/audit.py): chain, then rows
     for case in (
         Case.objects.select_for_update(no_key=True)
         .filter(program=program)
@@ -887,11 +883,7 @@ def finding_refer(*, actor, finding):
     Locks the finding row so it is referred at most once; the violation is linked.
     """
     require_member(actor, finding.program, "case.manage")
-    try:
-        from enforcement.services import violation_propose
-    except ImportError as exc:
-        raise DomainError("enforcement is not available") from exc
-    audit.chain_lock(finding.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    audit.chain_lock(finding.program_id)  # the lock order (core/audit.py): chain, then rows
     finding = (
         Finding.objects.select_for_update(no_key=True, of=("self",))
         .select_related("case", "provision", "facility")
@@ -940,7 +932,7 @@ def complaint_policy_set(*, actor, program, clocks=None, identity_retention_days
     membership = Membership.objects.filter(user=actor, program=program, is_active=True).first()
     if membership is None or membership.role not in MANAGE_ROLES:
         raise DomainError("Only admins and staff change the complaint policy.", "forbidden")
-    audit.chain_lock(program.pk)  # the lock order (wsr/audit.py): chain, then rows
+    audit.chain_lock(program.pk)  # the lock order (core/audit.py): chain, then rows
     policy, _ = ComplaintPolicy.objects.select_for_update(no_key=True).get_or_create(
         program=program
     )
@@ -983,7 +975,7 @@ def case_remind(*, case, cutoff, kinds):
     ``cutoff`` window whatever the redelivery); the mails are outbox rows written in
     this transaction. Returns True if a reminder was claimed."""
     now = timezone.now()
-    audit.chain_lock(case.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    audit.chain_lock(case.program_id)  # the lock order (core/audit.py): chain, then rows
     claimed = (
         Case.objects.filter(pk=case.pk)
         .filter(models_q_reminder(cutoff))

@@ -7,7 +7,7 @@ from celery.schedules import crontab
 from django.db.models import Q
 from django.utils import timezone
 
-from wsr.actors import SystemActor
+from core.actors import SystemActor
 
 from . import services
 from .models import OPEN_STATUSES, Case, CaseStatus, ComplaintPolicy
@@ -84,8 +84,8 @@ def notify_case_assigned(case_id, program_id):
     to the outbox itself. A message still queued at an upgrade is told through it."""
     from django.db import transaction
 
-    from wsr.models import NotificationKind
-    from wsr.notifications import notify
+    from core.models import NotificationKind
+    from core.notifications import notify
 
     case = _case(case_id, program_id)
     if case is None or case.assigned_to is None:

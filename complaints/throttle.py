@@ -15,7 +15,7 @@ in fixed windows per program, plus one global bucket across programs:
 The DRF endpoint uses the same buckets through ``ReceiptLookupThrottle``.
 
 With Redis down or hung the throttles fail open: the hit is allowed and a warning is
-logged (wsr.cache's breaker, shared with the cache backend, so a hung Redis costs one
+logged (core.cache's breaker, shared with the cache backend, so a hung Redis costs one
 socket timeout per few seconds, not one per request). A complaint line that refuses
 complaints because a cache is down fails the people it exists for; an outage of minutes
 opens no real window for guessing 16-digit codes. A PostgreSQL counter was the
@@ -31,7 +31,7 @@ from django.core.cache.backends.redis import RedisCacheClient
 from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
 
-from wsr import cache as resilient
+from core import cache as resilient
 
 GLOBAL_FACTOR = 10  # the global bucket allows this many times the per-program rate
 

@@ -22,14 +22,18 @@ def _collect_beat_schedule(sender, **kwargs):
     # Imported here: the task modules need Django's apps, which are ready only now.
     from audits import tasks as audits_tasks
     from complaints import tasks as complaints_tasks
+    from core import tasks as core_tasks
     from enforcement import portal_tasks
     from enforcement import tasks as enforcement_tasks
+    from exports import tasks as exports_tasks
 
     schedule = dict(sender.conf.beat_schedule or {})
     for module in (
+        core_tasks,
         complaints_tasks,
         audits_tasks,
         enforcement_tasks,
+        exports_tasks,
         portal_tasks,
     ):
         schedule.update(module.BEAT_SCHEDULE)

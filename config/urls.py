@@ -13,8 +13,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import urls as accounts_urls
 from core import views
+from core.password_reset import ThrottledPasswordResetView
 from programs.views import home
-from wsr.password_reset import ThrottledPasswordResetView
 
 program_api = "api/v1/programs/<slug:program>/"
 public_api = "api/v1/public/<slug:program>/"
@@ -33,8 +33,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz/", views.healthz, name="healthz"),
     path("p/", home, name="home"),
-    path("p/<slug:program>/", include("wsr.export_views")),
-    path("p/<slug:program>/pick/", include("wsr.pickers")),
+    path("p/<slug:program>/", include("exports.urls")),
+    path("p/<slug:program>/pick/", include("programs.pickers")),
     path("p/<slug:program>/", include("programs.urls")),
     path("p/<slug:program>/complaints/", include("complaints.urls")),
     path("p/<slug:program>/audits/", include("audits.urls")),

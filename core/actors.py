@@ -1,7 +1,7 @@
 """Who acts when no person does.
 
 Services take ``actor=``: a user (a member acting through a page or the API) or one of
-the actor types below. A bare string is no actor: ``wsr.authz`` refuses it, so a typo or
+the actor types below. A bare string is no actor: ``core.authz`` refuses it, so a typo or
 a value that came from a request can never pass for the system.
 """
 

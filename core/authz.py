@@ -19,12 +19,11 @@ the service the record.
 """
 
 from dataclasses import dataclass
-from functools import cache
-from importlib import import_module
 
-from wsr.actors import PublicActor, SystemActor
-from wsr.errors import DomainError
-from wsr.roles import Role
+from core.actors import PublicActor, SystemActor
+from core.errors import DomainError
+from core.models import get_membership_model
+from core.roles import Role
 
 A, S, I, AU, B, V = (  # noqa: E741 (short names keep the table readable)
     Role.ADMIN,
@@ -40,7 +39,7 @@ ADMIN = frozenset({A})
 
 
 class Forbidden(DomainError):
-    """The actor may not do this here. The API answers 403 (wsr.api), pages 403."""
+    """The actor may not do this here. The API answers 403 (core.api), pages 403."""
 
     code = "forbidden"
 
@@ -62,7 +61,9 @@ class Rule:
     label: str = ""
 
 
-AUDITOR_REACH = "audits.access.auditor_reach"
+# Hooks the apps register at start-up (their AppConfig.ready): the kernel names them and
+# imports no app.
+AUDITOR_REACH = "auditor_reach"
 
 
 def _r(roles, label, **kw):
@@ -152,17 +153,17 @@ ACTIONS: dict[str, Rule] = {
     "violation.confirm": _r(
         ADMIN,
         "Confirm a violation (admin, and the roles the program names)",
-        policy="enforcement.services.policy.confirm_roles",
+        policy="confirm_roles",
     ),
     "violation.dismiss": _r(
         {A, S},
         "Dismiss a proposed violation (staff, and the confirming roles)",
-        policy="enforcement.services.policy.dismiss_roles",
+        policy="dismiss_roles",
     ),
     "escalation.decide": _r(
         ADMIN,
         "Approve or decline a business-ending escalation a job proposed (the confirming roles)",
-        policy="enforcement.services.policy.confirm_roles",
+        policy="confirm_roles",
     ),
     "violation.remediate": _r(MANAGE, "Record remediation of a violation"),
     "standing.reinstate": _r(ADMIN, "Reinstate a supplier"),
@@ -183,10 +184,17 @@ ACTIONS: dict[str, Rule] = {
 }
 
 
-@cache
-def _hook(path):
-    module, _, name = path.rpartition(".")
-    return getattr(import_module(module), name)
+_HOOKS = {}
+
+
+def register_hook(name, func):
+    """An app provides a rule's program policy (the roles a program lets confirm) or
+    object scope (where an auditor may act), from its AppConfig.ready()."""
+    _HOOKS[name] = func
+
+
+def _hook(name):
+    return _HOOKS[name]
 
 
 def roles_for(program, action):
@@ -202,10 +210,9 @@ def membership_for(actor, program):
     deactivated a moment ago is refused at once."""
     if not getattr(actor, "is_authenticated", False) or program is None:
         return None
-    from programs.models import Membership
-
     return (
-        Membership.objects.filter(user=actor, program_id=program.pk, is_active=True)
+        get_membership_model()
+        .objects.filter(user=actor, program_id=program.pk, is_active=True)
         .select_related("buyer")
         .first()
     )
@@ -225,7 +232,7 @@ def can(actor, program, action, obj=None, *, membership=None):
     """May ``actor`` do ``action`` in ``program`` (on ``obj``)? Never raises for a
     refusal. ``membership``: the actor's membership if the caller already holds it."""
     if action not in ACTIONS:
-        raise KeyError(f"Unknown action '{action}': add it to wsr.authz.ACTIONS.")
+        raise KeyError(f"Unknown action '{action}': add it to core.authz.ACTIONS.")
     if isinstance(actor, SystemActor):
         return True
     if isinstance(actor, str | PublicActor) or actor is None:
@@ -233,7 +240,7 @@ def can(actor, program, action, obj=None, *, membership=None):
     if getattr(actor, "is_superuser", False) and getattr(actor, "is_active", False):
         # The platform operator, in the Django admin site (inviting members, changing a
         # program). Pages and the API never get this far without a membership
-        # (wsr.tenancy.resolve_membership answers 404 first).
+        # (core.tenancy.resolve_membership answers 404 first).
         return True
     if (
         obj is not None

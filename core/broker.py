@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 
-log = logging.getLogger("wsr.broker")
+log = logging.getLogger("core.broker")
 
 RETRY_AFTER = 10.0
 

@@ -22,7 +22,7 @@ import time
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
-log = logging.getLogger("wsr.cache")
+log = logging.getLogger("core.cache")
 
 # Seconds without asking Redis after an error.
 RETRY_AFTER = 5.0
@@ -68,7 +68,7 @@ def _guarded(name, fallback):
             return fallback(*args, **kwargs)
 
     method.__name__ = name
-    method.__doc__ = f"RedisCache.{name}, failing open (see wsr.cache)."
+    method.__doc__ = f"RedisCache.{name}, failing open (see core.cache)."
     return method
 
 

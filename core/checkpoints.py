@@ -3,7 +3,7 @@
 The hash chain proves that no event was changed or removed *inside* the chain, but it
 cannot tell a chain whose last events were deleted (or the whole table truncated)
 behind the triggers' back from a chain that simply ended there: the shorter chain is
-still a valid chain. So a beat job (``wsr.tasks.audit_checkpoint``) periodically writes
+still a valid chain. So a beat job (``core.tasks.audit_checkpoint``) periodically writes
 each chain's head (program, seq, hash, time) to an append-only JSON-lines file under
 ``AUDIT_CHECKPOINT_DIR`` (by default ``var/backups/checkpoints/``, next to the backups
 that leave the machine with them), and the public report prints the latest one in its

@@ -6,7 +6,7 @@
 - ``PrivateNoStoreMiddleware``: every page behind a login (a complainant's identity, a
   case, an API token) is ``Cache-Control: private, no-store`` unless the view said
   otherwise, so the browser of a shared computer keeps none of them. The public side has
-  its own rules (``wsr.middleware.PublicPrivacyMiddleware``).
+  its own rules (``core.middleware.PublicPrivacyMiddleware``).
 """
 
 import json

@@ -15,11 +15,12 @@ as verified when django-otp's ``OTPMiddleware`` finds the device it was verified
 
 from urllib.parse import urlencode
 
-from django.apps import apps
 from django.http import JsonResponse
 from django.shortcuts import redirect
 
-from wsr.roles import Role
+from core import authz
+from core.models import get_membership_model, get_tenant_model
+from core.roles import Role
 
 # Roles that can see complainant identities by role or through a per-case grant.
 IDENTITY_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.INVESTIGATOR})
@@ -56,20 +57,22 @@ def mfa_required(user) -> bool:
         return False
     if user.is_superuser or user.is_staff:
         return True
-    Membership = apps.get_model("programs", "Membership")
     roles = list(
-        Membership.objects.filter(user=user, is_active=True).values_list("role", "program_id")
+        get_membership_model()
+        .objects.filter(user=user, is_active=True)
+        .values_list("role", "program_id")
     )
     if any(role in IDENTITY_ROLES for role, _ in roles):
         return True
     if not roles:
         return False
-    EnforcementSettings = apps.get_model("enforcement", "EnforcementSettings")
-    confirm = EnforcementSettings.objects.filter(
-        program_id__in={program for _, program in roles}
-    ).values_list("program_id", "confirm_roles")
-    allowed = {program: set(roles_ or []) for program, roles_ in confirm}
-    return any(role in allowed.get(program, ()) for role, program in roles)
+    # Any role a program lets confirm violations (authz's policy hook, one per program).
+    programs = get_tenant_model().objects.in_bulk({program for _, program in roles})
+    return any(
+        role in authz.roles_for(programs[program], "violation.confirm")
+        for role, program in roles
+        if program in programs
+    )
 
 
 def has_second_factor(user) -> bool:
@@ -90,7 +93,7 @@ class MfaRequiredMiddleware:
         return blocked or self.get_response(request)
 
     def _check(self, request):
-        from wsr.middleware import is_public_path
+        from core.middleware import is_public_path
 
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:

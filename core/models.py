@@ -112,7 +112,7 @@ class NotificationState(models.TextChoices):
 
 
 class Notification(models.Model):
-    """One mail to one recipient: the outbox (wsr/notifications.py).
+    """One mail to one recipient: the outbox (core/notifications.py).
 
     Written by the service that makes the change the mail reports, in the same
     transaction, so a committed change always has its mail waiting; a worker claims and
@@ -200,9 +200,9 @@ class ExportJobStatus(models.TextChoices):
 
 class ExportJob(ProgramOwned):
     """A long output (the program export) built by a Celery worker instead of inside the
-    web request; the requester downloads it when ready (wsr/jobs.py). The file may hold
+    web request; the requester downloads it when ready (exports/jobs.py). The file may hold
     complainant identities: only its requester, still an admin of the program, can
-    download it, and it is deleted after ``EXPORT_JOB_KEEP`` (wsr/jobs.py)."""
+    download it, and it is deleted after ``EXPORT_JOB_KEEP`` (exports/jobs.py)."""
 
     id = models.UUIDField(primary_key=True)  # not guessable: it is in the status URL
     requested_by = models.ForeignKey(

@@ -6,12 +6,12 @@ consequence lost most of its mails, the staff summary always). Instead:
 
 1. The service that makes a change calls ``notify`` inside its own transaction: one
    ``Notification`` row per recipient commits or rolls back with the change.
-2. After commit it enqueues ``wsr.tasks.send_notifications`` (a thin task that calls
+2. After commit it enqueues ``core.tasks.send_notifications`` (a thin task that calls
    ``deliver_due``). A broker outage here costs nothing: the rows wait.
 3. ``deliver_due`` claims a few due rows at a time (``SELECT ... FOR UPDATE SKIP
    LOCKED``, then ``state=sending, claimed_at=now`` in the same short transaction),
    renders and sends each, and marks it sent with a conditional UPDATE on its claim.
-4. The beat job ``wsr.tasks.sweep_notifications`` runs ``deliver_due`` every minute: it
+4. The beat job ``core.tasks.sweep_notifications`` runs ``deliver_due`` every minute: it
    takes pending rows nobody sent (the publish was lost) and rows left ``sending`` past
    ``NOTIFICATION_LEASE`` seconds (the sender died mid-way).
 

@@ -8,16 +8,12 @@ BEAT_SCHEDULE = {
     # Sends what nobody sent: a publish lost with the broker, a sender killed mid-way
     # (rows left "sending" past NOTIFICATION_LEASE), a failed send due for its retry.
     "wsr-sweep-notifications": {
-        "task": "wsr.tasks.sweep_notifications",
+        "task": "core.tasks.sweep_notifications",
         "schedule": crontab(minute="*"),
     },
     "wsr-audit-checkpoint": {
-        "task": "wsr.tasks.audit_checkpoint",
+        "task": "core.tasks.audit_checkpoint",
         "schedule": crontab(minute="*/15"),
-    },
-    "export-jobs-expire": {
-        "task": "wsr.tasks.export_jobs_expire_task",
-        "schedule": crontab(minute=17),
     },
 }
 
@@ -39,23 +35,7 @@ def sweep_notifications():
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def audit_checkpoint():
-    """Append a signed checkpoint of every audit chain that moved (wsr/checkpoints.py)."""
+    """Append a signed checkpoint of every audit chain that moved (core/checkpoints.py)."""
     from .checkpoints import write_all
 
     return write_all()
-
-
-# An export of the bench's large program takes ~20 s; ten minutes is a fault.
-@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=600, time_limit=660)
-def export_job_run(job_id):
-    from wsr import jobs
-
-    result = jobs.export_job_run(job_id=job_id)
-    return str(result) if result else None
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def export_jobs_expire_task():
-    from wsr import jobs
-
-    return jobs.export_jobs_expire()

@@ -13,9 +13,10 @@ from rest_framework import permissions, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 
-from programs.models import Membership
-from wsr import authz
-from wsr.roles import INTERNAL_ROLES, MANAGE_ROLES
+from core import authz
+from core.errors import DomainError
+from core.models import get_membership_model
+from core.roles import INTERNAL_ROLES, MANAGE_ROLES
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -44,7 +45,7 @@ def role_allows(membership, method, read_roles, write_roles):
 
 
 def view_action(view, method):
-    """The ``wsr.authz`` action a view names for ``method``, or None."""
+    """The ``core.authz`` action a view names for ``method``, or None."""
     action = getattr(view, "read_action" if method in SAFE_METHODS else "write_action", None)
     # A viewset may name the action of each of its actions: {"confirm": "violation.confirm"}
     # or {"settings": ("enforcement.view", "enforcement_settings.update")} (GET, POST).
@@ -58,7 +59,7 @@ def view_action(view, method):
 
 def view_allows(view, user, method):
     """A view that names its actions (``read_action``/``write_action``, keys of
-    ``wsr.authz.ACTIONS``) is gated by the table, so the page and the controls that
+    ``core.authz.ACTIONS``) is gated by the table, so the page and the controls that
     lead to it agree; otherwise by its ``read_roles``/``write_roles``."""
     action = view_action(view, method)
     if action:
@@ -99,7 +100,7 @@ class ProgramViewMixin(LoginRequiredMixin):
         return context
 
     def can(self, action, obj=None):
-        """``wsr.authz.can`` for the member viewing the page (the ``can_*`` flags)."""
+        """``core.authz.can`` for the member viewing the page (the ``can_*`` flags)."""
         return authz.can(self.request.user, self.program, action, obj, membership=self.membership)
 
     @property

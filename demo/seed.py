@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 
 from audits import demo as audits_demo
 from complaints import demo as complaints_demo
+from core.actors import SystemActor
 from core.roles import Role
 from disclosure import demo as disclosure_demo
 from enforcement import demo as enforcement_demo
@@ -26,13 +27,13 @@ from programs.models import (
     SourcingRelationship,
     Supplier,
 )
-from wsr.actors import SystemActor
-from wsr.roles import Role
 
 from . import data
 
 log = logging.getLogger(__name__)
 
+# Each app's demo history, in the order the apps build on each other.
+APP_DEMOS = [complaints_demo, audits_demo, enforcement_demo, disclosure_demo]
 ACTOR = SystemActor("seed_demo")
 OPERATOR_EMAIL = "operator@example.org"
 PROGRAMS = [

@@ -94,7 +94,7 @@ def standing_summary(program, version):
 def report_context(program, version):
     from django.urls import reverse
 
-    from wsr import checkpoints
+    from core import checkpoints
 
     from .policy import POLICY
 
@@ -121,7 +121,7 @@ def report_context(program, version):
         "site": getattr(settings, "PUBLIC_SITE_URL", ""),
         "generated_at": timezone.now(),
         "licence": POLICY.licence,
-        # The audit chain's latest signed checkpoint (wsr/checkpoints.py): a copy of the
+        # The audit chain's latest signed checkpoint (core/checkpoints.py): a copy of the
         # head hash outside the database, in every reader's hands.
         "anchor": checkpoints.latest(program.pk),
     }

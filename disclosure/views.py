@@ -19,10 +19,9 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from core import csvwriter
 from core.pagination import paginate, querystring_without_page
 from programs.selectors import program_public_list
-from wsr import csvwriter
-from wsr.pagination import paginate, querystring_without_page
 
 from . import page_cache, reports, selectors
 from .http import make_etag, not_modified, not_modified_response, set_validators

@@ -66,7 +66,7 @@ class ViolationViewSet(
     # Internal members other than viewers may propose; the services decide who may
     # confirm or dismiss.
     write_roles = INTERNAL_ROLES - {Role.VIEWER}
-    # Refused roles get a 403 before their body is read (wsr.authz).
+    # Refused roles get a 403 before their body is read (core.authz).
     authz_actions = {
         "create": ("enforcement.view", "violation.propose"),
         "confirm": "violation.confirm",

@@ -8,11 +8,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from core.actors import SystemActor
 from core.roles import Role
 from programs import selectors as program_selectors
 from programs.models import Severity
-from wsr.actors import SystemActor
-from wsr.roles import Role
 
 from . import selectors, services
 from .models import AgreementPolicy, ObligationState, PurchaseReport, ViolationState

@@ -3,9 +3,9 @@
 from django import forms
 from django.conf import settings
 
+from core.roles import Role
 from programs.models import Buyer, Facility, Provision, Severity, Supplier
-from wsr.pickers import use_picker
-from wsr.roles import Role
+from programs.pickers import use_picker
 
 from .models import ConsequenceRule, EnforcementSettings, ImportKind, Standing
 

@@ -10,12 +10,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.jsonshapes import JSONShapeValidator
 from core.models import ProgramOwned
 from core.roles import Role
 from programs.models import Severity
-from wsr.jsonshapes import JSONShapeValidator
-from wsr.models import ProgramOwned
-from wsr.roles import Role
 
 # ---------------------------------------------------------------- settings
 

@@ -5,7 +5,7 @@ A new obligation's e-mail is NOT sent here: enforcement's ``consequences_apply``
 mails the obligated buyers' officers after commit (``notify_consequences``); sending it
 twice would teach officers to ignore the second.
 
-Both live in the kernel's notification tables (wsr/notifications.py):
+Both live in the kernel's notification tables (core/notifications.py):
 - a reminder is a ``Notification`` row per officer (kind ``obligation_reminder``, the
   obligation, key = threshold), written with the obligation locked; the unique
   constraint makes a second reminder for the same threshold impossible, and the outbox
@@ -23,21 +23,17 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from core.audit import audit_log
 from core.errors import DomainError
-from core.models import AuditEvent
-from core.roles import Role
-from programs.models import Membership
-from wsr.errors import DomainError
-from wsr.models import (
+from core.models import (
     AuditEvent,
     Notification,
     NotificationDelivery,
     NotificationKind,
     NotificationPreference,
 )
-from wsr.notifications import delivery_of, msgid, notify
-from wsr.roles import Role
+from core.notifications import delivery_of, msgid, notify
+from core.roles import Role
+from programs.models import Membership
 
 from . import portal_selectors
 from .models import BuyerObligation, ObligationState

@@ -21,6 +21,7 @@ from django.db.models import BooleanField, Case, Count, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 
+from core.roles import Role
 from programs.models import (
     Agreement,
     AgreementStatus,
@@ -28,7 +29,6 @@ from programs.models import (
     Membership,
     SourcingRelationship,
 )
-from wsr.roles import Role
 
 from . import selectors as enforcement_selectors
 from .ledger import ReconciliationRows

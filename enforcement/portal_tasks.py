@@ -2,7 +2,7 @@
 
 Thin: the sweeps find work and fan it out by id; each per-item task re-checks scope and
 calls a function of ``portal_notifications`` that is idempotent under redelivery (row
-lock + the outbox row of the reminder or the digest, unique per officer). wsr/celery.py merges ``BEAT_SCHEDULE``.
+lock + the outbox row of the reminder or the digest, unique per officer). config/celery.py merges ``BEAT_SCHEDULE``.
 """
 
 from celery import shared_task

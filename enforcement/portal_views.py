@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from wsr import csvwriter
-from wsr.errors import DomainError
-from wsr.forms import run_service
-from wsr.pagination import PAGE_SIZE, querystring_without_page
+from core import csvwriter
+from core.errors import DomainError
+from core.forms import run_service
+from core.pagination import PAGE_SIZE, querystring_without_page
 
 from . import portal_notifications, portal_selectors, portal_services
 from . import services as enforcement_services

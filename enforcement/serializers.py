@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
+from core.jsonshapes import JSONShapeValidator
 from programs.models import Buyer, Facility, Provision, Severity, Supplier
-from wsr.jsonshapes import JSONShapeValidator
 
 from .models import (
     BuyerBreach,

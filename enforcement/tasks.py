@@ -7,7 +7,7 @@ from celery.schedules import crontab
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from wsr.actors import SystemActor
+from core.actors import SystemActor
 
 from . import services
 from .models import BuyerObligation, ObligationState, Standing, SupplierStanding, Violation

@@ -7,19 +7,14 @@ from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
+from core import csvwriter
 from core.errors import DomainError
 from core.forms import run_service
 from core.pagination import PAGE_SIZE, paginate, querystring_without_page
-from core.roles import ADMIN_ROLES, INTERNAL_ROLES, MANAGE_ROLES, Role
+from core.roles import ADMIN_ROLES, INTERNAL_ROLES, Role
 from core.tenancy import ProgramViewMixin, get_or_404
 from programs import selectors as program_selectors
 from programs.models import Severity
-from wsr import csvwriter
-from wsr.errors import DomainError
-from wsr.forms import run_service
-from wsr.pagination import PAGE_SIZE, paginate, querystring_without_page
-from wsr.roles import ADMIN_ROLES, INTERNAL_ROLES, Role
-from wsr.tenancy import ProgramViewMixin
 
 from . import selectors, services
 from .forms import (
@@ -297,7 +292,7 @@ class ProposalDecideView(StandingDetailView):
 
     def post(self, request, *args, **kwargs):
         supplier = self.get_supplier()
-        proposal = selectors.get_or_404(
+        proposal = get_or_404(
             selectors.escalation_proposals(program=self.program, supplier=supplier),
             pk=self.kwargs["pk"],
         )

@@ -29,9 +29,12 @@ from django.db import connection, models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from wsr import csvwriter
-from wsr.audit import audit_log
-from wsr.roles import ADMIN_ROLES, Role
+from complaints.crypto import decrypt_identity
+from complaints.models import Case
+from core import csvwriter
+from core.audit import audit_log
+from core.roles import ADMIN_ROLES, Role
+from programs.models import Program
 
 CHUNK = 2000
 
@@ -80,7 +83,7 @@ def _cell(value, *, text):
     if isinstance(value, FieldFile):
         return value.name or ""
     # Text that came from an anonymous complaint form must never run as a formula on
-    # the organization's laptop: the one CSV writer (wsr.csvwriter) neutralises it.
+    # the organization's laptop: the one CSV writer (core.csvwriter) neutralises it.
     return str(value)
 
 

@@ -2,7 +2,7 @@
 
 /p/<program>/exports/ starts a background export (POST) and shows a job's progress
 (GET ?job=<id>); /p/<program>/exports/download/?job=<id> downloads it when ready
-(wsr/jobs.py). /p/<program>/export.zip still builds it inside the request, for small
+(exports/jobs.py). /p/<program>/export.zip still builds it inside the request, for small
 programs and existing scripts.
 """
 
@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
-from wsr import jobs
-from wsr.export import may_include_identity, program_export
-from wsr.models import ExportJobStatus
-from wsr.roles import ADMIN_ROLES
-from wsr.tenancy import ProgramViewMixin
+from core.models import ExportJobStatus
+from core.roles import ADMIN_ROLES
+from core.tenancy import ProgramViewMixin
+from exports import jobs
+from exports.services import may_include_identity, program_export
 
 
 class ProgramExportView(ProgramViewMixin, View):
@@ -106,7 +106,7 @@ class ExportJobDownloadView(ProgramViewMixin, View):
         return response
 
 
-# Mounted by wsr/urls.py with include("wsr.export_views") under p/<slug:program>/.
+# Mounted by config/urls.py with include("exports.urls") under p/<slug:program>/.
 urlpatterns = [
     path("export.zip", ProgramExportView.as_view(), name="program-export"),
     path("exports/", ExportJobView.as_view(), name="program-export-job"),

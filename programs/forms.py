@@ -4,8 +4,8 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from wsr.pickers import use_picker
-from wsr.roles import Role
+from core.roles import Role
+from programs.pickers import use_picker
 
 from .models import (
     Agreement,

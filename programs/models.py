@@ -7,9 +7,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from wsr.jsonshapes import JSONShapeValidator
-from wsr.models import ProgramOwned
-from wsr.roles import Role
+from core.jsonshapes import JSONShapeValidator
+from core.models import ProgramOwned
+from core.roles import Role
 
 # ISO 3166-1 alpha-2: two letters; services store them upper-case.
 country_code = RegexValidator(r"^[A-Za-z]{2}$", _("Enter a two-letter ISO country code, e.g. US."))

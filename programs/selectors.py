@@ -5,9 +5,9 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from guardian.shortcuts import get_objects_for_user
 
-from wsr import authz
-from wsr.models import AuditEvent
-from wsr.roles import Role
+from core import authz
+from core.models import AuditEvent
+from core.roles import Role
 
 from .models import (
     Agreement,

@@ -3,8 +3,8 @@
 
 from rest_framework import serializers
 
-from wsr.jsonshapes import JSONShapeValidator
-from wsr.roles import Role
+from core.jsonshapes import JSONShapeValidator
+from core.roles import Role
 
 from .models import (
     Agreement,
@@ -190,7 +190,7 @@ class CodeVersionRatifySerializer(serializers.Serializer):
 class ProvisionSerializer(ProgramScopedMixin, serializers.ModelSerializer):
     version = serializers.PrimaryKeyRelatedField(queryset=CodeVersion.objects.none())
     scoped_fields = {"version": CodeVersion}
-    # {"es": {"title": "...", "text": "..."}}: typed, and checked by wsr.jsonshapes.
+    # {"es": {"title": "...", "text": "..."}}: typed, and checked by core.jsonshapes.
     translations = serializers.DictField(
         child=serializers.DictField(child=serializers.CharField(allow_blank=True)),
         required=False,

@@ -14,12 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from wsr.audit import audit_log, chain_lock
-from wsr.authz import require_member
-from wsr.errors import DomainError, IllegalTransition, check_transition
-from wsr.models import NotificationKind
-from wsr.notifications import msgid, notify
-from wsr.roles import Role
+from core.audit import audit_log, chain_lock
+from core.authz import require_member
+from core.errors import DomainError, IllegalTransition, check_transition
+from core.models import NotificationKind
+from core.notifications import msgid, notify
+from core.roles import Role
+from core.tenancy import same_program
 
 from . import selectors
 from .models import (
@@ -144,7 +145,7 @@ def membership_invite(
         },
     )
     if send_email:
-        # Through the outbox, in this transaction (wsr/notifications.py); the password
+        # Through the outbox, in this transaction (core/notifications.py); the password
         # link of a new account is made when the mail is sent, never stored.
         notify(
             kind=NotificationKind.MEMBERSHIP_INVITE,
@@ -204,7 +205,7 @@ def _keep_an_admin(membership):
     still_admin = membership.role == Role.ADMIN and membership.is_active
     if was_admin and not still_admin:
         # Lock the program's admin rows so two demotions cannot both pass the check.
-        chain_lock(membership.program_id)  # the lock order (wsr/audit.py)
+        chain_lock(membership.program_id)  # the lock order (core/audit.py)
         others = (
             Membership.objects.select_for_update(no_key=True)
             .filter(program_id=membership.program_id, role=Role.ADMIN, is_active=True)
@@ -287,7 +288,7 @@ def supplier_update(*, actor, supplier, **data):
 @transaction.atomic
 def facility_create(*, actor, program, supplier, name, address, country, **fields):
     require_member(actor, program, "facility.manage")
-    _same_program(program, supplier)
+    same_program(program, supplier)
     unknown = set(fields) - FACILITY_FIELDS
     if unknown:
         raise DomainError(f"Unknown facility fields: {', '.join(sorted(unknown))}.")
@@ -369,7 +370,7 @@ def buyer_update(*, actor, buyer, **data):
 @transaction.atomic
 def sourcing_create(*, actor, program, buyer, supplier, since, until=None):
     require_member(actor, program, "sourcing.manage")
-    _same_program(program, buyer, supplier)
+    same_program(program, buyer, supplier)
     rel = _validated(
         SourcingRelationship(
             program=program, buyer=buyer, supplier=supplier, since=since, until=until
@@ -441,7 +442,7 @@ def _store_document(agreement, document):
 @transaction.atomic
 def agreement_create(*, actor, program, buyer, document=None, **fields):
     require_member(actor, program, "agreement.manage")
-    _same_program(program, buyer)
+    same_program(program, buyer)
     unknown = set(fields) - AGREEMENT_FIELDS
     if unknown:
         raise DomainError(f"Unknown agreement fields: {', '.join(sorted(unknown))}.")
@@ -465,7 +466,7 @@ def agreement_create(*, actor, program, buyer, document=None, **fields):
 @transaction.atomic
 def agreement_update(*, actor, agreement, document=None, **data):
     require_member(actor, agreement.program, "agreement.manage")
-    chain_lock(agreement.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    chain_lock(agreement.program_id)  # the lock order (core/audit.py): chain, then rows
     agreement = Agreement.objects.select_for_update(no_key=True).get(pk=agreement.pk)
     if agreement.status != AgreementStatus.DRAFT and set(data) - {"effective_to"}:
         raise IllegalTransition(
@@ -492,7 +493,7 @@ def agreement_update(*, actor, agreement, document=None, **data):
 @transaction.atomic
 def agreement_transition(*, actor, agreement, status, reason=""):
     require_member(actor, agreement.program, "agreement.manage")
-    chain_lock(agreement.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    chain_lock(agreement.program_id)  # the lock order (core/audit.py): chain, then rows
     agreement = Agreement.objects.select_for_update(no_key=True).get(pk=agreement.pk)
     check_transition(AGREEMENT_TRANSITIONS, agreement.status, status, "agreement")
     if status == AgreementStatus.ACTIVE and not agreement.signed_date:
@@ -539,7 +540,7 @@ def signatory_add(*, actor, agreement, party, name, title="", signed_on=None):
 @transaction.atomic
 def signatory_remove(*, actor, signatory):
     require_member(actor, signatory.program, "agreement.manage")
-    chain_lock(signatory.agreement.program_id)  # the lock order (wsr/audit.py)
+    chain_lock(signatory.agreement.program_id)  # the lock order (core/audit.py)
     agreement = Agreement.objects.select_for_update(no_key=True).get(pk=signatory.agreement_id)
     if agreement.status != AgreementStatus.DRAFT:
         raise IllegalTransition("The signatories of an agreement in force cannot change.")
@@ -633,7 +634,7 @@ def code_create(*, actor, program, name, description=""):
 def code_version_draft_create(*, actor, code):
     """Start a new draft as a copy of the current ratified version's provisions."""
     require_member(actor, code.program, "code.edit")
-    chain_lock(code.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    chain_lock(code.program_id)  # the lock order (core/audit.py): chain, then rows
     Code.objects.select_for_update(no_key=True).get(pk=code.pk)
     if code.versions.filter(status=CodeVersionStatus.DRAFT).exists():
         raise IllegalTransition("This code already has a draft version.")
@@ -672,7 +673,7 @@ def code_version_draft_create(*, actor, code):
 
 
 def _lock_draft(version):
-    chain_lock(version.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    chain_lock(version.program_id)  # the lock order (core/audit.py): chain, then rows
     version = CodeVersion.objects.select_for_update(no_key=True).get(pk=version.pk)
     if not version.is_editable:
         raise IllegalTransition(
@@ -741,7 +742,7 @@ def code_version_ratify(*, actor, version, effective_date):
     ).first()
     if membership is None or membership.role != Role.ADMIN:
         raise DomainError("Only a worker-organization admin can ratify the code.", code="forbidden")
-    chain_lock(version.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    chain_lock(version.program_id)  # the lock order (core/audit.py): chain, then rows
     Code.objects.select_for_update(no_key=True).get(pk=version.code_id)
     version = CodeVersion.objects.select_for_update(no_key=True).get(pk=version.pk)
     check_transition(

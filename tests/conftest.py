@@ -10,11 +10,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from core.actors import SystemActor
 from core.roles import Role
 from programs import services as program_services
 from programs.models import Severity
-from wsr.actors import SystemActor
-from wsr.roles import Role
 
 PASSWORD = "correct horse battery staple"  # every persona's password in tests
 SYSTEM = SystemActor("test-setup")
@@ -152,9 +151,9 @@ def fresh_cache():
     minute). The cache is a Redis database of its own per test run (settings.test)."""
     from django.core.cache import cache
 
+    from core import broker
+    from core import cache as resilient_cache
     from disclosure import page_cache
-    from wsr import broker
-    from wsr import cache as resilient_cache
 
     # A test that took Redis away leaves the fail-fast breakers open for seconds.
     resilient_cache.reset()
@@ -358,7 +357,7 @@ def mfa_verified_logins(request):
     """Tests written before two-factor authentication log members in with a password
     (``force_login`` or the login page) and expect to reach their pages. For them every
     login counts as second-factor verified, through a recovery-code device made for the
-    test. Tests marked ``@pytest.mark.mfa`` get the real rule (wsr.mfa). Production has
+    test. Tests marked ``@pytest.mark.mfa`` get the real rule (core.mfa). Production has
     no such path: this receiver exists only inside the test run."""
     if request.node.get_closest_marker("mfa"):
         yield

@@ -1,4 +1,4 @@
-"""The notification outbox (wsr/notifications.py): rows commit or roll back with the
+"""The notification outbox (core/notifications.py): rows commit or roll back with the
 change they report, one row per (kind, object, key, recipient), failed sends retried
 with backoff, a lost publish or a dead sender taken up by the sweep, and each mail in
 its recipient's language."""
@@ -12,12 +12,12 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.models import Notification, NotificationKind, NotificationPreference, NotificationState
+from core.notifications import MAX_ATTEMPTS, deliver_due, notify, recipient_language
+from core.roles import Role
+from core.tasks import sweep_notifications
 from enforcement import services
 from tests.enforcement.conftest import propose
-from wsr.models import Notification, NotificationKind, NotificationPreference, NotificationState
-from wsr.notifications import MAX_ATTEMPTS, deliver_due, notify, recipient_language
-from wsr.roles import Role
-from wsr.tasks import sweep_notifications
 
 pytestmark = pytest.mark.django_db
 
@@ -173,8 +173,8 @@ def test_each_mail_is_rendered_in_its_recipients_language(personas):
 def test_one_publish_per_transaction_however_many_mails(
     personas, django_capture_on_commit_callbacks
 ):
+    from core.notifications import enqueue_delivery
     from tests.enforcement.conftest import add_buyer
-    from wsr.notifications import enqueue_delivery
 
     a = personas.a
     for i in range(3):
@@ -191,7 +191,7 @@ def test_notify_many_costs_the_same_queries_for_one_object_or_forty(personas):
     from django.db import connection as conn
     from django.test.utils import CaptureQueriesContext
 
-    from wsr.notifications import notify_many
+    from core.notifications import notify_many
 
     a = personas.a
     users = [a.user(Role.STAFF), a.user(Role.ADMIN)]

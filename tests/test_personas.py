@@ -7,9 +7,9 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 
+from core.roles import Role
 from programs.models import Program
 from tests.conftest import SHARED_PERSONAS
-from wsr.roles import Role
 
 
 def test_each_test_gets_fresh_objects_of_the_shared_worlds(personas):

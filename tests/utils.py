@@ -47,9 +47,9 @@ def wait_for(predicate, what, *, timeout=60, interval=0.2, logs=()):
 
 def drain_mail():
     """Send what the notification outbox holds, by running the task a worker runs
-    (``wsr.tasks.send_notifications``) in this process: tests that cannot use a worker
+    (``core.tasks.send_notifications``) in this process: tests that cannot use a worker
     (their rows are in an uncommitted test transaction) still send for real, through
     the claim, render and mark-sent path, into ``mail.outbox``."""
-    from wsr.tasks import send_notifications
+    from core.tasks import send_notifications
 
     return send_notifications()

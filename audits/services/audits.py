@@ -9,11 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from wsr.actors import SystemActor
-from wsr.audit import audit_log, chain_lock
-from wsr.authz import require_member
-from wsr.errors import DomainError, check_transition
-from wsr.roles import Role
+from core.audit import audit_log, chain_lock
+from core.authz import require_member
+from core.errors import DomainError, check_transition
+from core.roles import Role
+from core.tenancy import same_program
+from enforcement.services import violation_propose
 
 from .. import selectors
 from ..models import (
@@ -118,7 +119,7 @@ def audit_create(
     """Plan an audit. The lead auditor gets view+change grants, team members view
     (and may record findings: ``audit_can_edit``)."""
     require_member(actor, program, "audit.create")
-    _same_program(program, facility)
+    same_program(program, facility)
     if audit_type not in AuditType.values:
         raise DomainError(f"Unknown audit type '{audit_type}'.")
     for user in [lead_auditor, *team]:
@@ -164,7 +165,7 @@ def audit_create(
 
 
 def _lock_audit(audit):
-    chain_lock(audit.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    chain_lock(audit.program_id)  # the lock order (core/audit.py): chain, then rows
     return Audit.objects.select_for_update(no_key=True).get(
         pk=audit.pk, program_id=audit.program_id
     )
@@ -331,7 +332,7 @@ def finding_create(*, actor, audit, provision, facts, severity=None, violation_c
 @transaction.atomic
 def finding_mark_candidate(*, actor, finding, candidate=True):
     require_member(actor, finding.program, "audit.edit", finding.audit)
-    chain_lock(finding.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    chain_lock(finding.program_id)  # the lock order (core/audit.py): chain, then rows
     finding = Finding.objects.select_for_update(no_key=True).get(pk=finding.pk)
     finding.violation_candidate = candidate
     finding.save(update_fields=["violation_candidate"])
@@ -353,7 +354,7 @@ def audit_finding_refer(*, actor, finding):
     transaction, as complaints' ``finding_refer`` does: a referral is never left waiting.
     """
     require_member(actor, finding.program, "audit_finding.refer")
-    chain_lock(finding.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    chain_lock(finding.program_id)  # the lock order (core/audit.py): chain, then rows
     finding = (
         Finding.objects.select_for_update(no_key=True, of=("self",))
         .select_related("provision", "facility", "program")
@@ -387,18 +388,7 @@ def audit_finding_refer(*, actor, finding):
             "violation": violation.pk,
         },
     )
-    for pk in ids:
-        with transaction.atomic():
-            chain_lock(program.pk)  # the lock order (wsr/audit.py): chain, then rows
-            finding = (
-                Finding.objects.select_for_update(skip_locked=True, no_key=True, of=("self",))
-                .select_related("provision", "facility", "program")
-                .filter(pk=pk, referral_status=ReferralStatus.PENDING)
-                .first()
-            )
-            if finding and _send_referral(actor=SystemActor("audits.referrals"), finding=finding):
-                sent += 1
-    return sent
+    return finding
 
 
 # ---------------------------------------------------------------- evidence

@@ -5,11 +5,13 @@ import logging
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from wsr.actors import SystemActor
-from wsr.audit import audit_log, chain_lock
-from wsr.authz import require_member
-from wsr.errors import DomainError, check_transition
-from wsr.roles import Role
+from core.actors import SystemActor
+from core.audit import audit_log, chain_lock
+from core.authz import require_member
+from core.errors import DomainError, check_transition
+from core.roles import Role
+from core.tenancy import same_program
+from enforcement.services import escalation_advance
 
 from ..models import (
     CAP_ITEM_TRANSITIONS,
@@ -22,7 +24,7 @@ from ..models import (
     CorrectiveActionPlan,
     SourceKind,
 )
-from ._common import _member_role, _same_program, _user_id
+from ._common import _member_role, _user_id
 from .audits import policy_for
 
 log = logging.getLogger(__name__)
@@ -111,7 +113,7 @@ def cap_item_create(
         source_ref = source_ref or str(finding.pk)
     if facility is None:
         raise DomainError("A CAP item needs a facility.")
-    _same_program(program, facility)
+    same_program(program, facility)
     _require_cap_creator(actor=actor, program=program, facility=facility, finding=finding)
     if deadline is None or deadline < timezone.localdate():
         raise DomainError(
@@ -175,7 +177,7 @@ def cap_item_transition(*, actor, item, status, note=""):
     checks the table.
     """
     require_member(actor, item.program, "cap_item.update", item)
-    chain_lock(item.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    chain_lock(item.program_id)  # the lock order (core/audit.py): chain, then rows
     item = CAPItem.objects.select_for_update(no_key=True).get(
         pk=item.pk, program_id=item.program_id
     )
@@ -218,7 +220,7 @@ def cap_item_update(*, actor, item, reason="", **fields):
         item,
     )
     allowed = {"deadline", "planned_completion_date", "responsible_party", "recommendation"}
-    chain_lock(item.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    chain_lock(item.program_id)  # the lock order (core/audit.py): chain, then rows
     item = CAPItem.objects.select_for_update(no_key=True).get(
         pk=item.pk, program_id=item.program_id
     )
@@ -397,7 +399,7 @@ def escalations_dispatch(*, program):
     )
     for pk in ids:
         with transaction.atomic():
-            chain_lock(program.pk)  # the lock order (wsr/audit.py): chain, then rows
+            chain_lock(program.pk)  # the lock order (core/audit.py): chain, then rows
             req = (
                 CAPEscalationRequest.objects.select_for_update(
                     skip_locked=True, no_key=True, of=("self",)
@@ -414,7 +416,7 @@ def escalations_dispatch(*, program):
                 )
             # The target stage goes to enforcement, which compares it with the stage
             # under the standing's row lock: nothing read here can be stale.
-            result = advance(
+            result = escalation_advance(
                 actor=SystemActor("audits.overdue_job"),
                 program=program,
                 supplier=req.supplier,

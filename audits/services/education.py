@@ -5,9 +5,10 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from wsr.audit import audit_log
-from wsr.authz import require_member
-from wsr.errors import DomainError
+from core.audit import audit_log
+from core.authz import require_member
+from core.errors import DomainError
+from core.tenancy import same_program
 
 from ..models import (
     EducationSession,
@@ -25,7 +26,7 @@ def education_session_record(
     *, actor, program, facility, date, language, educator, attendance_count, topics=(), materials=""
 ):
     require_member(actor, program, "education.record")
-    _same_program(program, facility)
+    same_program(program, facility)
     if attendance_count < 0:
         raise DomainError("Attendance cannot be negative.")
     if date > timezone.localdate():

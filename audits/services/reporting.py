@@ -8,10 +8,11 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from wsr.actors import SystemActor
-from wsr.audit import audit_log, chain_lock
-from wsr.authz import require_member
-from wsr.errors import DomainError
+from core.actors import SystemActor
+from core.audit import audit_log, chain_lock
+from core.authz import require_member
+from core.errors import DomainError
+from core.tenancy import same_program
 
 from ..models import (
     Report,
@@ -71,7 +72,7 @@ def report_render(*, report_id, program_id):
     except Exception as exc:  # the page must show the failure, not spin forever
         log.exception("report %s failed", report_id)
         with transaction.atomic():
-            chain_lock(report.program_id)  # the lock order (wsr/audit.py)
+            chain_lock(report.program_id)  # the lock order (core/audit.py)
             Report.objects.filter(pk=report_id, status=ReportStatus.RENDERING).update(
                 status=ReportStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
             )
@@ -84,7 +85,7 @@ def report_render(*, report_id, program_id):
             )
         return None
     with transaction.atomic():
-        chain_lock(report.program_id)  # the lock order (wsr/audit.py): chain, then rows
+        chain_lock(report.program_id)  # the lock order (core/audit.py): chain, then rows
         report = Report.objects.select_for_update(no_key=True).get(pk=report_id)
         report.file.save(report.filename, ContentFile(data), save=False)
         report.sha256 = hashlib.sha256(data).hexdigest()

@@ -6,10 +6,11 @@ from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
+from core.forms import run_service
+from core.pagination import PAGE_SIZE
+from core.tenancy import get_or_404
+from enforcement.selectors import escalation_proposals
 from programs.models import Facility
-from programs.selectors import get_or_404
-from wsr.forms import run_service
-from wsr.pagination import PAGE_SIZE
 
 from .. import selectors, services
 from ..forms import (
@@ -71,11 +72,7 @@ class CAPDetailView(AuditsViewMixin, TemplateView):
 
 def _pending_proposals(program, supplier_id):
     """Escalations of the facility's supplier waiting for a person's approval (shown on
-    the CAP: its overdue items are usually why). Empty if enforcement is absent."""
-    try:
-        from enforcement.selectors import escalation_proposals
-    except ImportError:
-        return []
+    the CAP: its overdue items are usually why)."""
     return list(escalation_proposals(program=program, supplier=supplier_id, state="proposed")[:10])
 
 

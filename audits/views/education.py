@@ -4,9 +4,10 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.views.generic import FormView, ListView, TemplateView
 
-from programs.selectors import facility_list, get_or_404
-from wsr.forms import run_service
-from wsr.pagination import PAGE_SIZE, paginate, querystring_without_page
+from core.forms import run_service
+from core.pagination import PAGE_SIZE, paginate, querystring_without_page
+from core.tenancy import get_or_404
+from programs.selectors import facility_list
 
 from .. import selectors, services
 from ..forms import (

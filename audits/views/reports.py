@@ -7,9 +7,9 @@ from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from programs.selectors import get_or_404
-from wsr.forms import run_service
-from wsr.pagination import PAGE_SIZE
+from core.forms import run_service
+from core.pagination import PAGE_SIZE
+from core.tenancy import get_or_404
 
 from .. import selectors, services
 from ..forms import (

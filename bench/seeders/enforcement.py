@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bench.seeders.programs import _bench_password_hash
+from core.actors import SystemActor
 from core.roles import Role
 from enforcement.models import (
     BuyerObligation,
@@ -43,8 +44,6 @@ from programs.models import (
     Provision,
     SourcingRelationship,
 )
-from wsr.actors import SystemActor
-from wsr.roles import Role
 
 BATCH = 5000
 CENT = Decimal("0.01")

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from core.actors import SystemActor
 from core.audit import audit_log
 from core.roles import Role
 from programs.models import (
@@ -21,9 +22,6 @@ from programs.models import (
     Supplier,
 )
 from programs.services import code_create, code_version_ratify, provision_add
-from wsr.actors import SystemActor
-from wsr.audit import audit_log
-from wsr.roles import Role
 
 BENCH_PASSWORD = "bench-password-not-secret"  # noqa: S105 - local benchmark database only
 BATCH = 2000

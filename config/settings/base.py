@@ -76,19 +76,19 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # NUL in any query parameter, form field or JSON string: a 400 naming the field.
-    "wsr.guards.NulByteGuardMiddleware",
+    "core.guards.NulByteGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(), then the rule that who must use a second factor has.
     "django_otp.middleware.OTPMiddleware",
-    "wsr.mfa.MfaRequiredMiddleware",
+    "core.mfa.MfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "wsr.middleware.PublicPrivacyMiddleware",
+    "core.middleware.PublicPrivacyMiddleware",
     # Pages behind a login: Cache-Control "private, no-store" unless the view says else.
-    "wsr.guards.PrivateNoStoreMiddleware",
+    "core.guards.PrivateNoStoreMiddleware",
     # Axes last: it must see the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -141,7 +141,7 @@ CACHE_URL = env("CACHE_URL", default="redis://127.0.0.1:6379/1")
 # Redis is a cache, never the record: with it down or hung (SIGSTOP, a network
 # partition), the public complaint line and the public pages must still answer. So every
 # socket has a timeout (without one a hung Redis holds a request until the proxy gives up),
-# and the backend (wsr.cache) treats a Redis error as a miss, logs a warning and stops
+# and the backend (core.cache) treats a Redis error as a miss, logs a warning and stops
 # asking for a few seconds (issue 13, defects 2 and 3).
 CACHE_SOCKET_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=0.5)
 CACHE_OPTIONS = {
@@ -150,7 +150,7 @@ CACHE_OPTIONS = {
 }
 CACHES = {
     "default": {
-        "BACKEND": "wsr.cache.ResilientRedisCache",
+        "BACKEND": "core.cache.ResilientRedisCache",
         "LOCATION": CACHE_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="wsr"),
         "OPTIONS": CACHE_OPTIONS,
@@ -180,7 +180,7 @@ GUARDIAN_RAISE_403 = False
 # django-axes: lock by username only, so no IP address is ever stored.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 # Password reset: links work once (Django's token changes with the password) and for an
-# hour; requests are throttled per address and per client (wsr.password_reset).
+# hour; requests are throttled per address and per client (core.password_reset).
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
 PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3)
 PASSWORD_RESET_LIMIT_PER_CLIENT = env.int("PASSWORD_RESET_LIMIT_PER_CLIENT", default=10)
@@ -258,14 +258,14 @@ FIELD_ENCRYPTION_KEYS = env.list(
 # Keyed hash for receipt codes (HMAC-SHA256); never the code itself.
 RECEIPT_CODE_HMAC_KEY = env_secret("RECEIPT_CODE_HMAC_KEY", "dev-receipt-code-key")
 
-# Signed checkpoints of the audit chains (wsr/checkpoints.py): HMAC key (blank in
+# Signed checkpoints of the audit chains (core/checkpoints.py): HMAC key (blank in
 # development: derived from SECRET_KEY; production requires its own) and the folder the
 # beat job appends them to, beside the database backups.
 AUDIT_CHECKPOINT_KEY = env_secret("AUDIT_CHECKPOINT_KEY", "")
 AUDIT_CHECKPOINT_DIR = Path(
     env("AUDIT_CHECKPOINT_DIR", default=str(BASE_DIR / "var" / "backups" / "checkpoints"))
 )
-# The notification outbox (wsr/notifications.py): a mail claimed by a sender that has
+# The notification outbox (core/notifications.py): a mail claimed by a sender that has
 # not marked it sent after this many seconds is sent again by the sweep.
 NOTIFICATION_LEASE = env.int("NOTIFICATION_LEASE", default=300)
 
@@ -277,7 +277,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "wsr.api_filters.FilterBackend",
+        "core.api_filters.FilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
@@ -297,7 +297,7 @@ SPECTACULAR_SETTINGS = {
     # Every operation documents its refusals (400/401/403/404/405/409/429), once.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "wsr.schema_hooks.add_error_responses",
+        "core.schema_hooks.add_error_responses",
     ],
     "TITLE": "WSR Platform API",
     "DESCRIPTION": (
@@ -474,7 +474,7 @@ OTP_TOTP_ISSUER = "WSR Platform"
 
 # --- accounts: optional single sign-on (OpenID Connect, accounts/oidc.py) ---
 # Off by default. Only existing, active accounts sign in (matched by the provider's
-# verified e-mail); second factors are still required where wsr.mfa says so.
+# verified e-mail); second factors are still required where core.mfa says so.
 OIDC_ENABLED = env.bool("OIDC_ENABLED", default=False)
 OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="your organization")
 OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")

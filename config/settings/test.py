@@ -31,7 +31,7 @@ _redis_port = env.int("WSR_TEST_REDIS_PORT", default=6379)
 CELERY_BROKER_URL = f"redis://127.0.0.1:{_redis_port}/{_redis_base}"
 CACHES = {
     "default": {
-        "BACKEND": "wsr.cache.ResilientRedisCache",
+        "BACKEND": "core.cache.ResilientRedisCache",
         "LOCATION": f"redis://127.0.0.1:{_redis_port}/{_redis_base + 1}",
         "KEY_PREFIX": TEST_RUN_NAME,
         "OPTIONS": CACHE_OPTIONS,

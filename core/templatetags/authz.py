@@ -1,9 +1,9 @@
-"""``{% can "action" [obj] as flag %}``: the same answer as ``wsr.authz.can`` for the
+"""``{% can "action" [obj] as flag %}``: the same answer as ``core.authz.can`` for the
 member viewing the page, so a control is shown exactly when its action is allowed."""
 
 from django import template
 
-from wsr import authz
+from core import authz
 
 register = template.Library()
 

@@ -2,15 +2,7 @@
 
 from django.utils import timezone
 
-from wsr.actors import actor_label  # noqa: F401 (re-exported for the services)
-from wsr.errors import DomainError
-
-
-def same_program(program, *objs):
-    program_id = getattr(program, "pk", program)
-    for obj in objs:
-        if obj is not None and obj.program_id != program_id:
-            raise DomainError("That record belongs to another program.")
+from core.actors import actor_label  # noqa: F401 (re-exported for the services)
 
 
 def user_or_none(actor):

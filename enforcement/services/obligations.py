@@ -7,17 +7,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.audit import audit_log
+from core.actors import SystemActor
+from core.audit import audit_log, chain_lock
+from core.authz import require_member
 from core.errors import DomainError, check_transition
 from core.roles import Role
 from core.uploads import IMAGE_TYPES, SNIFF_BYTES, UnreadableImage, sniff, strip_upload
 from programs.models import Membership
-from wsr.actors import SystemActor
-from wsr.audit import audit_log, chain_lock
-from wsr.authz import require_member
-from wsr.errors import DomainError, check_transition
-from wsr.roles import Role
-from wsr.uploads import IMAGE_TYPES, SNIFF_BYTES, UnreadableImage, sniff, strip_upload
 
 from ..models import (
     OBLIGATION_TRANSITIONS,
@@ -52,7 +48,7 @@ def _require_officer(actor, obligation):
 
 
 def _chain_lock_of(obligation_id):
-    """Take the chain lock of the obligation's program (the lock order, wsr/audit.py);
+    """Take the chain lock of the obligation's program (the lock order, core/audit.py);
     False if there is no such obligation."""
     program_id = (
         BuyerObligation.objects.filter(pk=obligation_id).values_list("program_id", flat=True)
@@ -64,7 +60,7 @@ def _chain_lock_of(obligation_id):
 
 
 def _locked(obligation):
-    chain_lock(obligation.program_id)  # the lock order (wsr/audit.py): chain, then rows
+    chain_lock(obligation.program_id)  # the lock order (core/audit.py): chain, then rows
     return BuyerObligation.objects.select_for_update(no_key=True).get(pk=obligation.pk)
 
 

@@ -5,16 +5,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from core.audit import audit_log
+from core.actors import SystemActor
+from core.audit import audit_log, chain_lock
+from core.authz import require_member
 from core.errors import DomainError, IllegalTransition, check_transition
 from core.roles import Role
 from core.tenancy import same_program
 from programs.models import Agreement, Membership, Severity
-from wsr.actors import SystemActor
-from wsr.audit import audit_log, chain_lock
-from wsr.authz import require_member
-from wsr.errors import DomainError, IllegalTransition, check_transition
-from wsr.roles import Role
 
 from ..models import (
     POLICY_TRANSITIONS,
@@ -93,7 +90,7 @@ def require_role(actor, program, roles, what="do this"):
 
 
 def confirm_roles(program):
-    """Policy hook of ``wsr.authz`` "violation.confirm": admins and the roles the
+    """Policy hook of ``core.authz`` "violation.confirm": admins and the roles the
     program's enforcement settings name."""
     return settings_for(program).allowed_confirm_roles()
 
@@ -167,7 +164,7 @@ def policy_ensure_default(*, actor, program):
     policy = current_policy(program)
     if policy is not None:
         return policy
-    # The lock order (wsr/audit.py): the chain lock first. NO KEY UPDATE: serializes
+    # The lock order (core/audit.py): the chain lock first. NO KEY UPDATE: serializes
     # creators without blocking inserts that reference the program (their foreign-key
     # checks take KEY SHARE locks).
     chain_lock(program.pk)
@@ -209,7 +206,7 @@ def policy_draft_create(*, actor, program):
     require_member(actor, program, "policy.edit")
     from programs.models import Program
 
-    chain_lock(program.pk)  # the lock order (wsr/audit.py): chain first, then rows
+    chain_lock(program.pk)  # the lock order (core/audit.py): chain first, then rows
     Program.objects.select_for_update(no_key=True).filter(pk=program.pk).first()
     if ConsequencePolicy.objects.filter(program_id=program.pk, status="draft").exists():
         raise IllegalTransition("This program already has a draft consequence policy.")
@@ -251,7 +248,7 @@ def _validate_rule(rule):
 def policy_rule_set(*, actor, policy, **fields):
     """Add or replace the rule for (severity, repeat_count) in a draft policy."""
     require_member(actor, policy.program, "policy.edit")
-    chain_lock(policy.program_id)  # the lock order: wsr/audit.py
+    chain_lock(policy.program_id)  # the lock order: core/audit.py
     policy = ConsequencePolicy.objects.select_for_update(no_key=True).get(pk=policy.pk)
     if policy.status != PolicyStatus.DRAFT:
         raise IllegalTransition("Only a draft consequence policy can be edited.")
@@ -279,7 +276,7 @@ def policy_rule_set(*, actor, policy, **fields):
 def policy_ratify(*, actor, policy, effective_date=None):
     """Ratify a draft; the previously ratified version is superseded."""
     require_member(actor, policy.program, "policy.edit")
-    chain_lock(policy.program_id)  # the lock order: wsr/audit.py
+    chain_lock(policy.program_id)  # the lock order: core/audit.py
     policy = ConsequencePolicy.objects.select_for_update(no_key=True).get(pk=policy.pk)
     check_transition(POLICY_TRANSITIONS, policy.status, PolicyStatus.RATIFIED, "policy")
     if not policy.rules.exists():

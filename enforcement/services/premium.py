@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from core.audit import audit_log
+from core.authz import require_member
 from core.errors import DomainError
 from core.roles import Role
 from core.tenancy import same_program
@@ -25,10 +26,6 @@ from programs.models import (
     Provision,
     Supplier,
 )
-from wsr.audit import audit_log
-from wsr.authz import require_member
-from wsr.errors import DomainError
-from wsr.roles import Role
 
 from ..models import (
     ImportKind,
@@ -39,7 +36,7 @@ from ..models import (
     SourceKind,
     Violation,
 )
-from ._common import same_program, user_or_none
+from ._common import user_or_none
 from .policy import settings_for
 
 CENT = Decimal("0.01")

@@ -7,8 +7,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core.audit import audit_log, audit_log_many
+from core.actors import SystemActor
+from core.audit import audit_log, audit_log_many, chain_lock
+from core.authz import require_member
 from core.errors import DomainError, IllegalTransition, check_transition
+from core.models import NotificationKind
+from core.notifications import msgid, notify, notify_many
 from core.roles import Role
 from core.tenancy import same_program
 from programs.models import (
@@ -18,13 +22,6 @@ from programs.models import (
     Membership,
     SourcingRelationship,
 )
-from wsr.actors import SystemActor
-from wsr.audit import audit_log, audit_log_many, chain_lock
-from wsr.authz import require_member
-from wsr.errors import DomainError, IllegalTransition, check_transition
-from wsr.models import NotificationKind
-from wsr.notifications import msgid, notify, notify_many
-from wsr.roles import Role
 
 from ..models import (
     STANDING_RANK,
@@ -45,7 +42,7 @@ from ..models import (
     Violation,
     ViolationState,
 )
-from ._common import actor_label, same_program, today, user_or_none
+from ._common import actor_label, today, user_or_none
 from .policy import policy_ensure_default, settings_for
 
 log = logging.getLogger(__name__)
@@ -197,11 +194,11 @@ def violations_propose_many(*, actor, program, proposals):
 
 
 def _enqueue_apply(violation_id, program_id):
-    from wsr import broker
+    from core import broker
 
     from ..tasks import apply_consequences
 
-    # Fails fast with the broker down or hung (wsr.broker): the outbox row is committed,
+    # Fails fast with the broker down or hung (core.broker): the outbox row is committed,
     # the page says "being applied" and the sweeper publishes it later.
     broker.publish(
         apply_consequences,
@@ -220,7 +217,7 @@ def violation_confirm(*, actor, violation):
     """
     require_member(actor, violation.program, "violation.confirm")
     program = violation.program
-    chain_lock(violation.program_id)  # the lock order: wsr/audit.py
+    chain_lock(violation.program_id)  # the lock order: core/audit.py
     violation = Violation.objects.select_for_update(no_key=True).get(pk=violation.pk)
     check_transition(VIOLATION_TRANSITIONS, violation.state, ViolationState.CONFIRMED, "violation")
     violation.state = ViolationState.CONFIRMED
@@ -246,7 +243,7 @@ def violation_dismiss(*, actor, violation, reason):
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("A dismissal needs a reason.")
-    chain_lock(violation.program_id)  # the lock order: wsr/audit.py
+    chain_lock(violation.program_id)  # the lock order: core/audit.py
     violation = Violation.objects.select_for_update(no_key=True).get(pk=violation.pk)
     check_transition(VIOLATION_TRANSITIONS, violation.state, ViolationState.DISMISSED, "violation")
     violation.state = ViolationState.DISMISSED
@@ -272,7 +269,7 @@ def violation_remediate(*, actor, violation, note):
     note = (note or "").strip()
     if not note:
         raise DomainError("Say how the violation was remediated.")
-    chain_lock(violation.program_id)  # the lock order: wsr/audit.py
+    chain_lock(violation.program_id)  # the lock order: core/audit.py
     violation = Violation.objects.select_for_update(no_key=True).get(pk=violation.pk)
     check_transition(VIOLATION_TRANSITIONS, violation.state, ViolationState.REMEDIATED, "violation")
     violation.state = ViolationState.REMEDIATED
@@ -341,7 +338,7 @@ def _rule_snapshot(rule):
 
 def _locked_standing(program_id, supplier_id):
     """The supplier's standing row, created if missing, locked FOR UPDATE."""
-    chain_lock(program_id)  # the lock order (wsr/audit.py): chain first, then rows
+    chain_lock(program_id)  # the lock order (core/audit.py): chain first, then rows
     standing = (
         SupplierStanding.objects.select_for_update(no_key=True)
         .filter(program_id=program_id, supplier_id=supplier_id)
@@ -462,7 +459,7 @@ def consequences_apply(*, violation):
     the backstop. Mail goes out after commit. Returns the Sanction, or None if there was
     nothing to apply.
     """
-    # The lock order (wsr/audit.py): the chain lock first. This used to lock the outbox
+    # The lock order (core/audit.py): the chain lock first. This used to lock the outbox
     # row and the violation with its program, supplier and provision FOR UPDATE and then
     # wait for the chain lock, while an intake holding the chain lock waited at COMMIT for
     # a KEY SHARE lock on the program row: a deadlock (issue 13, defect 1).
@@ -605,7 +602,7 @@ def consequences_apply(*, violation):
 
 
 def _notify_consequences(program, violation, sanction, obligations):
-    """Outbox rows (wsr/notifications.py) for each obligated buyer's officers and for the
+    """Outbox rows (core/notifications.py) for each obligated buyer's officers and for the
     program's admins and staff, in consequences_apply's transaction: the mails are
     committed with the sanction, so a worker dying after COMMIT loses none of them."""
     supplier = violation.supplier
@@ -919,7 +916,7 @@ def suspension_expire(*, standing_id):
     )
     if program_id is None:
         return None
-    chain_lock(program_id)  # the lock order (wsr/audit.py): chain first, then rows
+    chain_lock(program_id)  # the lock order (core/audit.py): chain first, then rows
     standing = (
         SupplierStanding.objects.select_for_update(no_key=True)
         .filter(pk=standing_id, standing=Standing.SUSPENDED, suspended_until__lt=on)

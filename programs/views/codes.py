@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView
 
-from wsr.errors import DomainError
-from wsr.tenancy import ProgramViewMixin
+from core.errors import DomainError
+from core.tenancy import ProgramViewMixin, get_or_404
 
 from .. import selectors, services
 from ..forms import CodeForm, ProvisionForm, RatifyForm
@@ -179,7 +179,7 @@ class ProvisionRemoveView(ProgramViewMixin, View):
 
 class VersionRatifyView(_VersionMixin, ServiceFormView):
     form_class = RatifyForm
-    # The form is shown exactly to those the table lets ratify (wsr.authz).
+    # The form is shown exactly to those the table lets ratify (core.authz).
     write_action = "code.ratify"
     submit_label = "Ratify"
 

@@ -3,9 +3,9 @@
 from django.urls import reverse
 from django.views.generic import RedirectView
 
-from wsr import authz
-from wsr.roles import ADMIN_ROLES, ALL_ROLES, Role
-from wsr.tenancy import ProgramViewMixin
+from core import authz
+from core.roles import ADMIN_ROLES, ALL_ROLES, Role
+from core.tenancy import ProgramViewMixin
 
 from .. import selectors, services
 from ..forms import InviteForm, MembershipForm

@@ -35,10 +35,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
+from core.roles import Role
+from demo.seed import PROGRAMS, persona_email
 from programs.models import Program
 from tests.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
-from wsr.demo.seed import PROGRAMS, persona_email
-from wsr.roles import Role
 
 HERE = Path(__file__).parent
 PROGRESS = os.environ.get("A11Y_CRAWL_PROGRESS")

@@ -7,8 +7,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from core.roles import Role
 from tests.complaints.conftest import investigating, submit
-from wsr.roles import Role
 
 from .html import Page
 

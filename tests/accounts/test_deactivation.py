@@ -5,9 +5,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
+from core.roles import Role
 from programs import services as program_services
 from programs.models import Membership
-from wsr.roles import Role
 
 pytestmark = pytest.mark.django_db
 

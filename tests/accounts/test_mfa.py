@@ -1,4 +1,4 @@
-"""Two-factor authentication: who must use it (wsr.mfa.mfa_required), enrolment that is
+"""Two-factor authentication: who must use it (core.mfa.mfa_required), enrolment that is
 enforced before anything else is reachable, the code step at every login, recovery
 codes. These tests run without the test-run bypass (marker ``mfa``)."""
 
@@ -11,11 +11,11 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.mfa import mfa_required
+from core.models import AuditEvent
+from core.roles import Role
 from enforcement.models import EnforcementSettings
 from tests.conftest import PASSWORD
-from wsr.mfa import mfa_required
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.mfa]
 

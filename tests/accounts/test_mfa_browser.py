@@ -9,9 +9,9 @@ import pytest
 from django_otp.oath import TOTP
 from django_otp_webauthn.models import WebAuthnCredential
 
+from core.models import AuditEvent
+from core.roles import Role
 from tests.conftest import browser_login
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.mfa, pytest.mark.django_db(transaction=True)]
 

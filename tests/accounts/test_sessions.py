@@ -5,10 +5,10 @@ import pytest
 from django.test import Client
 
 from accounts.models import UserSession
+from core.models import AuditEvent
+from core.roles import Role
 from programs.models import Membership
 from tests.conftest import PASSWORD
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ import jwt
 import pytest
 from django.test import Client
 
-from wsr.roles import Role
+from core.roles import Role
 
 pytestmark = pytest.mark.django_db
 

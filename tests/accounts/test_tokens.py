@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import ApiToken
-from wsr.models import AuditEvent
-from wsr.roles import Role
+from core.models import AuditEvent
+from core.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -30,7 +30,7 @@ def make_audit(world, *, facility=None, lead_role=Role.AUDITOR, **fields):
 def make_finding(world, audit, *, provision=None, **fields):
     fields.setdefault("facts", "Three workers report unpaid hours at the packing shed.")
     auditor = world.user(Role.AUDITOR)
-    # The auditor records findings of their own audits; staff those of any (wsr.authz).
+    # The auditor records findings of their own audits; staff those of any (core.authz).
     on_team = audit.lead_auditor_id == auditor.pk
     return services.finding_create(
         actor=auditor if on_team else world.user(Role.STAFF),
@@ -65,7 +65,7 @@ def make_cap_item(world, *, finding=None, deadline=None, actor=None, **fields):
 
 def auditing(world, facility):
     """Make sure the auditor persona audits at ``facility`` (an auditor follows CAP items
-    up only where they audit: wsr.authz scope)."""
+    up only where they audit: core.authz scope)."""
     from audits.access import auditor_reach
 
     auditor = world.user(Role.AUDITOR)

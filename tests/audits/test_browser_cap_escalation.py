@@ -9,8 +9,8 @@ import time_machine
 
 from audits import services
 from audits.models import CAPItem
+from core.roles import Role
 from enforcement.models import EscalationProposal, Standing, SupplierStanding
-from wsr.roles import Role
 
 from .helpers import make_audit, make_cap_item
 from .test_browser import login_with_session

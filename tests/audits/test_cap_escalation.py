@@ -13,11 +13,11 @@ from django.db import connection, connections
 
 from audits import services
 from audits.models import CAPEscalationRequest
+from core.errors import DomainError, IllegalTransition
+from core.models import AuditEvent
+from core.roles import Role
 from enforcement import services as enforcement_services
 from enforcement.models import EscalationProposal, Standing, SupplierStanding
-from wsr.errors import DomainError, IllegalTransition
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 from .helpers import make_audit, make_cap_item, make_finding
 

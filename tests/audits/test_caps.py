@@ -7,14 +7,11 @@ import time_machine
 
 from audits import selectors, services
 from audits.models import CAPEscalationRequest, CAPItemStatus, CAPItemStatusChange
+from core.actors import SystemActor
 from core.errors import IllegalTransition
 from core.models import AuditEvent
 from core.roles import Role
 from programs import services as program_services
-from wsr.actors import SystemActor
-from wsr.errors import IllegalTransition
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 from .helpers import auditing, make_audit, make_cap_item, make_finding
 
@@ -200,22 +197,6 @@ def test_overdue_job_changes_status_and_escalation_exactly_once(personas):
         AuditEvent.objects.filter(program=a.program, verb="cap_item.escalation_proposed").count()
         == 2
     )
-
-
-def test_overdue_job_records_requests_while_enforcement_is_absent(personas, monkeypatch):
-    """If enforcement's service cannot be imported, the request waits and is sent once
-    it can (the import is re-tried on every run)."""
-    a = personas.a
-    with time_machine.travel(at(2026, 1, 10), tick=False):
-        make_cap_item(a, deadline=datetime.date(2026, 2, 1))
-    monkeypatch.setattr(caps_services, "_escalation_advance", lambda: None)
-    with time_machine.travel(at(2026, 2, 10), tick=False):
-        assert services.cap_items_mark_overdue(program=a.program) == (1, 1, 0)
-        assert services.cap_items_mark_overdue(program=a.program) == (0, 0, 0)
-    monkeypatch.undo()
-    with time_machine.travel(at(2026, 2, 11), tick=False):
-        assert services.cap_items_mark_overdue(program=a.program) == (0, 0, 1)
-        assert services.cap_items_mark_overdue(program=a.program) == (0, 0, 0)
 
 
 def test_an_overdue_item_can_still_be_completed_and_verified(personas):

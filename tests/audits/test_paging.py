@@ -12,12 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audits import selectors, services
+from core.roles import Role
 from programs import services as program_services
 from programs.models import Provision
 from tests.audits.helpers import make_audit, make_cap_item, make_finding
 from tests.conftest import make_user
 from tests.utils import assert_constant_queries
-from wsr.roles import Role
 
 pytestmark = pytest.mark.django_db
 

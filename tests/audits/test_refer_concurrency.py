@@ -13,7 +13,7 @@ from django.db import connections
 from audits import services
 from complaints import services as complaint_services
 from complaints.models import Case
-from wsr.roles import Role
+from core.roles import Role
 
 from .helpers import make_audit, make_finding
 

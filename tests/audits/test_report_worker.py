@@ -13,7 +13,6 @@ from audits.tasks import report_render_task
 from core.roles import Role
 from tests.conftest import build_world
 from tests.utils import wait_for
-from wsr.roles import Role
 
 from .helpers import make_audit, make_cap_item, make_finding
 

@@ -8,13 +8,11 @@ from django.urls import reverse
 from guardian.shortcuts import get_perms
 
 from audits import selectors, services
+from core.actors import SystemActor
 from core.models import AuditEvent
 from core.roles import Role
 from programs import services as program_services
 from tests.conftest import make_user
-from wsr.actors import SystemActor
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 from .helpers import make_audit
 

@@ -10,14 +10,12 @@ from pypdf import PdfReader
 
 from audits import reports, selectors, services
 from audits.models import EvidenceFile, Finding
+from core.actors import SystemActor
 from core.errors import DomainError
 from core.roles import Role
 from programs import services as program_services
 from programs.models import Provision
 from tests.utils import assert_constant_queries
-from wsr.actors import SystemActor
-from wsr.errors import DomainError
-from wsr.roles import Role
 
 from .helpers import PNG, make_audit, make_cap_item, make_finding
 

@@ -4,12 +4,11 @@ and its consequences applied through enforcement's services."""
 import datetime
 import itertools
 
+from core.actors import SystemActor
 from core.roles import Role
 from enforcement import services as enforcement_services
 from enforcement.models import BuyerObligation
 from programs import services as program_services
-from wsr.actors import SystemActor
-from wsr.roles import Role
 
 SYSTEM = SystemActor("test-setup")
 # What a complaint might say: it must never reach a buyer officer.

@@ -5,11 +5,10 @@ import datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.actors import SystemActor
 from core.roles import Role
 from enforcement import services as enforcement_services
 from programs import services as program_services
-from wsr.actors import SystemActor
-from wsr.roles import Role
 
 from .helpers import make_obligation
 

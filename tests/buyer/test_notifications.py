@@ -10,17 +10,13 @@ from django.test import TestCase
 from django.urls import reverse
 
 from config.celery import app as celery_app
+from core.actors import SystemActor
 from core.errors import DomainError
-from core.models import AuditEvent
+from core.models import Notification, NotificationKind, NotificationPreference
 from core.roles import Role
 from enforcement import portal_notifications, portal_tasks
 from enforcement import services as enforcement_services
 from tests.utils import drain_mail, wait_for
-from wsr.actors import SystemActor
-from wsr.celery import app as celery_app
-from wsr.errors import DomainError
-from wsr.models import Notification, NotificationKind, NotificationPreference
-from wsr.roles import Role
 
 from .helpers import SECRET_SUMMARY, make_obligation
 
@@ -293,9 +289,9 @@ def test_preferences_kept_as_audit_events_are_carried_into_the_table(personas):
     from django.apps import apps
     from django.db import transaction
 
-    from wsr.audit import audit_log
+    from core.audit import audit_log
 
-    migration = importlib.import_module("wsr.migrations.0004_notification_outbox_and_preferences")
+    migration = importlib.import_module("core.migrations.0004_notification_outbox_and_preferences")
     officer = personas.a.user(Role.BUYER_OFFICER)
     other = personas.b.user(Role.BUYER_OFFICER)
     with transaction.atomic():

@@ -8,13 +8,13 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from core.roles import Role
 from enforcement import portal_selectors
 from enforcement import selectors as enforcement_selectors
 from enforcement.models import PremiumPayment, PurchaseReport
 from programs import selectors as program_selectors
 from programs import services as program_services
 from tests.utils import count_queries
-from wsr.roles import Role
 
 from .helpers import SYSTEM, add_officer_membership
 

@@ -2,10 +2,9 @@ import pytest
 from django.core.cache import cache
 
 from complaints import services
+from core.actors import PUBLIC
 from core.roles import Role
 from programs.models import Category
-from wsr.actors import PUBLIC
-from wsr.roles import Role
 
 
 @pytest.fixture(autouse=True)

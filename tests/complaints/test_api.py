@@ -6,12 +6,10 @@ from django.urls import reverse
 
 from complaints import services
 from complaints.models import Case, Finding, Note
+from core.errors import DomainError
 from core.models import AuditEvent
 from core.roles import Role
 from tests.utils import assert_constant_queries
-from wsr.errors import DomainError
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 from .conftest import assigned, investigating, submit, triaged
 

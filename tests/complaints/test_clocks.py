@@ -10,11 +10,10 @@ from django.urls import reverse
 
 from complaints import dashboard, selectors, services, tasks
 from complaints.models import ComplaintPolicy
+from core.errors import DomainError
 from core.roles import Role
 from programs.models import Membership
 from tests.utils import drain_mail
-from wsr.errors import DomainError
-from wsr.roles import Role
 
 from .conftest import assigned, submit, triaged
 

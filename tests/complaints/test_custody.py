@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from complaints import custody
 from complaints.models import IdentityRevealRequest, RevealStatus
-from wsr.errors import DomainError
-from wsr.models import AuditEvent
-from wsr.roles import Role
+from core.errors import DomainError
+from core.models import AuditEvent
+from core.roles import Role
 
 from .conftest import assigned, submit, triaged
 

@@ -6,9 +6,9 @@ from django.core import mail
 from complaints import demo, selectors
 from complaints.models import Case, Message
 from complaints.tasks import BEAT_SCHEDULE
+from core.models import AuditEvent
+from core.roles import Role
 from tests.utils import wait_for
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 from .conftest import submit
 

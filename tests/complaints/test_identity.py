@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from complaints import crypto, services, tasks
 from complaints.models import Case, ComplaintPolicy, Outcome
-from wsr.actors import SystemActor
-from wsr.models import AuditEvent
-from wsr.roles import Role
+from core.actors import SystemActor
+from core.models import AuditEvent
+from core.roles import Role
 
 from .conftest import assigned, submit, triaged
 

@@ -12,9 +12,9 @@ from django.test import override_settings
 
 from complaints import notices
 from complaints.models import Case, IntakeNotice
+from config.celery import app
+from core.roles import Role
 from tests.utils import drain_mail
-from wsr.celery import app
-from wsr.roles import Role
 
 from .conftest import submit
 

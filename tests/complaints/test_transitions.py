@@ -6,9 +6,9 @@ from django.urls import reverse
 
 from complaints import services
 from complaints.models import CaseStatus, Outcome
-from wsr.errors import DomainError, IllegalTransition
-from wsr.models import AuditEvent
-from wsr.roles import Role
+from core.errors import DomainError, IllegalTransition
+from core.models import AuditEvent
+from core.roles import Role
 
 from .conftest import assigned, investigating, submit, triaged
 

@@ -6,9 +6,9 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from core.actors import SystemActor
 from disclosure import page_cache
 from programs import services as program_services
-from wsr.actors import SystemActor
 
 SYSTEM = SystemActor("test-setup")
 

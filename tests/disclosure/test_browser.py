@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from complaints import services as complaint_services
+from core.actors import PUBLIC
 from enforcement import services as enforcement_services
 from tests.conftest import ARTIFACTS
-from wsr.actors import PUBLIC
 
 from .conftest import add_suppliers
 

@@ -7,9 +7,9 @@ import datetime
 import pytest
 
 from complaints import services as complaint_services
+from core.actors import PUBLIC
 from enforcement import services as enforcement_services
 from enforcement.selectors import supplier_standings
-from wsr.actors import PUBLIC
 
 from .conftest import body_of, public_urls, report_text
 

@@ -14,10 +14,10 @@ from django.test import override_settings
 from django.utils.csp import LazyNonce, build_policy
 
 from complaints import services as complaint_services
+from core.actors import PUBLIC
 from disclosure import page_cache, selectors
 from programs.models import Role
 from tests.utils import count_queries
-from wsr.actors import PUBLIC
 
 from .conftest import add_suppliers, body_of
 

@@ -6,9 +6,9 @@ import pytest
 from django.utils import translation
 
 from complaints import services as complaint_services
+from core.actors import PUBLIC
 from enforcement import services as enforcement_services
 from programs.models import Category
-from wsr.actors import PUBLIC
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ import datetime
 
 import pytest
 
+from core.actors import SystemActor
 from enforcement import services
 from programs import services as program_services
-from wsr.actors import SystemActor
 
 SYSTEM = SystemActor("test-setup")
 

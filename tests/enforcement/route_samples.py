@@ -4,8 +4,8 @@ import datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.actors import SystemActor
 from enforcement import services
-from wsr.actors import SystemActor
 
 SYSTEM = SystemActor("route-samples")
 

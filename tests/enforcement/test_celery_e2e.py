@@ -8,6 +8,7 @@ from django.core import mail
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.actors import SystemActor
 from core.models import AuditEvent
 from enforcement import selectors, services
 from enforcement.models import (
@@ -24,8 +25,6 @@ from programs import services as program_services
 from tests.conftest import make_user
 from tests.enforcement.conftest import add_buyer, propose
 from tests.utils import wait_for
-from wsr.actors import SystemActor
-from wsr.models import AuditEvent
 
 pytestmark = [pytest.mark.celery_worker]
 

@@ -1,9 +1,9 @@
+from core.actors import SystemActor
+from core.models import AuditEvent
 from enforcement import demo, selectors
 from enforcement.models import BuyerObligation, ObligationState, Violation, ViolationState
 from programs import services as program_services
 from programs.models import Membership
-from wsr.actors import SystemActor
-from wsr.models import AuditEvent
 
 
 def test_demo_seed_builds_its_story_once(a):

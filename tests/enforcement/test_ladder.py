@@ -7,6 +7,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from core.actors import SystemActor
 from core.errors import DomainError, IllegalTransition
 from core.models import AuditEvent
 from enforcement import selectors, services
@@ -22,9 +23,6 @@ from enforcement.tasks import expire_suspensions
 from programs.models import Provision
 from tests.enforcement.conftest import propose
 from tests.utils import drain_mail
-from wsr.actors import SystemActor
-from wsr.errors import DomainError, IllegalTransition
-from wsr.models import AuditEvent
 
 
 def verbs(program):

@@ -14,12 +14,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.roles import Role
 from enforcement import selectors
 from enforcement.models import PayrollDistribution, PremiumPayment, PurchaseReport
 from enforcement.views import RECONCILIATION_COLUMNS
 from programs import services as program_services
 from tests.utils import count_queries
-from wsr.roles import Role
 
 pytestmark = pytest.mark.django_db
 

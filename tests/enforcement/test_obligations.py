@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.actors import SystemActor
 from core.errors import DomainError, IllegalTransition
 from core.models import AuditEvent
 from enforcement import selectors, services
@@ -14,9 +15,6 @@ from enforcement.tasks import mark_overdue_obligations
 from programs import services as program_services
 from tests.conftest import make_user
 from tests.enforcement.conftest import add_buyer, propose
-from wsr.actors import SystemActor
-from wsr.errors import DomainError, IllegalTransition
-from wsr.models import AuditEvent
 
 START = datetime.datetime(2026, 3, 1, 12, tzinfo=datetime.UTC)
 

@@ -7,12 +7,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.actors import SystemActor
 from enforcement import services
 from enforcement.models import Violation, ViolationState
 from programs import services as program_services
 from tests.enforcement.conftest import add_buyer, propose
 from tests.utils import assert_constant_queries
-from wsr.actors import SystemActor
 
 
 def url(name, world, **kw):
@@ -41,7 +41,7 @@ def test_admin_confirms_from_the_queue(a, client_for):
 
 
 def test_staff_cannot_confirm_and_sees_why(a, client_for):
-    # Staff are not shown the control (wsr.authz); a crafted POST is a 403.
+    # Staff are not shown the control (core.authz); a crafted POST is a 403.
     v = propose(a)
     client = client_for(a.user("staff"))
     detail = client.get(url("enforcement:violation_detail", a, pk=v.pk))

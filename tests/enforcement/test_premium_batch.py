@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.actors import SystemActor
 from core.audit import verify_chain
 from core.errors import DomainError
 from core.models import AuditEvent
@@ -22,10 +23,6 @@ from enforcement.services.premium import _SHORTFALL_LOCK
 from enforcement.services.violations import violations_propose_many
 from tests.enforcement.conftest import add_buyer, add_premium_provision
 from tests.utils import wait_for
-from wsr.actors import SystemActor
-from wsr.audit import verify_chain
-from wsr.errors import DomainError
-from wsr.models import AuditEvent
 
 FIRST_WEEK = datetime.date(2026, 3, 2)  # a Monday
 

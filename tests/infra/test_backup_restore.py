@@ -6,10 +6,9 @@ import pytest
 from django.db import connection
 from psycopg import sql
 
+from core.actors import SystemActor
 from core.models import AuditEvent
 from programs import services as program_services
-from wsr.actors import SystemActor
-from wsr.models import AuditEvent
 
 from .helpers import manage
 

@@ -6,10 +6,10 @@ from celery.signals import task_postrun
 from django.conf import settings
 from django.db import connection
 
+from core.models import AuditEvent
 from enforcement.tasks import sweep_unapplied_consequences
 from tests.conftest import real_worker
 from tests.utils import wait_for
-from wsr.models import AuditEvent
 
 
 def _backends():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from wsr.celery import app
+from config.celery import app
 
 PROJECT = ("wsr.", "programs.", "complaints.", "audits.", "enforcement.", "disclosure.")
 

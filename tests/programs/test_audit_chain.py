@@ -12,12 +12,10 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
+from core.actors import SystemActor
 from core.models import AuditEvent
 from core.roles import Role
 from programs import services
-from wsr.actors import SystemActor
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,6 @@ from core.roles import Role
 from programs.models import Membership
 from tests.conftest import PASSWORD, make_user
 from tests.utils import drain_mail
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 pytestmark = pytest.mark.django_db
 

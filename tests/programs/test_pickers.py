@@ -12,12 +12,12 @@ from django.urls import reverse
 from audits.forms import AuditForm
 from complaints import services as complaint_services
 from complaints.forms import PublicComplaintForm
+from core.roles import Role
 from enforcement.forms import ViolationProposeForm
 from programs import services
 from programs.forms import SourcingForm
 from programs.selectors import current_provisions
 from tests.utils import assert_constant_queries, count_queries
-from wsr.roles import Role
 
 pytestmark = pytest.mark.django_db
 

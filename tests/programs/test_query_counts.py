@@ -7,11 +7,10 @@ import itertools
 import pytest
 from django.urls import reverse
 
+from core.actors import SystemActor
 from core.roles import Role
 from programs import services
 from tests.utils import assert_constant_queries
-from wsr.actors import SystemActor
-from wsr.roles import Role
 
 pytestmark = pytest.mark.django_db
 

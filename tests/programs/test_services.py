@@ -12,8 +12,6 @@ from core.roles import Role
 from programs import selectors, services
 from programs.models import AgreementStatus, CodeVersionStatus, Membership
 from tests.utils import drain_mail
-from wsr.errors import DomainError, IllegalTransition
-from wsr.roles import Role
 
 from .conftest import PDF, events
 

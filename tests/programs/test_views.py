@@ -11,7 +11,6 @@ from core.roles import Role
 from programs import services
 from programs.models import Agreement, Buyer, CodeVersionStatus, Facility, Membership, Supplier
 from tests.utils import drain_mail
-from wsr.roles import Role
 
 from .conftest import PDF, events
 
@@ -149,7 +148,7 @@ def test_draft_ratify_flow_and_refusals(a, client_for):
     p.refresh_from_db()
     assert p.title_in("es") == "Sombra, agua y descanso"
 
-    # Staff are not shown the ratify form (only admins ratify: wsr.authz); a POST is 403.
+    # Staff are not shown the ratify form (only admins ratify: core.authz); a POST is 403.
     assert staff.get(url("version_ratify", a, pk=draft.pk)).status_code == 403
     r = staff.post(url("version_ratify", a, pk=draft.pk), {"effective_date": "2026-09-01"})
     assert r.status_code == 403

@@ -3,8 +3,8 @@ the test settings, pointed at the pytest test database and at the probe's own Re
 
 import os
 
-from wsr.settings.test import *  # noqa: F403
-from wsr.settings.test import CACHE_OPTIONS, DATABASES, REST_FRAMEWORK
+from config.settings.test import *  # noqa: F403
+from config.settings.test import CACHE_OPTIONS, DATABASES, REST_FRAMEWORK
 
 DATABASES["default"]["NAME"] = os.environ["WSR_PROC_DB"]
 CELERY_BROKER_URL = os.environ["WSR_PROC_BROKER"]
@@ -20,7 +20,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 if os.environ.get("WSR_PROC_CACHE"):
     CACHES = {
         "default": {
-            "BACKEND": "wsr.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": os.environ["WSR_PROC_CACHE"],
             "KEY_PREFIX": "probe",
             "OPTIONS": CACHE_OPTIONS,

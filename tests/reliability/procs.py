@@ -22,8 +22,8 @@ from django.conf import settings
 from django.db import connection
 from kombu import pools as kombu_pools
 
+from config.celery import app
 from tests.utils import wait_for  # noqa: F401 - the probes import it from here
-from wsr.celery import app
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -149,7 +149,7 @@ class _Process:
 
 
 class Worker(_Process):
-    """``celery -A wsr worker`` as a real process (solo pool: the task runs in the very
+    """``celery -A config worker`` as a real process (solo pool: the task runs in the very
     process that gets the SIGKILL)."""
 
     def __init__(self, broker_url, *, visibility, name, cache_url=None):
@@ -158,7 +158,7 @@ class Worker(_Process):
             [
                 str(BIN / "celery"),
                 "-A",
-                "wsr",
+                "config",
                 "worker",
                 "--pool=solo",
                 "-Q",
@@ -188,7 +188,7 @@ class Gunicorn(_Process):
         self.proc = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
-                "wsr.wsgi:application",
+                "config.wsgi:application",
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--workers",

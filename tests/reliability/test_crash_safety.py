@@ -12,7 +12,7 @@ procs.py). To make the kill land mid-apply, the test inserts, uncommitted, an au
 with the chain's next sequence number: the worker's apply writes its rows (sanction,
 standing, obligations) and then waits on the unique index in its audit append, its last
 statement before COMMIT. (It used to hold the audit-chain lock instead; since the lock
-order of wsr/audit.py, apply takes that lock first, before writing anything.)
+order of core/audit.py, apply takes that lock first, before writing anything.)
 """
 
 import contextlib
@@ -24,6 +24,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from config.celery import app
+from core.audit import verify_chain
+from core.models import AuditEvent
 from enforcement import services
 from enforcement.models import (
     BuyerObligation,
@@ -35,9 +38,6 @@ from enforcement.models import (
 )
 from enforcement.tasks import sweep_unapplied_consequences
 from tests.enforcement.conftest import add_buyer, propose
-from wsr.audit import verify_chain
-from wsr.celery import app
-from wsr.models import AuditEvent
 
 from .procs import side_connection, wait_for
 

@@ -1,7 +1,7 @@
 """Public complaint intake running while a real worker applies a 300-buyer violation of
 the same program (issue 13, defect 1).
 
-Before the lock order of wsr/audit.py, ``consequences_apply`` locked the violation with
+Before the lock order of core/audit.py, ``consequences_apply`` locked the violation with
 its program, supplier and provision FOR UPDATE and then waited for the program's
 audit-chain lock, while each intake held the chain lock and, at COMMIT, waited for a KEY
 SHARE lock on the program row (its deferred foreign-key check): PostgreSQL aborted one
@@ -20,11 +20,11 @@ import pytest
 from django.utils import timezone
 
 from complaints.models import Case
+from core.audit import verify_chain
 from enforcement import services
 from enforcement.models import BuyerObligation, ConsequenceApplication, OutboxState, Sanction
 from enforcement.services.violations import obligated_buyers
 from tests.enforcement.conftest import propose
-from wsr.audit import verify_chain
 
 from .procs import add_buyers, submit_complaint, wait_for
 

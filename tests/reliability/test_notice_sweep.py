@@ -17,9 +17,9 @@ from django.utils import timezone
 from complaints import notices
 from complaints.models import IntakeNotice
 from complaints.tasks import NOTICE_SWEEP_GRACE, sweep_intake_notices
+from config.celery import app
+from core.notifications import deliver_due
 from tests.complaints.conftest import submit
-from wsr.celery import app
-from wsr.notifications import deliver_due
 
 WINDOW = 60
 
@@ -33,7 +33,7 @@ def test_a_complaint_whose_closing_run_died_is_told_by_the_sweep_once(personas):
     second, _ = submit(world)  # inside the window: left to the closing run, which dies
     quiet, _ = submit(other)
     notices.send_pending(other.program.pk)  # the other program's complaints were told
-    deliver_due()  # the notification outbox's sender sends those (wsr/notifications.py)
+    deliver_due()  # the notification outbox's sender sends those (core/notifications.py)
     mail.outbox.clear()
     received = timezone.now()
 

@@ -11,7 +11,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from complaints.models import Case
-from wsr.audit import verify_chain
+from core.audit import verify_chain
 
 from .procs import COMPLAINT
 
@@ -28,7 +28,7 @@ def test_public_intake_and_pages_answer_with_redis_away(personas, private_redis,
     page = reverse("disclosure:program", kwargs={"program": a.slug})
     cache = {
         "default": {
-            "BACKEND": "wsr.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": private_redis.url(1),
             "KEY_PREFIX": "probe",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
@@ -40,7 +40,7 @@ def test_public_intake_and_pages_answer_with_redis_away(personas, private_redis,
             private_redis.stop()
         else:
             private_redis.hang()
-        caplog.set_level(logging.WARNING, logger="wsr.cache")
+        caplog.set_level(logging.WARNING, logger="core.cache")
         t0 = time.monotonic()
         responses = [
             client.post(submit, COMPLAINT, content_type="application/json") for _ in range(5)

@@ -21,11 +21,11 @@ from django.utils import timezone
 
 from complaints.models import Case
 from complaints.tasks import sweep_intake_notices
+from core.audit import verify_chain
+from core.notifications import deliver_due
 from enforcement.models import ConsequenceApplication, OutboxState, Violation, ViolationState
 from enforcement.tasks import sweep_unapplied_consequences
 from tests.enforcement.conftest import propose
-from wsr.audit import verify_chain
-from wsr.notifications import deliver_due
 
 from .procs import submit_complaint, wait_for
 from .test_crash_safety import _assert_applied_exactly_once
@@ -55,7 +55,7 @@ def _cache_at(url):
     return override_settings(
         CACHES={
             "default": {
-                "BACKEND": "wsr.cache.ResilientRedisCache",
+                "BACKEND": "core.cache.ResilientRedisCache",
                 "LOCATION": url,
                 "KEY_PREFIX": "probe",
                 "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},

@@ -1,4 +1,4 @@
-"""Which action of ``wsr.authz.ACTIONS`` governs each route, per method.
+"""Which action of ``core.authz.ACTIONS`` governs each route, per method.
 
 ``(get, post)``: the action a GET / a POST needs. ``None``: the method does nothing
 there (a GET-only list, a POST-only action): every role gets 403/404/405 and nothing
@@ -278,7 +278,7 @@ _portal["buyer:api_access"] = ("portal.view", OPEN)
 # Routes of the accounts work (issue 14's other half, merged after this table was
 # written): login by single sign-on, an admin ending a member's sessions, identity
 # custody. Their rules live in accounts/ and complaints/custody.py and are tested there;
-# moving them into wsr.authz.ACTIONS is the next step.
+# moving them into core.authz.ACTIONS is the next step.
 _accounts = {
     name: (OPEN, OPEN)
     for name in (

@@ -28,6 +28,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.services import api_token_create
+from config.wsgi import application
+from core.roles import Role
 from tests.conftest import Personas, build_world, make_user
 
 # The schema is what /api/schema/ serves; loading it touches no database.

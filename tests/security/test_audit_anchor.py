@@ -18,12 +18,12 @@ from django.db import connection, transaction
 from django.db.utils import DatabaseError
 from django.template.loader import render_to_string
 
+from core import checkpoints
+from core.actors import SystemActor
+from core.audit import verify_chain
+from core.models import AuditEvent
+from core.tasks import audit_checkpoint
 from programs import services as program_services
-from wsr import checkpoints
-from wsr.actors import SystemActor
-from wsr.audit import verify_chain
-from wsr.models import AuditEvent
-from wsr.tasks import audit_checkpoint
 
 pytestmark = pytest.mark.django_db
 

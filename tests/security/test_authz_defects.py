@@ -1,6 +1,6 @@
 """The access defects of issue 14, each through the path a member would take.
 
-The rules themselves live in ``wsr.authz.ACTIONS``; ``tests/security/test_permission_matrix.py``
+The rules themselves live in ``core.authz.ACTIONS``; ``tests/security/test_permission_matrix.py``
 walks them all. These are the cases a probe found, kept as named regressions.
 """
 
@@ -13,15 +13,15 @@ from audits import services as audit_services
 from audits.models import CAPItem, Report
 from complaints import services as complaint_services
 from complaints.models import Case
+from core.actors import SystemActor
+from core.authz import Forbidden
+from core.errors import DomainError
+from core.roles import Role
 from enforcement import services as enforcement_services
 from enforcement.models import Violation, ViolationState
 from enforcement.services.policy import require_role
 from tests.complaints.conftest import submit, triaged
 from tests.enforcement.conftest import propose
-from wsr.actors import SystemActor
-from wsr.authz import Forbidden
-from wsr.errors import DomainError
-from wsr.roles import Role
 
 pytestmark = pytest.mark.django_db
 

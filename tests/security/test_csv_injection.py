@@ -12,11 +12,11 @@ from decimal import Decimal, InvalidOperation
 import pytest
 from django.urls import reverse
 
+from core.csvwriter import FORMULA_PREFIXES
+from core.roles import Role
 from enforcement.services.premium import purchase_report_record
 from programs.models import Buyer, Facility, Supplier
 from tests.buyer.helpers import make_obligation
-from wsr.csvwriter import FORMULA_PREFIXES
-from wsr.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +103,7 @@ def test_no_csv_is_written_outside_the_one_writer():
         rel = path.relative_to(ROOT).as_posix()
         if rel.startswith((".venv/", "node_modules/", "tests/", "bench/")):
             continue
-        if rel == "wsr/csvwriter.py":
+        if rel == "core/csvwriter.py":
             continue
         if re.search(r"\bcsv\.(writer|DictWriter)\(", path.read_text(encoding="utf-8")):
             offenders.append(rel)

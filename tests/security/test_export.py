@@ -8,14 +8,11 @@ import zipfile
 import pytest
 from django.urls import reverse
 
+from core.actors import PUBLIC, SystemActor
 from core.models import AuditEvent, ProgramOwned
 from core.roles import Role
 from exports.services import csv_name, export_columns, exportable_models, is_secret_field
 from programs import services as program_services
-from wsr.actors import PUBLIC, SystemActor
-from wsr.export import csv_name, export_columns, exportable_models, is_secret_field
-from wsr.models import AuditEvent, ProgramOwned
-from wsr.roles import Role
 
 IDENTITY = {"name": "Marisol Quintero", "phone": "+1 239 555 0142", "email": "mq@example.net"}
 

@@ -10,11 +10,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import AuditEvent, ExportJob, ExportJobStatus
+from core.roles import Role
+from exports import jobs
 from programs import services as program_services
 from tests.conftest import make_user
-from wsr import jobs
-from wsr.models import AuditEvent, ExportJob, ExportJobStatus
-from wsr.roles import Role
 
 from .test_export import IDENTITY, _download, _file_a_complaint, _rows
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from complaints.models import Case
-from wsr.roles import Role
+from core.roles import Role
 
 pytestmark = pytest.mark.django_db
 

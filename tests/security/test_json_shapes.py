@@ -1,4 +1,4 @@
-"""Issue 21: JSON fields take one shape each (wsr.jsonshapes): a bad shape is a 400 or
+"""Issue 21: JSON fields take one shape each (core.jsonshapes): a bad shape is a 400 or
 a form error and changes nothing; rows stored before are repaired by a migration."""
 
 import importlib
@@ -8,11 +8,11 @@ from django.apps import apps
 from django.urls import reverse
 
 from audits.models import Audit
+from core.jsonshapes import repaired
+from core.roles import Role
 from enforcement import services as enforcement_services
 from programs.models import Program
 from tests.audits.helpers import make_audit
-from wsr.jsonshapes import repaired
-from wsr.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -20,6 +20,9 @@ import pytest
 from django.core import mail
 from django.db import connection
 
+from config.celery import app
+from core.actors import SystemActor
+from core.roles import Role
 from enforcement import services
 from enforcement.models import BuyerObligation, Violation, ViolationState
 from programs import services as program_services
@@ -28,9 +31,6 @@ from tests.enforcement.conftest import add_buyer, propose
 from tests.reliability import conftest as reliability
 from tests.reliability import procs
 from tests.reliability import test_crash_safety as crash
-from wsr.actors import SystemActor
-from wsr.celery import app
-from wsr.roles import Role
 
 pytestmark = [pytest.mark.celery_worker]
 # The private redis-server and worker-process fixtures of the crash-safety tests.
@@ -115,7 +115,7 @@ def test_worker_killed_after_commit_loses_no_consequence_mail(
     # What the dead worker had claimed is someone else's only once its lease is over;
     # then the beat sweep (sent here by name, as beat does) sends it.
     time.sleep(LEASE + 1)
-    app.send_task("wsr.tasks.sweep_notifications")
+    app.send_task("core.tasks.sweep_notifications")
     wait_for(
         lambda: set(_received(log)) >= expected,
         "every consequence mail to be sent after the kill",
@@ -127,13 +127,13 @@ def test_worker_killed_after_commit_loses_no_consequence_mail(
     # At least once after a kill; here exactly once, since none had left before it.
     assert len(received) == len(expected), sorted(r for r in received if received.count(r) > 1)
 
-    from wsr.models import Notification, NotificationState
+    from core.models import Notification, NotificationState
 
     rows = Notification.objects.filter(program=a.program)
     assert rows.count() == len(expected)
     assert set(rows.values_list("state", flat=True)) == {NotificationState.SENT}
     # One more sweep sends nothing again.
-    app.send_task("wsr.tasks.sweep_notifications")
+    app.send_task("core.tasks.sweep_notifications")
     wait_for(lambda: _queue_drained(broker), "the second sweep", logs=[survivor.log])
     assert len(_received(log)) == len(expected)
 
@@ -141,7 +141,7 @@ def test_worker_killed_after_commit_loses_no_consequence_mail(
 @pytest.mark.django_db(transaction=True)
 def test_normal_path_sends_each_mail_once_through_the_real_worker(personas, celery_worker_real):
     """No kill: the apply task commits, the outbox task sends, each mail once."""
-    from wsr.models import Notification, NotificationState
+    from core.models import Notification, NotificationState
 
     a = personas.a
     _buyers_with_officers(a, 12)
@@ -171,8 +171,8 @@ def test_normal_path_sends_each_mail_once_through_the_real_worker(personas, cele
 def test_concurrent_senders_send_each_row_once(personas):
     """Three senders draining one outbox at once (the task and two sweeps, in threads
     with their own connections): each row is claimed by one of them and sent once."""
-    from wsr.models import Notification, NotificationState
-    from wsr.notifications import deliver_due
+    from core.models import Notification, NotificationState
+    from core.notifications import deliver_due
 
     a = personas.a
     _buyers_with_officers(a, 40)

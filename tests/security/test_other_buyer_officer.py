@@ -10,6 +10,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from core.actors import SystemActor
+from core.roles import Role
 from programs import services as program_services
 from tests.conftest import make_user
 from tests.test_route_isolation import (  # noqa: F401 (fixtures)
@@ -17,8 +19,6 @@ from tests.test_route_isolation import (  # noqa: F401 (fixtures)
     iso,  # noqa: F811
     iso_world,
 )
-from wsr.actors import SystemActor
-from wsr.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core import mail
 from django.test import Client
 
-from wsr.roles import Role
+from core.roles import Role
 
 pytestmark = pytest.mark.django_db
 

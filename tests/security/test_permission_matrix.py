@@ -1,4 +1,4 @@
-"""The permission matrix (``wsr.authz.ACTIONS``) against what the code does.
+"""The permission matrix (``core.authz.ACTIONS``) against what the code does.
 
 - the generated matrix in docs/security.md is the table;
 - every service of programs/, complaints/, audits/, enforcement/ that takes an actor
@@ -21,6 +21,11 @@ from audits.models import Audit, CAPItem, EvidenceFile
 from audits.models import Finding as AuditFinding
 from complaints.models import Case, Evidence
 from complaints.models import Finding as CaseFinding
+from core import authz
+from core.actors import SystemActor
+from core.management.commands.authz_matrix import BEGIN, END, doc_path, with_matrix
+from core.models import AuditEvent
+from core.roles import Role
 from programs.models import Agreement
 from tests.security.route_actions import OPEN, ROUTE_ACTIONS
 from tests.test_route_isolation import (  # noqa: F401 (fixtures)
@@ -28,11 +33,6 @@ from tests.test_route_isolation import (  # noqa: F401 (fixtures)
     iso,  # noqa: F811
     iso_world,
 )
-from wsr import authz
-from wsr.actors import SystemActor
-from wsr.management.commands.authz_matrix import BEGIN, END, doc_path, with_matrix
-from wsr.models import AuditEvent
-from wsr.roles import Role
 
 pytestmark = pytest.mark.django_db
 

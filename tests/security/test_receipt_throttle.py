@@ -15,7 +15,7 @@ from django.utils import timezone
 from complaints import services as complaint_services
 from complaints.crypto import format_receipt_code
 from complaints.throttle import lookup_rate
-from wsr.actors import PUBLIC
+from core.actors import PUBLIC
 
 pytestmark = pytest.mark.django_db
 

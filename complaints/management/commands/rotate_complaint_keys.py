@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 
 from complaints import services
+from core.actors import SystemActor
 from programs.models import Program
-from wsr.actors import SystemActor
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from programs.models import Program
-from wsr import checkpoints
-from wsr.audit import verify_chain
+from core import checkpoints
+from core.audit import verify_chain
+from core.models import get_tenant_model
 
 
 class Command(BaseCommand):

@@ -21,8 +21,8 @@ from django.http import JsonResponse
 from django.urls import path, reverse
 from django.views import View
 
+from core.tenancy import ProgramViewMixin
 from programs.models import Buyer, Facility, Supplier
-from wsr.tenancy import ProgramViewMixin
 
 PAGE_SIZE = 20
 
@@ -146,7 +146,7 @@ class PickerView(ProgramViewMixin, View):
         return response
 
 
-# Mounted by wsr/urls.py under p/<slug:program>/pick/.
+# Mounted by config/urls.py under p/<slug:program>/pick/.
 urlpatterns = [
     path(
         f"{kind}/",

@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("complaints", "0004_intake_notice"),
+        ("complaints", "0005_identity_custody"),
         ("enforcement", "0001_initial"),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audits", "0001_initial"),
+        ("audits", "0002_json_field_shapes"),
         ("enforcement", "0001_initial"),
     ]
 

@@ -18,10 +18,10 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from core.audit import audit_log
+from core.models import ExportJob, ExportJobStatus
+from exports.services import may_export, may_include_identity, program_export
 from programs.models import Membership
-from wsr.audit import audit_log
-from wsr.export import may_export, may_include_identity, program_export
-from wsr.models import ExportJob, ExportJobStatus
 
 EXPORT_JOB_KEEP = datetime.timedelta(hours=24)
 
@@ -36,7 +36,7 @@ def export_job_start(*, actor, program, membership, include_identity=False):
         raise PermissionDenied("Only the program's admins may export its data.")
     if include_identity and not may_include_identity(membership):
         raise PermissionDenied("You are not allowed to export complainant identities.")
-    from wsr.tasks import export_job_run
+    from exports.tasks import export_job_run
 
     with transaction.atomic():
         job = ExportJob.objects.create(
