@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from premiums import selectors as premiums_selectors
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
@@ -62,8 +64,7 @@ class _Rollback(Exception):
 
 @command
 def premium_reconciliation():
-    from enforcement import selectors
-    from enforcement.models import PurchaseReport
+    from premiums.models import PurchaseReport
 
     program = _program()
     reports = PurchaseReport.objects.filter(program=program).count()
@@ -73,8 +74,10 @@ def premium_reconciliation():
         .distinct()
         .count()
     )
-    # Every row (the CSV's work): the page itself is one LIMIT query (enforcement/ledger.py).
-    rows, elapsed, queries = _timed(lambda: list(selectors.reconciliation(program=program)))
+    # Every row (the CSV's work): the page itself is one LIMIT query (premiums/ledger.py).
+    rows, elapsed, queries = _timed(
+        lambda: list(premiums_selectors.reconciliation(program=program))
+    )
     return {
         "seconds": elapsed,
         "rows": len(rows),
@@ -89,7 +92,7 @@ def premium_shortfall_check():
     """The daily job over the same ledger, rolled back (it proposes violations)."""
     from django.contrib.auth import get_user_model
 
-    from enforcement.services import premium_shortfall_check as check
+    from premiums.services import premium_shortfall_check as check
 
     program = _program()
     admin = get_user_model().objects.get(username=f"admin@{MAIN}.bench")

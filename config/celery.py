@@ -13,19 +13,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 app = Celery("wsr")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# The buyer portal keeps its jobs beside enforcement's, in a module of its own.
-app.autodiscover_tasks(["enforcement"], related_name="portal_tasks")
 
 
 @app.on_after_finalize.connect
 def _collect_beat_schedule(sender, **kwargs):
     # Imported here: the task modules need Django's apps, which are ready only now.
     from audits import tasks as audits_tasks
+    from buyers import tasks as portal_tasks
     from complaints import tasks as complaints_tasks
     from core import tasks as core_tasks
-    from enforcement import portal_tasks
     from enforcement import tasks as enforcement_tasks
     from exports import tasks as exports_tasks
+    from premiums import tasks as premiums_tasks
 
     schedule = dict(sender.conf.beat_schedule or {})
     for module in (
@@ -33,6 +32,7 @@ def _collect_beat_schedule(sender, **kwargs):
         complaints_tasks,
         audits_tasks,
         enforcement_tasks,
+        premiums_tasks,
         exports_tasks,
         portal_tasks,
     ):

@@ -2,7 +2,7 @@
 
 Staff HTML:  /p/<program>/...               (programs, complaints, audits, enforcement)
 Staff API:   /api/v1/programs/<program>/... (each app's api.py)
-Buyer:       /buyer/ and /api/v1/buyer/...  (enforcement.portal_urls / portal_api)
+Buyer:       /buyer/ and /api/v1/buyer/...  (buyers.urls / portal_api)
 Public:      /, /public/<program>/...       (disclosure, complaints.public_urls)
              /api/v1/public/<program>/...   (disclosure.api, complaints.public_api)
 """
@@ -39,12 +39,14 @@ urlpatterns = [
     path("p/<slug:program>/complaints/", include("complaints.urls")),
     path("p/<slug:program>/audits/", include("audits.urls")),
     path("p/<slug:program>/enforcement/", include("enforcement.urls")),
-    path("buyer/", include("enforcement.portal_urls")),
+    path("p/<slug:program>/premium/", include("premiums.urls")),
+    path("buyer/", include("buyers.urls")),
     path(program_api, include("programs.api")),
     path(program_api, include("complaints.api")),
     path(program_api, include("audits.api")),
     path(program_api, include("enforcement.api")),
-    path("api/v1/buyer/", include("enforcement.portal_api")),
+    path(program_api, include("premiums.api")),
+    path("api/v1/buyer/", include("buyers.api")),
     path(public_api, include("disclosure.api")),
     path(public_api + "complaints/", include("complaints.public_api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -14,6 +14,7 @@ from core.actors import SystemActor
 from core.roles import Role
 from disclosure import demo as disclosure_demo
 from enforcement import demo as enforcement_demo
+from premiums import demo as premiums_demo
 from programs import services
 from programs.models import (
     Agreement,
@@ -33,7 +34,7 @@ from . import data
 log = logging.getLogger(__name__)
 
 # Each app's demo history, in the order the apps build on each other.
-APP_DEMOS = [complaints_demo, audits_demo, enforcement_demo, disclosure_demo]
+APP_DEMOS = [complaints_demo, audits_demo, enforcement_demo, premiums_demo, disclosure_demo]
 ACTOR = SystemActor("seed_demo")
 OPERATOR_EMAIL = "operator@example.org"
 PROGRAMS = [

@@ -22,6 +22,7 @@ from audits import selectors as audits_selectors
 from complaints import selectors as complaints_selectors
 from core.models import REGISTER_EXCLUDED_PREFIX, AuditEvent
 from enforcement import selectors as enforcement_selectors
+from premiums import selectors as premiums_selectors
 from programs import selectors as program_selectors
 from programs.models import Agreement, Facility, SourcingRelationship, Supplier
 
@@ -469,7 +470,10 @@ def _or_none(value):
 
 def _compute_statistics(program):
     complaints = complaints_selectors.public_complaint_stats(program=program)
-    enforcement = enforcement_selectors.public_enforcement_stats(program=program)
+    enforcement = {
+        **enforcement_selectors.public_enforcement_stats(program=program),
+        **premiums_selectors.public_premium_stats(program=program),
+    }
     cap = audits_selectors.cap_progress_series(program=program, points=12)
     education = audits_selectors.education_reach(program=program)
     log = _complaint_log(program, limit=COMPLAINT_LOG_LIMIT)

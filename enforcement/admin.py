@@ -3,8 +3,7 @@
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
-
-from .models import (
+from enforcement.models import (
     BuyerBreach,
     BuyerObligation,
     ConsequencePolicy,

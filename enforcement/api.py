@@ -6,51 +6,38 @@ reconciliation, shortfall check)."""
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from core.roles import INTERNAL_ROLES, Role
 from core.tenancy import ProgramViewSet, get_or_404
-from programs import selectors as program_selectors
-
-from . import selectors, services
-from .models import (
+from enforcement.models import (
     BuyerBreach,
     BuyerObligation,
     ConsequencePolicy,
-    LedgerImport,
-    PayrollDistribution,
-    PremiumPayment,
-    PurchaseReport,
     Sanction,
     SupplierStanding,
     Violation,
 )
-from .serializers import (
+from enforcement.serializers import (
     BindAgreementSerializer,
     BreachSerializer,
     BuyerObligationSerializer,
     EmptySerializer,
     EnforcementSettingsSerializer,
-    EnforcementStatsSerializer,
-    LedgerImportSerializer,
-    LedgerImportUploadSerializer,
-    PayrollDistributionSerializer,
     PolicySerializer,
-    PremiumPaymentSerializer,
-    PurchaseReportSerializer,
     RatifySerializer,
     ReasonSerializer,
-    ReconciliationRowSerializer,
     RemediationNoteSerializer,
     RuleInputSerializer,
     SanctionSerializer,
-    ShortfallCheckSerializer,
     StandingEventSerializer,
     StandingSerializer,
     ViolationSerializer,
 )
+from programs import selectors as program_selectors
+
+from . import selectors, services
 
 app_name = "enforcement-api"
 
@@ -290,129 +277,6 @@ class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProgramVie
         return Response(EnforcementSettingsSerializer(current).data)
 
 
-class PurchaseReportViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ProgramViewSet
-):
-    read_action, write_action = "ledger.view", "ledger.record"
-    serializer_class = PurchaseReportSerializer
-    queryset = PurchaseReport.objects.all()
-    filterset_fields = ["buyer", "supplier"]
-
-    def get_scoped_queryset(self):
-        return selectors.purchase_report_list(program=self.program)
-
-    def perform_create(self, serializer):
-        serializer.instance = services.purchase_report_record(
-            actor=self.request.user, program=self.program, **serializer.validated_data
-        )
-
-
-class PremiumPaymentViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ProgramViewSet
-):
-    read_action, write_action = "ledger.view", "ledger.record"
-    serializer_class = PremiumPaymentSerializer
-    queryset = PremiumPayment.objects.all()
-    filterset_fields = ["buyer", "supplier"]
-
-    def get_scoped_queryset(self):
-        return selectors.premium_payment_list(program=self.program)
-
-    def perform_create(self, serializer):
-        serializer.instance = services.premium_payment_record(
-            actor=self.request.user, program=self.program, **serializer.validated_data
-        )
-
-
-class PayrollDistributionViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ProgramViewSet
-):
-    read_action, write_action = "ledger.view", "ledger.record"
-    serializer_class = PayrollDistributionSerializer
-    queryset = PayrollDistribution.objects.all()
-    filterset_fields = ["supplier", "facility"]
-
-    def get_scoped_queryset(self):
-        return selectors.payroll_distribution_list(program=self.program)
-
-    def perform_create(self, serializer):
-        serializer.instance = services.payroll_distribution_record(
-            actor=self.request.user, program=self.program, **serializer.validated_data
-        )
-
-
-class LedgerImportViewSet(mixins.ListModelMixin, ProgramViewSet):
-    """CSV imports. POST a multipart file with ``kind``; all or nothing: on any bad row
-    the answer is 400 with ``errors`` [{row, column, message}] and nothing is stored."""
-
-    read_action, write_action = "ledger.view", "ledger.record"
-    serializer_class = LedgerImportSerializer
-    queryset = LedgerImport.objects.all()
-    parser_classes = [MultiPartParser, FormParser]
-
-    def get_scoped_queryset(self):
-        return selectors.ledger_import_list(program=self.program)
-
-    @extend_schema(request=LedgerImportUploadSerializer, responses={201: LedgerImportSerializer})
-    def create(self, request, *args, **kwargs):
-        body = LedgerImportUploadSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        upload = body.validated_data["file"]
-        try:
-            batch = services.ledger_import_csv(
-                actor=request.user,
-                program=self.program,
-                kind=body.validated_data["kind"],
-                content=upload.read(),
-                filename=upload.name,
-            )
-        except services.ImportRejected as exc:
-            return Response(
-                {"detail": exc.message, "code": exc.code, "errors": exc.errors},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        return Response(LedgerImportSerializer(batch).data, status=status.HTTP_201_CREATED)
-
-
-class ReconciliationViewSet(ProgramViewSet):
-    """Premium reconciliation per buyer, supplier and period; the program's totals; and
-    the shortfall check that proposes premium violations."""
-
-    read_action, write_action = "ledger.view", "ledger.record"
-    serializer_class = ReconciliationRowSerializer
-    queryset = PurchaseReport.objects.none()
-    filter_backends = []
-
-    @extend_schema(responses=ReconciliationRowSerializer(many=True))
-    def list(self, request, *args, **kwargs):
-        buyer = request.query_params.get("buyer")
-        supplier = request.query_params.get("supplier")
-        rows = selectors.reconciliation(
-            program=self.program,
-            buyer=buyer if (buyer or "").isdigit() else None,
-            supplier=supplier if (supplier or "").isdigit() else None,
-        )
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(ReconciliationRowSerializer(page, many=True).data)
-
-    @extend_schema(responses=EnforcementStatsSerializer)
-    @action(detail=False, methods=["get"], serializer_class=EnforcementStatsSerializer)
-    def summary(self, request, *args, **kwargs):
-        stats = selectors.public_enforcement_stats(program=self.program)
-        return Response(EnforcementStatsSerializer(stats).data)
-
-    @extend_schema(request=None, responses=ShortfallCheckSerializer)
-    @action(detail=False, methods=["post"], serializer_class=EmptySerializer, url_path="check")
-    def shortfall_check(self, request, *args, **kwargs):
-        result = services.premium_shortfall_check(actor=request.user, program=self.program)
-        data = {
-            **result,
-            "opened": [v.pk for v in result["opened"]],
-            "buyer_underpayments": len(result["buyer_underpayments"]),
-        }
-        return Response(ShortfallCheckSerializer(data).data)
-
-
 router = SimpleRouter()
 router.register("violations", ViolationViewSet, basename="violation")
 router.register("sanctions", SanctionViewSet, basename="sanction")
@@ -420,11 +284,4 @@ router.register("standings", StandingViewSet, basename="standing")
 router.register("obligations", ObligationViewSet, basename="obligation")
 router.register("breaches", BreachViewSet, basename="breach")
 router.register("policies", PolicyViewSet, basename="policy")
-router.register("premium/purchase-reports", PurchaseReportViewSet, basename="purchase-report")
-router.register("premium/payments", PremiumPaymentViewSet, basename="premium-payment")
-router.register(
-    "premium/distributions", PayrollDistributionViewSet, basename="payroll-distribution"
-)
-router.register("premium/imports", LedgerImportViewSet, basename="ledger-import")
-router.register("premium/reconciliation", ReconciliationViewSet, basename="reconciliation")
 urlpatterns = router.urls

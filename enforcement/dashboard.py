@@ -1,7 +1,8 @@
 """Dashboard panels contributed by enforcement (see programs.views.collect_panels)."""
 
+from enforcement.models import Standing, ViolationState
+
 from . import selectors
-from .models import Standing, ViolationState
 
 
 def panels(*, program, membership):
@@ -21,7 +22,5 @@ def panels(*, program, membership):
                 for s in standings.values()
                 if s["standing"] in (Standing.SUSPENDED, Standing.TERMINATED)
             ),
-            "paid_to_workers": selectors.premium_paid_to_workers(program=program),
-            "currency": selectors.premium_currency(program=program),
         }
     ]

@@ -1,13 +1,11 @@
 """Forms of the enforcement pages. They validate input; the services write."""
 
 from django import forms
-from django.conf import settings
 
 from core.roles import Role
+from enforcement.models import ConsequenceRule, EnforcementSettings, Standing
 from programs.models import Buyer, Facility, Provision, Severity, Supplier
 from programs.pickers import use_picker
-
-from .models import ConsequenceRule, EnforcementSettings, ImportKind, Standing
 
 
 class ViolationProposeForm(forms.Form):
@@ -60,19 +58,6 @@ class ProposalDecisionForm(forms.Form):
         max_length=2000,
         help_text="Kept in the supplier's record with the decision.",
     )
-
-
-class LedgerImportForm(forms.Form):
-    kind = forms.ChoiceField(choices=ImportKind.choices)
-    file = forms.FileField(
-        help_text="CSV, UTF-8, with a header row. Nothing is imported if any row has an error."
-    )
-
-    def clean_file(self):
-        f = self.cleaned_data["file"]
-        if f.size > settings.MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is too large.")
-        return f
 
 
 class SupplierFilterForm(forms.Form):

@@ -7,10 +7,15 @@ from celery.schedules import crontab
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from core.actors import SystemActor
+from enforcement.models import (
+    BuyerObligation,
+    ObligationState,
+    Standing,
+    SupplierStanding,
+    Violation,
+)
 
 from . import services
-from .models import BuyerObligation, ObligationState, Standing, SupplierStanding, Violation
 
 # A confirmed violation whose outbox row is still pending after this long was probably
 # never published (process died between commit and publish): the sweeper re-enqueues it.
@@ -89,35 +94,6 @@ def expire_suspensions():
     return len(ids)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def check_premium_shortfalls():
-    """Daily: one shortfall check per program, each a task of its own, so a program whose
-    check fails (bad ledger data) is retried by its own redelivery and does not skip
-    the programs after it. Returns how many checks were queued."""
-    from programs.models import Program
-
-    ids = list(Program.objects.values_list("pk", flat=True))
-    for program_id in ids:
-        check_program_premium_shortfalls.delay(program_id)
-    return len(ids)
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def check_program_premium_shortfalls(program_id):
-    """Propose premium violations for one program's shortfalls beyond its tolerance
-    (idempotent: one violation per supplier and period). Returns how many it opened."""
-    from programs.models import Program
-
-    program = Program.objects.filter(pk=program_id).first()
-    if program is None:
-        return 0
-    return len(
-        services.premium_shortfall_check(actor=SystemActor("enforcement"), program=program)[
-            "opened"
-        ]
-    )
-
-
 BEAT_SCHEDULE = {
     "enforcement-sweep-unapplied": {
         "task": "enforcement.tasks.sweep_unapplied_consequences",
@@ -126,10 +102,6 @@ BEAT_SCHEDULE = {
     "enforcement-obligations-overdue": {
         "task": "enforcement.tasks.mark_overdue_obligations",
         "schedule": crontab(minute=5),
-    },
-    "enforcement-premium-shortfalls": {
-        "task": "enforcement.tasks.check_premium_shortfalls",
-        "schedule": crontab(minute=30, hour=2),
     },
     "enforcement-expire-suspensions": {
         "task": "enforcement.tasks.expire_suspensions",

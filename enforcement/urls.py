@@ -51,8 +51,4 @@ urlpatterns = [
     path("policy/<int:pk>/rules/", views.PolicyRuleView.as_view(), name="policy_rule"),
     path("policy/<int:pk>/ratify/", views.PolicyRatifyView.as_view(), name="policy_ratify"),
     path("settings/", views.SettingsView.as_view(), name="settings"),
-    path("premium/", views.PremiumView.as_view(), name="premium"),
-    path("premium/reconciliation.csv", views.PremiumCsvView.as_view(), name="premium_csv"),
-    path("premium/import/", views.PremiumImportView.as_view(), name="premium_import"),
-    path("premium/check/", views.PremiumCheckView.as_view(), name="premium_check"),
 ]

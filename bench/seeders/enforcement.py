@@ -24,9 +24,6 @@ from enforcement.models import (
     ConsequenceApplication,
     ObligationState,
     OutboxState,
-    PayrollDistribution,
-    PremiumPayment,
-    PurchaseReport,
     Sanction,
     SourceKind,
     Standing,
@@ -36,6 +33,7 @@ from enforcement.models import (
     ViolationState,
 )
 from enforcement.services import policy_ensure_default
+from premiums.models import PayrollDistribution, PremiumPayment, PurchaseReport
 from programs.models import (
     Agreement,
     Buyer,

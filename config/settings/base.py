@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "complaints",
     "audits",
     "enforcement",
+    "premiums",
+    "buyers",
     "disclosure",
     "exports",
     "demo",
@@ -453,7 +455,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "SupplierActionEnum": "enforcement.models.SupplierAction",
         "BuyerObligationKindEnum": "enforcement.models.BuyerObligationKind",
         "SupplierStandingEnum": "enforcement.models.Standing",
-        "LedgerImportKindEnum": "enforcement.models.ImportKind",
+        "LedgerImportKindEnum": "premiums.models.ImportKind",
         "AuditStatusEnum": "audits.models.AuditStatus",
         "CAPItemStatusEnum": "audits.models.CAPItemStatus",
     }

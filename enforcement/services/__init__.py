@@ -20,15 +20,6 @@ from .policy import (
     policy_rule_set,
     settings_for,
 )
-from .premium import (
-    ImportRejected,
-    ledger_import_csv,
-    payroll_distribution_record,
-    premium_payment_record,
-    premium_provision,
-    premium_shortfall_check,
-    purchase_report_record,
-)
 from .violations import (
     consequences_apply,
     escalation_advance,
@@ -44,12 +35,6 @@ from .violations import (
 
 __all__ = [
     "ImportRejected",
-    "ledger_import_csv",
-    "payroll_distribution_record",
-    "premium_payment_record",
-    "premium_provision",
-    "premium_shortfall_check",
-    "purchase_report_record",
     "agreement_policy_bind",
     "consequences_apply",
     "current_policy",

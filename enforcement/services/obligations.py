@@ -13,14 +13,14 @@ from core.authz import require_member
 from core.errors import DomainError, check_transition
 from core.roles import Role
 from core.uploads import IMAGE_TYPES, SNIFF_BYTES, UnreadableImage, sniff, strip_upload
-from programs.models import Membership
-
-from ..models import (
+from enforcement.models import (
     OBLIGATION_TRANSITIONS,
     BuyerBreach,
     BuyerObligation,
     ObligationState,
 )
+from programs.models import Membership
+
 from ._common import today, user_or_none
 from .policy import settings_for
 

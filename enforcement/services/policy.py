@@ -11,9 +11,7 @@ from core.authz import require_member
 from core.errors import DomainError, IllegalTransition, check_transition
 from core.roles import Role
 from core.tenancy import same_program
-from programs.models import Agreement, Membership, Severity
-
-from ..models import (
+from enforcement.models import (
     POLICY_TRANSITIONS,
     AgreementPolicy,
     BuyerObligationKind,
@@ -23,6 +21,8 @@ from ..models import (
     PolicyStatus,
     SupplierAction,
 )
+from programs.models import Agreement, Membership, Severity
+
 from ._common import user_or_none
 
 # The default ladder, drawn from real programs (DESIGN.md §8): the Fair Food Program's

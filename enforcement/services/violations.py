@@ -15,15 +15,7 @@ from core.models import NotificationKind
 from core.notifications import msgid, notify, notify_many
 from core.roles import Role
 from core.tenancy import same_program
-from programs.models import (
-    Agreement,
-    AgreementStatus,
-    Buyer,
-    Membership,
-    SourcingRelationship,
-)
-
-from ..models import (
+from enforcement.models import (
     STANDING_RANK,
     VIOLATION_TRANSITIONS,
     BuyerObligation,
@@ -42,6 +34,14 @@ from ..models import (
     Violation,
     ViolationState,
 )
+from programs.models import (
+    Agreement,
+    AgreementStatus,
+    Buyer,
+    Membership,
+    SourcingRelationship,
+)
+
 from ._common import actor_label, today, user_or_none
 from .policy import policy_ensure_default, settings_for
 

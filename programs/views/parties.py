@@ -22,9 +22,15 @@ def collect_panels(*, program, membership):
     from audits import dashboard as audits_dashboard
     from complaints import dashboard as complaints_dashboard
     from enforcement import dashboard as enforcement_dashboard
+    from premiums import dashboard as premiums_dashboard
 
     panels = []
-    for module in (complaints_dashboard, audits_dashboard, enforcement_dashboard):
+    for module in (
+        complaints_dashboard,
+        audits_dashboard,
+        enforcement_dashboard,
+        premiums_dashboard,
+    ):
         panels.extend(module.panels(program=program, membership=membership))
     return panels
 

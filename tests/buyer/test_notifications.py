@@ -9,12 +9,13 @@ from django.core.cache import cache
 from django.test import TestCase
 from django.urls import reverse
 
+from buyers import notifications as portal_notifications
+from buyers import tasks as portal_tasks
 from config.celery import app as celery_app
 from core.actors import SystemActor
 from core.errors import DomainError
 from core.models import Notification, NotificationKind, NotificationPreference
 from core.roles import Role
-from enforcement import portal_notifications, portal_tasks
 from enforcement import services as enforcement_services
 from tests.utils import drain_mail, wait_for
 

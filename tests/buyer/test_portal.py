@@ -11,14 +11,14 @@ from django.test import override_settings
 from django.urls import reverse
 from pypdf import PdfReader
 
+from buyers import selectors as portal_selectors
 from core.errors import DomainError
 from core.models import AuditEvent
 from core.roles import Role
-from enforcement import portal_selectors
 from enforcement import selectors as enforcement_selectors
 from enforcement import services as enforcement_services
 from enforcement.models import BuyerObligation, ObligationState
-from enforcement.services.premium import premium_payment_record, purchase_report_record
+from premiums.services import premium_payment_record, purchase_report_record
 from programs import services as program_services
 from programs.models import Agreement
 from tests.utils import assert_constant_queries, count_queries

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from buyers import selectors as portal_selectors
 from core.roles import Role
-from enforcement import portal_selectors
-from enforcement import selectors as enforcement_selectors
-from enforcement.models import PremiumPayment, PurchaseReport
+from premiums import selectors as premiums_selectors
+from premiums.models import PremiumPayment, PurchaseReport
 from programs import selectors as program_selectors
 from programs import services as program_services
 from tests.utils import count_queries
@@ -137,9 +137,7 @@ def test_one_query_rows_equal_the_per_program_definitions(personas):
     assert n == 1
     old = []
     for m in memberships:
-        for row in enforcement_selectors.reconciliation_in_python(
-            program=m.program, buyer=m.buyer_id
-        ):
+        for row in premiums_selectors.reconciliation_in_python(program=m.program, buyer=m.buyer_id):
             old.append({**row, "program_id": m.program_id, "program_name": m.program.name})
     old.sort(key=lambda r: (r["period_start"], r["program_name"]), reverse=True)
     assert periods == old and len(old) == 3

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from core.roles import Role
 from enforcement import services as enforcement_services
-from enforcement.services.premium import premium_payment_record, purchase_report_record
+from premiums.services import premium_payment_record, purchase_report_record
 from programs import services as program_services
 
 from .helpers import SYSTEM, add_officer_membership, bind_other_buyer, make_violation_obligations

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.actors import SystemActor
 from enforcement import services
+from premiums import services as premiums_services
 
 SYSTEM = SystemActor("route-samples")
 
@@ -49,7 +50,7 @@ def samples(world):
         to_stage=3,
     ).proposal
     period = dict(period_start=datetime.date(2026, 1, 1), period_end=datetime.date(2026, 1, 31))
-    report = services.purchase_report_record(
+    report = premiums_services.purchase_report_record(
         actor=SYSTEM,
         program=program,
         buyer=world.buyer,
@@ -57,7 +58,7 @@ def samples(world):
         volume="1000",
         **period,
     )
-    payment = services.premium_payment_record(
+    payment = premiums_services.premium_payment_record(
         actor=SYSTEM,
         program=program,
         buyer=world.buyer,
@@ -66,7 +67,7 @@ def samples(world):
         paid_on=datetime.date(2026, 2, 5),
         **period,
     )
-    distribution = services.payroll_distribution_record(
+    distribution = premiums_services.payroll_distribution_record(
         actor=SYSTEM,
         program=program,
         supplier=world.supplier,
@@ -103,7 +104,7 @@ def samples(world):
         "enforcement-api:policy-rules": {"pk": policy.pk},
         "enforcement-api:policy-ratify": {"pk": policy.pk},
         "enforcement-api:policy-bind": {"pk": policy.pk},
-        "enforcement-api:purchase-report-detail": {"pk": report.pk},
-        "enforcement-api:premium-payment-detail": {"pk": payment.pk},
-        "enforcement-api:payroll-distribution-detail": {"pk": distribution.pk},
+        "premiums-api:purchase-report-detail": {"pk": report.pk},
+        "premiums-api:premium-payment-detail": {"pk": payment.pk},
+        "premiums-api:payroll-distribution-detail": {"pk": distribution.pk},
     }

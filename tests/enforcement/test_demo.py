@@ -1,7 +1,8 @@
 from core.actors import SystemActor
 from core.models import AuditEvent
-from enforcement import demo, selectors
+from enforcement import demo
 from enforcement.models import BuyerObligation, ObligationState, Violation, ViolationState
+from premiums import selectors as premiums_selectors
 from programs import services as program_services
 from programs.models import Membership
 
@@ -38,19 +39,19 @@ def test_demo_seed_builds_its_story_once(a):
     suspended = Violation.objects.get(program=a.program, source_ref="DEMO-INV-001")
     mine = BuyerObligation.objects.filter(violation=suspended, buyer=a.buyer)
     assert list(mine.values_list("state", flat=True)) == [ObligationState.FULFILLED]
-    assert len(selectors.reconciliation(program=a.program)) > 0
+    assert len(premiums_selectors.reconciliation(program=a.program)) > 0
 
     # A second run finds every step done: nothing new, not even an audit event.
     counts = (
         Violation.objects.count(),
         BuyerObligation.objects.count(),
         AuditEvent.objects.count(),
-        len(selectors.reconciliation(program=a.program)),
+        len(premiums_selectors.reconciliation(program=a.program)),
     )
     demo.seed(program=a.program, members=members)
     assert (
         Violation.objects.count(),
         BuyerObligation.objects.count(),
         AuditEvent.objects.count(),
-        len(selectors.reconciliation(program=a.program)),
+        len(premiums_selectors.reconciliation(program=a.program)),
     ) == counts

@@ -271,7 +271,6 @@ def test_public_stats_and_standings_selectors(a):
     assert stats["violations_by_category"] == [
         {"category": "forced_labor", "label": "Forced labor or debt", "count": 1}
     ]
-    assert stats["premium_currency"] == "USD"
     assert stats["remediated_violations"] == 0
     standings = selectors.supplier_standings(program=a.program)
     assert standings[a.supplier.pk]["standing"] == Standing.SUSPENDED

@@ -15,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.roles import Role
-from enforcement import selectors
-from enforcement.models import PayrollDistribution, PremiumPayment, PurchaseReport
 from enforcement.views import RECONCILIATION_COLUMNS
+from premiums import selectors as premiums_selectors
+from premiums.models import PayrollDistribution, PremiumPayment, PurchaseReport
 from programs import services as program_services
 from tests.utils import count_queries
 
@@ -115,24 +115,24 @@ def test_sql_rows_equal_the_python_reconciliation(a, b):
         {"buyer": buy[0].pk, "supplier": sup[3].pk},
     ]
     for filters in cases:
-        old = selectors.reconciliation_in_python(program=a.program, **filters)
-        new = selectors.reconciliation(program=a.program, **filters)
+        old = premiums_selectors.reconciliation_in_python(program=a.program, **filters)
+        new = premiums_selectors.reconciliation(program=a.program, **filters)
         assert len(new) == len(old) > 0
         assert list(new) == old, filters  # every field of every row, in the same order
         for number in Paginator(new, 7).page_range:
             page = Paginator(new, 7).page(number)
             assert list(page.object_list) == old[(number - 1) * 7 : number * 7]
     # some rows exercise each branch: shares of distributions, gaps on both sides
-    rows = list(selectors.reconciliation(program=a.program))
+    rows = list(premiums_selectors.reconciliation(program=a.program))
     assert any(r["paid"] == 0 for r in rows) and any(0 < r["distributed"] < r["paid"] for r in rows)
     assert any(r["distribution_gap"] > 0 for r in rows) and any(r["payment_gap"] > 0 for r in rows)
 
 
 def test_premium_page_api_and_csv_queries_constant(a, client_for):
     client = client_for(a.user(Role.STAFF))
-    page = reverse("enforcement:premium", kwargs={"program": a.slug})
+    page = reverse("premiums:premium", kwargs={"program": a.slug})
     api = f"/api/v1/programs/{a.slug}/premium/reconciliation/?page=2"
-    csv_url = reverse("enforcement:premium_csv", kwargs={"program": a.slug})
+    csv_url = reverse("premiums:premium_csv", kwargs={"program": a.slug})
     _seed(a, suppliers=3, buyers=3, weeks=8, seed=1)  # 72 rows: two pages of the API
     client.get(page)
     # the page is cut in SQL: not every row built to show 25 (before: 3 queries without
@@ -155,7 +155,7 @@ def test_premium_page_api_and_csv_queries_constant(a, client_for):
     assert before == after, (before, after)
 
     # the streamed CSV has every row, with the Python reconciliation's figures
-    old = selectors.reconciliation_in_python(program=a.program)
+    old = premiums_selectors.reconciliation_in_python(program=a.program)
     lines = list(csv.reader(io.StringIO(body.decode())))
     assert lines[0] == list(RECONCILIATION_COLUMNS)
     assert lines[1:] == [[str(r[c]) for c in RECONCILIATION_COLUMNS] for r in old]

@@ -10,6 +10,7 @@ from django.urls import reverse
 from core.actors import SystemActor
 from enforcement import services
 from enforcement.models import Violation, ViolationState
+from premiums import services as premiums_services
 from programs import services as program_services
 from tests.enforcement.conftest import add_buyer, propose
 from tests.utils import assert_constant_queries
@@ -87,7 +88,7 @@ def test_premium_import_page_reports_the_bad_row_and_imports_nothing(a, client_f
         f"{a.buyer.name},{a.supplier.legal_name},2026-02-01,2026-02-31,100,lb\n"
     )
     response = client_for(a.user("staff")).post(
-        url("enforcement:premium_import", a),
+        url("premiums:premium_import", a),
         {"kind": "purchase_reports", "file": SimpleUploadedFile("r.csv", content.encode())},
     )
     assert response.status_code == 400
@@ -97,7 +98,7 @@ def test_premium_import_page_reports_the_bad_row_and_imports_nothing(a, client_f
 
 
 def test_reconciliation_csv_export(a, client_for):
-    services.purchase_report_record(
+    premiums_services.purchase_report_record(
         actor=SystemActor("t"),
         program=a.program,
         buyer=a.buyer,
@@ -106,7 +107,7 @@ def test_reconciliation_csv_export(a, client_for):
         period_end=datetime.date(2026, 1, 31),
         volume="2500",
     )
-    response = client_for(a.user("viewer")).get(url("enforcement:premium_csv", a))
+    response = client_for(a.user("viewer")).get(url("premiums:premium_csv", a))
     assert response.status_code == 200
     lines = b"".join(response.streaming_content).decode().splitlines()  # streamed
     assert lines[0].startswith("buyer,supplier,period_start,period_end")
@@ -192,7 +193,7 @@ def test_api_import_rejects_with_row_errors(a, client_for):
         "buyer,supplier,period_start,period_end,volume,unit\nNobody,X,2026-01-01,2026-01-31,1,lb\n"
     )
     response = client_for(a.user("staff")).post(
-        url("enforcement-api:ledger-import-list", a),
+        url("premiums-api:ledger-import-list", a),
         {"kind": "purchase_reports", "file": SimpleUploadedFile("r.csv", content.encode())},
     )
     assert response.status_code == 400
@@ -290,7 +291,7 @@ def _grow_ledger(world):
     def grow(n):
         for _ in range(n):
             start = datetime.date(2020, 1, 1) + datetime.timedelta(days=31 * next(_names))
-            services.purchase_report_record(
+            premiums_services.purchase_report_record(
                 actor=SystemActor("t"),
                 program=world.program,
                 buyer=world.buyer,
@@ -299,7 +300,7 @@ def _grow_ledger(world):
                 period_end=start + datetime.timedelta(days=27),
                 volume="100",
             )
-            services.premium_payment_record(
+            premiums_services.premium_payment_record(
                 actor=SystemActor("t"),
                 program=world.program,
                 buyer=world.buyer,
@@ -309,7 +310,7 @@ def _grow_ledger(world):
                 amount="1.00",
                 paid_on=start,
             )
-            services.payroll_distribution_record(
+            premiums_services.payroll_distribution_record(
                 actor=SystemActor("t"),
                 program=world.program,
                 supplier=world.supplier,
@@ -330,11 +331,11 @@ LISTS = [
     ("enforcement-api:sanction-list", _grow_applied, "staff"),
     ("enforcement:obligation_board", _grow_obligations, "staff"),
     ("enforcement-api:obligation-list", _grow_obligations, "staff"),
-    ("enforcement:premium", _grow_ledger, "staff"),
-    ("enforcement-api:reconciliation-list", _grow_ledger, "staff"),
-    ("enforcement-api:purchase-report-list", _grow_ledger, "staff"),
-    ("enforcement-api:premium-payment-list", _grow_ledger, "staff"),
-    ("enforcement-api:payroll-distribution-list", _grow_ledger, "staff"),
+    ("premiums:premium", _grow_ledger, "staff"),
+    ("premiums-api:reconciliation-list", _grow_ledger, "staff"),
+    ("premiums-api:purchase-report-list", _grow_ledger, "staff"),
+    ("premiums-api:premium-payment-list", _grow_ledger, "staff"),
+    ("premiums-api:payroll-distribution-list", _grow_ledger, "staff"),
 ]
 
 

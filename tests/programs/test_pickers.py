@@ -63,7 +63,7 @@ def _staff_pages(world):
         (reverse("programs:sourcing_create", kwargs=slug), Role.STAFF),
         (reverse("programs:agreement_create", kwargs=slug), Role.STAFF),
         (reverse("programs:member_invite", kwargs=slug), Role.ADMIN),
-        (reverse("enforcement:premium", kwargs=slug), Role.STAFF),
+        (reverse("premiums:premium", kwargs=slug), Role.STAFF),
     ]
 
 

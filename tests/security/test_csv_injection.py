@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from core.csvwriter import FORMULA_PREFIXES
 from core.roles import Role
-from enforcement.services.premium import purchase_report_record
+from premiums.services import purchase_report_record
 from programs.models import Buyer, Facility, Supplier
 from tests.buyer.helpers import make_obligation
 
@@ -72,7 +72,7 @@ def test_every_csv_the_platform_produces_neutralises_formulas(personas, client_f
         "public buyers.csv": (anonymous, f"/public/{a.slug}/buyers.csv", BUYER),
         "premium reconciliation": (
             admin,
-            reverse("enforcement:premium_csv", kwargs={"program": a.slug}),
+            reverse("premiums:premium_csv", kwargs={"program": a.slug}),
             SUPPLIER,
         ),
         "buyer obligations": (officer, reverse("buyer:obligations_csv"), SUPPLIER),

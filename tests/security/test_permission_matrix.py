@@ -46,7 +46,7 @@ SERVICE_MODULES = [
     "enforcement/services/violations.py",
     "enforcement/services/obligations.py",
     "enforcement/services/policy.py",
-    "enforcement/services/premium.py",
+    "premiums/services.py",
 ]
 # Services that take an actor but are not a member's action: creating a program is the
 # platform operator's (management command / admin), the complainant acts by receipt code.

@@ -1,23 +1,23 @@
 """Celery jobs of the buyer portal: deadline reminders and the daily digest.
 
 Thin: the sweeps find work and fan it out by id; each per-item task re-checks scope and
-calls a function of ``portal_notifications`` that is idempotent under redelivery (row
+calls a function of ``notifications`` that is idempotent under redelivery (row
 lock + the outbox row of the reminder or the digest, unique per officer). config/celery.py merges ``BEAT_SCHEDULE``.
 """
 
 from celery import shared_task
 from celery.schedules import crontab
 
-from . import portal_notifications
+from . import notifications
 
 BEAT_SCHEDULE = {
     # Hourly, not daily: a missed run costs an hour, and the records make reruns free.
     "buyer-portal-deadline-reminders": {
-        "task": "enforcement.portal_tasks.sweep_deadline_reminders",
+        "task": "enforcement.tasks.sweep_deadline_reminders",
         "schedule": crontab(minute=15),
     },
     "buyer-portal-daily-digest": {
-        "task": "enforcement.portal_tasks.sweep_digests",
+        "task": "enforcement.tasks.sweep_digests",
         "schedule": crontab(minute=0, hour=6),
     },
 }
@@ -25,7 +25,7 @@ BEAT_SCHEDULE = {
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def sweep_deadline_reminders():
-    due = portal_notifications.reminders_due()
+    due = notifications.reminders_due()
     for obligation_id, program_id, threshold in due:
         send_obligation_reminder.delay(obligation_id, program_id, threshold)
     return len(due)
@@ -33,7 +33,7 @@ def sweep_deadline_reminders():
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def send_obligation_reminder(obligation_id, program_id, threshold):
-    recipients = portal_notifications.obligation_reminder_send(
+    recipients = notifications.obligation_reminder_send(
         obligation_id=obligation_id, program_id=program_id, threshold=threshold
     )
     return len(recipients or [])
@@ -41,7 +41,7 @@ def send_obligation_reminder(obligation_id, program_id, threshold):
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def sweep_digests():
-    user_ids = portal_notifications.digest_officers()
+    user_ids = notifications.digest_officers()
     for user_id in user_ids:
         send_officer_digest.delay(user_id)
     return len(user_ids)
@@ -49,4 +49,4 @@ def sweep_digests():
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def send_officer_digest(user_id):
-    return portal_notifications.officer_digest_send(user_id=user_id)
+    return notifications.officer_digest_send(user_id=user_id)

@@ -23,10 +23,11 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from . import portal_selectors
-from . import services as enforcement_services
-from .models import ObligationState
-from .portal_serializers import (
+from enforcement import services as enforcement_services
+from enforcement.models import ObligationState
+
+from . import selectors
+from .serializers import (
     PortalAgreementSerializer,
     PortalAttestSerializer,
     PortalDoNotSourceSerializer,
@@ -60,7 +61,7 @@ class BuyerPortalViewSet(viewsets.GenericViewSet):
 
     def initial(self, request, *args, **kwargs):
         self.perform_authentication(request)
-        self.memberships = portal_selectors.officer_memberships(user=request.user)
+        self.memberships = selectors.officer_memberships(user=request.user)
         slug = request.query_params.get("program", "").strip()
         self.scope = (
             [m for m in self.memberships if m.program.slug == slug] if slug else self.memberships
@@ -131,19 +132,19 @@ class ObligationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BuyerP
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
-            return portal_selectors.obligation_list(memberships=[])
+            return selectors.obligation_list(memberships=[])
         if self.action == "list":
             status = self.request.query_params.get("status")
             state = self.request.query_params.get("state")
-            return portal_selectors.obligation_list(
+            return selectors.obligation_list(
                 memberships=self.scope,
                 status=status if status in ("open", "closed") else None,
                 state=state if state in ObligationState.values else None,
             )
-        return portal_selectors.obligation_list(memberships=self.memberships)
+        return selectors.obligation_list(memberships=self.memberships)
 
     def get_object(self):
-        return portal_selectors.obligation_get(memberships=self.memberships, pk=self.kwargs["pk"])
+        return selectors.obligation_get(memberships=self.memberships, pk=self.kwargs["pk"])
 
     @extend_schema(
         summary="Acknowledge an obligation",
@@ -233,7 +234,7 @@ class DoNotSourceViewSet(mixins.ListModelMixin, BuyerPortalViewSet):
     pagination_class = None
 
     def get_queryset(self):
-        return portal_selectors.do_not_source_list(memberships=self.scope)
+        return selectors.do_not_source_list(memberships=self.scope)
 
 
 @extend_schema(tags=["buyer portal"])
@@ -246,10 +247,10 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BuyerPo
 
     def get_queryset(self):
         memberships = self.scope if self.action == "list" else self.memberships
-        return portal_selectors.agreement_list(user=self.request.user, memberships=memberships)
+        return selectors.agreement_list(user=self.request.user, memberships=memberships)
 
     def get_object(self):
-        return portal_selectors.agreement_get(
+        return selectors.agreement_get(
             user=self.request.user, memberships=self.memberships, pk=self.kwargs["pk"]
         )
 
@@ -299,8 +300,8 @@ class PremiumViewSet(BuyerPortalViewSet):
     schema = SingleObjectSchema()
 
     def list(self, request, *args, **kwargs):
-        periods = portal_selectors.premium_periods(memberships=self.scope)
-        totals = portal_selectors.premium_totals(periods)
+        periods = selectors.premium_periods(memberships=self.scope)
+        totals = selectors.premium_totals(periods)
         return Response(
             {
                 "periods": PortalPremiumPeriodSerializer(periods, many=True).data,

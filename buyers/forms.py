@@ -4,9 +4,9 @@ from django import forms
 from django.conf import settings
 
 from core.errors import DomainError
+from enforcement.services.obligations import evidence_check
 
-from .portal_notifications import DELIVERY_CHOICES
-from .services.obligations import evidence_check
+from .notifications import DELIVERY_CHOICES
 
 EVIDENCE_HELP = "PDF, image (PNG, JPEG), office document or CSV; at most {mb} MB."
 

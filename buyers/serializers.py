@@ -4,7 +4,7 @@ provision's category)."""
 
 from rest_framework import serializers
 
-from .portal_forms import check_evidence
+from .forms import check_evidence
 
 
 class PortalSupplierSerializer(serializers.Serializer):

@@ -15,6 +15,9 @@ from core.authz import require_member
 from core.errors import DomainError
 from core.roles import Role
 from core.tenancy import same_program
+from enforcement.models import SourceKind, Violation
+from enforcement.services._common import user_or_none
+from enforcement.services.policy import settings_for
 from programs.models import (
     Agreement,
     AgreementStatus,
@@ -27,17 +30,8 @@ from programs.models import (
     Supplier,
 )
 
-from ..models import (
-    ImportKind,
-    LedgerImport,
-    PayrollDistribution,
-    PremiumPayment,
-    PurchaseReport,
-    SourceKind,
-    Violation,
-)
-from ._common import user_or_none
-from .policy import settings_for
+from . import selectors
+from .models import ImportKind, LedgerImport, PayrollDistribution, PremiumPayment, PurchaseReport
 
 CENT = Decimal("0.01")
 # Advisory-lock namespace serializing shortfall checks of one program (see the check).
@@ -544,8 +538,7 @@ def premium_shortfall_check(*, actor, program):
     "buyer_underpayments": [row], "missing_provision": bool, "message": str}.
     """
     require_member(actor, program, "ledger.record")
-    from .. import selectors
-    from .violations import violations_propose_many
+    from enforcement.services.violations import violations_propose_many
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_SHORTFALL_LOCK, program.pk])

@@ -17,10 +17,12 @@ from core.actors import SystemActor
 from core.audit import verify_chain
 from core.errors import DomainError
 from core.models import AuditEvent
-from enforcement import selectors, services
+from enforcement import services
 from enforcement.models import Violation
-from enforcement.services.premium import _SHORTFALL_LOCK
 from enforcement.services.violations import violations_propose_many
+from premiums import selectors as premiums_selectors
+from premiums import services as premiums_services
+from premiums.services import _SHORTFALL_LOCK
 from tests.enforcement.conftest import add_buyer, add_premium_provision
 from tests.utils import wait_for
 
@@ -46,7 +48,7 @@ def import_ledger(world, periods, *, buyer=None, supplier=None, paid="100.00", p
     supplier = supplier or world.supplier
 
     def load(kind, header, line):
-        services.ledger_import_csv(
+        premiums_services.ledger_import_csv(
             actor=world.user("staff"),
             program=world.program,
             kind=kind,
@@ -81,7 +83,9 @@ def proposed_events(program, violations):
 
 
 def check(world):
-    return services.premium_shortfall_check(actor=world.user("staff"), program=world.program)
+    return premiums_services.premium_shortfall_check(
+        actor=world.user("staff"), program=world.program
+    )
 
 
 # ---------------------------------------------------------------- same outcome
@@ -244,7 +248,7 @@ def test_positions_come_from_the_reconciliation_index_and_match_the_direct_query
     import_ledger(a, weeks(1), buyer=second, paid="60.00", passed="0")
     # A distribution straddling the end of week 2 belongs to neither week.
     _, week2_end = weeks(1, skip=1)[0]
-    services.payroll_distribution_record(
+    premiums_services.payroll_distribution_record(
         actor=a.user("staff"),
         program=a.program,
         supplier=a.supplier,
@@ -253,11 +257,13 @@ def test_positions_come_from_the_reconciliation_index_and_match_the_direct_query
         workers_paid=3,
         amount="7.00",
     )
-    _, positions = selectors.premium_positions(program=a.program, underpaid=lambda g, o: False)
+    _, positions = premiums_selectors.premium_positions(
+        program=a.program, underpaid=lambda g, o: False
+    )
     assert set(positions) == {(a.supplier.pk, s, e) for s, e in weeks(2)}
     for (supplier_id, s, e), (name, received, distributed) in positions.items():
         assert name == a.supplier.legal_name
-        assert (received, distributed) == selectors.supplier_premium_position(
+        assert (received, distributed) == premiums_selectors.supplier_premium_position(
             program=a.program, supplier=supplier_id, period_start=s, period_end=e
         )
     week1 = positions[(a.supplier.pk, *weeks(1)[0])]
@@ -268,12 +274,12 @@ def test_underpaid_rows_are_the_reconciliation_rows(a):
     second = add_buyer(a, "Second Buyer")
     import_ledger(a, weeks(2), paid="100.00")
     import_ledger(a, weeks(2), buyer=second, paid="40.00")
-    rows, _ = selectors.premium_positions(
+    rows, _ = premiums_selectors.premium_positions(
         program=a.program, underpaid=lambda gap, owed: gap * 100 / owed > 5
     )
     expected = [
         r
-        for r in selectors.reconciliation(program=a.program)
+        for r in premiums_selectors.reconciliation(program=a.program)
         if r["payment_gap"] * 100 / r["owed"] > 5
     ]
     assert len(expected) == 2 and rows == expected

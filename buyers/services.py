@@ -1,7 +1,7 @@
 """State changes the buyer portal itself owns (the obligation services are enforcement's:
 ``obligation_acknowledge`` and ``obligation_attest`` in ``enforcement.services``).
 
-The notification preference lives in ``portal_notifications.portal_notifications_set``.
+The notification preference lives in ``notifications.portal_notifications_set``.
 """
 
 from django.db import transaction
@@ -9,7 +9,7 @@ from django.db import transaction
 from core.audit import audit_log
 from core.errors import DomainError
 
-from . import portal_selectors
+from . import selectors
 
 
 @transaction.atomic
@@ -20,7 +20,7 @@ def portal_api_token_rotate(*, actor):
     Recorded on the platform audit chain without the key itself."""
     from accounts import services as account_services
 
-    if not portal_selectors.officer_memberships(user=actor):
+    if not selectors.officer_memberships(user=actor):
         raise DomainError("Only buyer compliance officers can create a portal API token.")
     # The portal keeps one token per officer, named PORTAL_TOKEN_NAME (accounts.ApiToken:
     # stored hashed, expiring); other named tokens of the user are left alone.

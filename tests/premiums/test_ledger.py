@@ -7,8 +7,10 @@ import pytest
 
 from core.errors import DomainError
 from core.models import AuditEvent
-from enforcement import selectors, services
-from enforcement.models import PayrollDistribution, PurchaseReport, Violation
+from enforcement.models import Violation
+from premiums import selectors as premiums_selectors
+from premiums import services as premiums_services
+from premiums.models import PayrollDistribution, PurchaseReport
 from tests.enforcement.conftest import add_premium_provision
 
 REPORTS = """buyer,supplier,period_start,period_end,volume,unit
@@ -22,7 +24,7 @@ def reports_csv(world, extra=""):
 
 
 def test_import_purchase_reports_computes_premium_owed(a):
-    batch = services.ledger_import_csv(
+    batch = premiums_services.ledger_import_csv(
         actor=a.user("staff"),
         program=a.program,
         kind="purchase_reports",
@@ -37,8 +39,8 @@ def test_import_purchase_reports_computes_premium_owed(a):
 
 def test_one_bad_row_imports_nothing_and_names_the_row(a):
     bad = reports_csv(a, "{buyer},{supplier},2026-03-01,2026-03-31,lots,lb\n")
-    with pytest.raises(services.ImportRejected) as exc:
-        services.ledger_import_csv(
+    with pytest.raises(premiums_services.ImportRejected) as exc:
+        premiums_services.ledger_import_csv(
             actor=a.user("staff"), program=a.program, kind="purchase_reports", content=bad
         )
     assert exc.value.errors == [{"row": 4, "column": "volume", "message": "'lots' is not a number"}]
@@ -54,8 +56,8 @@ def test_import_errors_unknown_parties_and_buyers_without_agreement(a, b):
         f"{b.buyer.name},{a.supplier.legal_name},2026-01-01,2026-01-31,10,lb\n"
         f"{a.buyer.name},{a.supplier.legal_name},2026-01-31,2026-01-01,10,lb\n"
     )
-    with pytest.raises(services.ImportRejected) as exc:
-        services.ledger_import_csv(
+    with pytest.raises(premiums_services.ImportRejected) as exc:
+        premiums_services.ledger_import_csv(
             actor=a.user("admin"), program=a.program, kind="purchase_reports", content=content
         )
     assert [(e["row"], e["column"]) for e in exc.value.errors] == [
@@ -63,8 +65,8 @@ def test_import_errors_unknown_parties_and_buyers_without_agreement(a, b):
         (3, "buyer"),
         (4, "period_end"),
     ]
-    with pytest.raises(services.ImportRejected) as exc:
-        services.ledger_import_csv(
+    with pytest.raises(premiums_services.ImportRejected) as exc:
+        premiums_services.ledger_import_csv(
             actor=a.user("admin"),
             program=a.program,
             kind="payroll_distributions",
@@ -75,7 +77,7 @@ def test_import_errors_unknown_parties_and_buyers_without_agreement(a, b):
 
 def test_ledger_import_is_for_admins_and_staff(a):
     with pytest.raises(DomainError):
-        services.ledger_import_csv(
+        premiums_services.ledger_import_csv(
             actor=a.user("viewer"),
             program=a.program,
             kind="purchase_reports",
@@ -84,13 +86,13 @@ def test_ledger_import_is_for_admins_and_staff(a):
 
 
 def _ledger(world, *, paid, distributed):
-    services.ledger_import_csv(
+    premiums_services.ledger_import_csv(
         actor=world.user("staff"),
         program=world.program,
         kind="purchase_reports",
         content=reports_csv(world),
     )
-    services.ledger_import_csv(
+    premiums_services.ledger_import_csv(
         actor=world.user("staff"),
         program=world.program,
         kind="premium_payments",
@@ -100,7 +102,7 @@ def _ledger(world, *, paid, distributed):
             "2026-02-10,WIRE-1\n"
         ),
     )
-    services.ledger_import_csv(
+    premiums_services.ledger_import_csv(
         actor=world.user("staff"),
         program=world.program,
         kind="payroll_distributions",
@@ -115,7 +117,7 @@ def _ledger(world, *, paid, distributed):
 
 def test_reconciliation_rows_and_program_total(a):
     _ledger(a, paid=Decimal("1000.00"), distributed=Decimal("900.00"))
-    rows = selectors.reconciliation(program=a.program)
+    rows = premiums_selectors.reconciliation(program=a.program)
     jan = next(r for r in rows if r["period_start"] == datetime.date(2026, 1, 1))
     assert (jan["owed"], jan["paid"], jan["distributed"]) == (
         Decimal("1000.00"),
@@ -126,13 +128,13 @@ def test_reconciliation_rows_and_program_total(a):
     assert jan["distribution_gap"] == Decimal("100.00")
     feb = next(r for r in rows if r["period_start"] == datetime.date(2026, 2, 1))
     assert feb["paid"] == 0 and feb["payment_gap"] == Decimal("500.00")
-    assert selectors.premium_paid_to_workers(program=a.program) == Decimal("900.00")
+    assert premiums_selectors.premium_paid_to_workers(program=a.program) == Decimal("900.00")
     assert PayrollDistribution.objects.filter(facility=a.facility).count() == 1
 
 
 def test_shortfall_without_a_premium_provision_says_so(a):
     _ledger(a, paid=Decimal("1000.00"), distributed=Decimal("500.00"))
-    result = services.premium_shortfall_check(actor=a.user("staff"), program=a.program)
+    result = premiums_services.premium_shortfall_check(actor=a.user("staff"), program=a.program)
     assert result["missing_provision"] is True
     assert "no provision with category 'premium'" in result["message"]
     assert not Violation.objects.exists()
@@ -141,25 +143,25 @@ def test_shortfall_without_a_premium_provision_says_so(a):
 def test_shortfall_beyond_tolerance_opens_one_proposed_violation(a):
     add_premium_provision(a)
     _ledger(a, paid=Decimal("1000.00"), distributed=Decimal("900.00"))  # 10% short
-    result = services.premium_shortfall_check(actor=a.user("staff"), program=a.program)
+    result = premiums_services.premium_shortfall_check(actor=a.user("staff"), program=a.program)
     assert len(result["opened"]) == 1
     v = result["opened"][0]
     assert v.state == "proposed" and v.source_kind == "premium_shortfall"
     assert v.provision.category == "premium" and v.facility is None
     assert len(result["buyer_underpayments"]) == 1  # February unpaid
-    again = services.premium_shortfall_check(actor=a.user("staff"), program=a.program)
+    again = premiums_services.premium_shortfall_check(actor=a.user("staff"), program=a.program)
     assert again["opened"] == [] and again["already_open"] == 1
 
 
 def test_shortfall_within_tolerance_opens_nothing(a):
     add_premium_provision(a)
     _ledger(a, paid=Decimal("1000.00"), distributed=Decimal("960.00"))  # 4% < 5%
-    result = services.premium_shortfall_check(actor=a.user("staff"), program=a.program)
+    result = premiums_services.premium_shortfall_check(actor=a.user("staff"), program=a.program)
     assert result["opened"] == [] and result["shortfalls"] == 0
 
 
 def test_daily_beat_job_proposes_premium_violations_once(a):
-    from enforcement.tasks import check_program_premium_shortfalls
+    from premiums.tasks import check_program_premium_shortfalls
 
     add_premium_provision(a)
     _ledger(a, paid=Decimal("1000.00"), distributed=Decimal("700.00"))
@@ -172,7 +174,7 @@ def test_daily_beat_job_checks_each_program_in_a_task_of_its_own(a):
     """One program's failing check must not skip the others: one message per program
     on the real broker, each redelivered on its own."""
     from config.celery import app
-    from enforcement.tasks import check_premium_shortfalls
+    from premiums.tasks import check_premium_shortfalls
     from programs.models import Program
 
     app.control.purge()
@@ -182,3 +184,17 @@ def test_daily_beat_job_checks_each_program_in_a_task_of_its_own(a):
         assert app.control.purge() == queued
     finally:
         app.control.purge()
+
+
+def test_public_premium_figures_are_the_ledgers_own(a):
+    """The public page's premium figures come from the ledger (premiums.selectors), beside
+    enforcement's own figures (which no longer carry them)."""
+    from enforcement import selectors as enforcement_selectors
+
+    assert premiums_selectors.public_premium_stats(program=a.program) == {
+        "premium_paid_to_workers": premiums_selectors.premium_paid_to_workers(program=a.program),
+        "premium_currency": "USD",
+    }
+    assert "premium_currency" not in enforcement_selectors.public_enforcement_stats(
+        program=a.program
+    )

@@ -19,9 +19,8 @@ from decimal import Decimal
 
 from django.db import connection
 
+from premiums.models import PayrollDistribution, PremiumPayment, PurchaseReport
 from programs.models import Buyer, Supplier
-
-from .models import PayrollDistribution, PremiumPayment, PurchaseReport
 
 ZERO = Decimal("0")
 ZERO_CENTS = Decimal("0.00")

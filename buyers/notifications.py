@@ -33,10 +33,10 @@ from core.models import (
 )
 from core.notifications import delivery_of, msgid, notify
 from core.roles import Role
+from enforcement.models import BuyerObligation, ObligationState
 from programs.models import Membership
 
-from . import portal_selectors
-from .models import BuyerObligation, ObligationState
+from . import selectors
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def portal_notifications_set(*, actor, delivery):
     may set it. A no-op when nothing changes."""
     if delivery not in NotificationDelivery.values:
         raise DomainError("Choose immediate reminders or the daily digest.")
-    if not portal_selectors.officer_memberships(user=actor):
+    if not selectors.officer_memberships(user=actor):
         raise DomainError("Only buyer compliance officers have portal notifications.")
     preference, _ = NotificationPreference.objects.select_for_update().get_or_create(
         user_id=actor.pk
@@ -273,11 +273,11 @@ def officer_digest_send(*, user_id, today=None):
         kind=NotificationKind.OBLIGATION_DIGEST, recipient=user, key=key
     ).exists():
         return False
-    memberships = portal_selectors.officer_memberships(user=user)
+    memberships = selectors.officer_memberships(user=user)
     if not memberships:
         return False
     obligations = list(
-        portal_selectors.obligation_list(memberships=memberships, status="open", today=today)
+        selectors.obligation_list(memberships=memberships, status="open", today=today)
     )
     if not obligations:
         return False

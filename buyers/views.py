@@ -3,7 +3,7 @@ holds an active buyer_officer membership, their buyer's obligations, agreements,
 do-not-source list and premium figures.
 
 ``PortalMixin`` resolves the memberships once per request; every read goes through
-``portal_selectors`` with them, so nothing outside the (program, buyer) pairs can be
+``selectors`` with them, so nothing outside the (program, buyer) pairs can be
 reached, whatever id is put in the URL (404, like a missing record). Writes call
 enforcement's services, which check the officer again.
 """
@@ -22,11 +22,11 @@ from core import csvwriter
 from core.errors import DomainError
 from core.forms import run_service
 from core.pagination import PAGE_SIZE, querystring_without_page
+from enforcement import services as enforcement_services
+from enforcement.models import ObligationState
 
-from . import portal_notifications, portal_selectors, portal_services
-from . import services as enforcement_services
-from .models import ObligationState
-from .portal_forms import AttestForm, NotificationsForm
+from . import notifications, selectors, services
+from .forms import AttestForm, NotificationsForm
 
 
 class PortalMixin(LoginRequiredMixin):
@@ -37,7 +37,7 @@ class PortalMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.memberships = portal_selectors.officer_memberships(user=request.user)
+        self.memberships = selectors.officer_memberships(user=request.user)
         if not self.memberships:
             raise PermissionDenied("The buyer portal is for buyer compliance officers.")
         slug = request.GET.get("program", "").strip()
@@ -72,19 +72,19 @@ class PortalHomeView(PortalMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         scope = self.scope
-        open_qs = portal_selectors.obligation_list(memberships=scope, status="open")
-        context["counts"] = portal_selectors.obligation_counts(memberships=scope)
+        open_qs = selectors.obligation_list(memberships=scope, status="open")
+        context["counts"] = selectors.obligation_counts(memberships=scope)
         context["open_obligations"] = list(open_qs[:10])
         context["recent_fulfilled"] = list(
-            portal_selectors.obligation_list(memberships=scope, status="closed")[:5]
+            selectors.obligation_list(memberships=scope, status="closed")[:5]
         )
-        context["do_not_source"] = portal_selectors.do_not_source_list(memberships=scope)
+        context["do_not_source"] = selectors.do_not_source_list(memberships=scope)
         context["agreements"] = list(
-            portal_selectors.agreement_list(user=self.request.user, memberships=scope)[:10]
+            selectors.agreement_list(user=self.request.user, memberships=scope)[:10]
         )
-        periods = portal_selectors.premium_periods(memberships=scope)
+        periods = selectors.premium_periods(memberships=scope)
         context["premium_periods"] = periods[:6]
-        context["premium_totals"] = portal_selectors.premium_totals(periods)
+        context["premium_totals"] = selectors.premium_totals(periods)
         return context
 
 
@@ -104,7 +104,7 @@ class ObligationListView(PortalMixin, ListView):
     def get_queryset(self):
         status = self.status()
         state = self.param("state")
-        return portal_selectors.obligation_list(
+        return selectors.obligation_list(
             memberships=self.scope,
             status=None if status == "all" else status,
             state=state if state in ObligationState.values else None,
@@ -116,14 +116,14 @@ class ObligationListView(PortalMixin, ListView):
         context["status"] = self.status()
         context["statuses"] = self.STATUSES
         context["states"] = ObligationState.choices
-        context["counts"] = portal_selectors.obligation_counts(memberships=self.scope)
+        context["counts"] = selectors.obligation_counts(memberships=self.scope)
         return context
 
 
 class ObligationObjectMixin(PortalMixin):
     def get_obligation(self):
         # The whole membership list, not ?program=: an id is reachable iff it is ours.
-        return portal_selectors.obligation_get(memberships=self.memberships, pk=self.kwargs["pk"])
+        return selectors.obligation_get(memberships=self.memberships, pk=self.kwargs["pk"])
 
     def detail_url(self, obligation):
         return reverse("buyer:obligation_detail", kwargs={"pk": obligation.pk})
@@ -280,7 +280,7 @@ def obligation_csv_row(o):
 class ObligationsCSVView(PortalMixin, View):
     def get(self, request, *args, **kwargs):
         status = request.GET.get("status", "all")
-        qs = portal_selectors.obligation_list(
+        qs = selectors.obligation_list(
             memberships=self.scope, status=status if status in ("open", "closed") else None
         )
         return _csv_response(
@@ -302,12 +302,12 @@ class ObligationsPDFView(PortalMixin, View):
             "user": request.user,
             "memberships": scope,
             "generated_at": timezone.now(),
-            "counts": portal_selectors.obligation_counts(memberships=scope, today=today),
+            "counts": selectors.obligation_counts(memberships=scope, today=today),
             "open_obligations": list(
-                portal_selectors.obligation_list(memberships=scope, status="open", today=today)
+                selectors.obligation_list(memberships=scope, status="open", today=today)
             ),
             "closed_obligations": list(
-                portal_selectors.obligation_list(memberships=scope, status="closed", today=today)
+                selectors.obligation_list(memberships=scope, status="closed", today=today)
             ),
         }
         pdf = render_pdf("buyer/statement_pdf.html", context)
@@ -326,7 +326,7 @@ class AgreementListView(PortalMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["agreements"] = portal_selectors.agreement_list(
+        context["agreements"] = selectors.agreement_list(
             user=self.request.user, memberships=self.scope
         ).prefetch_related("signatories")
         return context
@@ -334,7 +334,7 @@ class AgreementListView(PortalMixin, TemplateView):
 
 class AgreementObjectMixin(PortalMixin):
     def get_agreement(self):
-        return portal_selectors.agreement_get(
+        return selectors.agreement_get(
             user=self.request.user, memberships=self.memberships, pk=self.kwargs["pk"]
         )
 
@@ -382,7 +382,7 @@ class DoNotSourceView(PortalMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["rows"] = portal_selectors.do_not_source_list(memberships=self.scope)
+        context["rows"] = selectors.do_not_source_list(memberships=self.scope)
         return context
 
 
@@ -417,7 +417,7 @@ def do_not_source_csv_row(row):
 
 class DoNotSourceCSVView(PortalMixin, View):
     def get(self, request, *args, **kwargs):
-        rows = portal_selectors.do_not_source_list(memberships=self.scope)
+        rows = selectors.do_not_source_list(memberships=self.scope)
         return _csv_response(
             f"do-not-source-{timezone.localdate():%Y%m%d}.csv",
             DO_NOT_SOURCE_CSV_HEADER,
@@ -430,9 +430,9 @@ class PremiumView(PortalMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        periods = portal_selectors.premium_periods(memberships=self.scope)
+        periods = selectors.premium_periods(memberships=self.scope)
         context["periods"] = periods
-        context["totals"] = portal_selectors.premium_totals(periods)
+        context["totals"] = selectors.premium_totals(periods)
         return context
 
 
@@ -444,12 +444,12 @@ class NotificationsView(PortalMixin, FormView):
     form_class = NotificationsForm
 
     def get_initial(self):
-        return {"delivery": portal_notifications.officer_delivery(user=self.request.user)}
+        return {"delivery": notifications.officer_delivery(user=self.request.user)}
 
     def form_valid(self, form):
         result = run_service(
             form,
-            portal_notifications.portal_notifications_set,
+            notifications.portal_notifications_set,
             actor=self.request.user,
             delivery=form.cleaned_data["delivery"],
         )
@@ -472,7 +472,7 @@ class ApiAccessView(PortalMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["has_token"] = ApiToken.objects.filter(
             user=self.request.user,
-            name=portal_services.PORTAL_TOKEN_NAME,
+            name=services.PORTAL_TOKEN_NAME,
             revoked_at__isnull=True,
             expires_at__gt=timezone.now(),
         ).exists()
@@ -480,10 +480,10 @@ class ApiAccessView(PortalMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         if request.POST.get("action") == "revoke":
-            portal_services.portal_api_token_revoke(actor=request.user)
+            services.portal_api_token_revoke(actor=request.user)
             messages.success(request, "API token revoked.")
             return redirect("buyer:api_access")
-        secret = portal_services.portal_api_token_rotate(actor=request.user)
+        secret = services.portal_api_token_rotate(actor=request.user)
         # Shown once, in this response only; never put in a message or the session.
         response = self.render_to_response(self.get_context_data(new_token=secret))
         return _no_store(response)

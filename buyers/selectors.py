@@ -22,20 +22,19 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.roles import Role
+from enforcement import selectors as enforcement_selectors
+from enforcement.models import (
+    OPEN_OBLIGATION_STATES,
+    BuyerObligation,
+    ObligationState,
+)
+from premiums.ledger import ReconciliationRows
 from programs.models import (
     Agreement,
     AgreementStatus,
     AgreementUserObjectPermission,
     Membership,
     SourcingRelationship,
-)
-
-from . import selectors as enforcement_selectors
-from .ledger import ReconciliationRows
-from .models import (
-    OPEN_OBLIGATION_STATES,
-    BuyerObligation,
-    ObligationState,
 )
 
 CLOSED_OBLIGATION_STATES = (
