@@ -832,12 +832,10 @@ def escalation_proposal_decide(*, actor, proposal, approve, reason):
     proposed escalation, with a reason. Approval applies the stage (unless the supplier
     already stands there); both answers are final and audited. Locks the standing, then
     the proposal (the order ``escalation_advance`` takes)."""
-    from programs.models import Program
-
-    program = Program.objects.get(pk=proposal.program_id)
+    require_member(actor, proposal.program, "escalation.decide")
+    program = proposal.program
     if not getattr(actor, "is_authenticated", False):
         raise DomainError("A person decides on this escalation.", code="forbidden")
-    require_member(actor, program, "escalation.decide")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Give a reason for the decision.", code="reason_required")

@@ -10,7 +10,18 @@ from django.template.base import TextNode
 
 TEMPLATE_ROOTS = [Path(d) for d in settings.TEMPLATES[0]["DIRS"]] + [
     Path(settings.BASE_DIR) / app / "templates"
-    for app in ("programs", "complaints", "audits", "enforcement", "disclosure", "wsr")
+    for app in (
+        "programs",
+        "complaints",
+        "audits",
+        "enforcement",
+        "premiums",
+        "buyers",
+        "disclosure",
+        "exports",
+        "accounts",
+        "core",
+    )
 ]
 
 

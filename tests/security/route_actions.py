@@ -158,6 +158,7 @@ _enforcement = {
     "enforcement:standing_list": ("enforcement.view", None),
     "enforcement:standing_detail": ("enforcement.view", None),
     "enforcement:standing_reinstate": ("standing.reinstate", "standing.reinstate"),
+    "enforcement:proposal_decide": ("enforcement.view", "escalation.decide"),
     "enforcement:obligation_board": ("enforcement.view", None),
     "enforcement:obligation_detail": ("enforcement.view", None),
     "enforcement:obligation_waive": ("obligation.waive", "obligation.waive"),

@@ -38,7 +38,12 @@ pytestmark = pytest.mark.django_db
 
 SERVICE_MODULES = [
     "programs/services.py",
-    "complaints/services.py",
+    "complaints/services/intake.py",
+    "complaints/services/triage.py",
+    "complaints/services/transitions.py",
+    "complaints/services/identity.py",
+    "complaints/services/case_file.py",
+    "complaints/services/policy.py",
     "audits/services/audits.py",
     "audits/services/caps.py",
     "audits/services/education.py",
