@@ -15,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.roles import Role
-from enforcement.views import RECONCILIATION_COLUMNS
 from premiums import selectors as premiums_selectors
 from premiums.models import PayrollDistribution, PremiumPayment, PurchaseReport
+from premiums.views import RECONCILIATION_COLUMNS
 from programs import services as program_services
 from tests.utils import count_queries
 
