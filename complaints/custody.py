@@ -100,7 +100,7 @@ def identity_custody_set(*, actor, program, required, custodians):
 @transaction.atomic
 def identity_reveal_request(*, actor, case, reason):
     from .access import membership_of
-    from .services import _access
+    from .services._common import _access
 
     reason = (reason or "").strip()
     if not _access(actor, case).identity:
