@@ -54,3 +54,9 @@ urlpatterns = [
     path("public/<slug:program>/complaints/", include("complaints.public_urls")),
     path("", include("disclosure.urls")),
 ]
+
+# API clients get JSON errors ({"detail": ...}) also when no view runs; HTML elsewhere.
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

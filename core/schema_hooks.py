@@ -6,6 +6,9 @@ transition (409) or a burst (429). The schema listed only the success answer, so
 refusal was "undocumented". They are added here, once, with one error shape.
 """
 
+# "code" and "field" are strings in a {"detail": ...} answer, but an input field may
+# itself be called "code" or "field": its validation messages are then a list.
+STRING_OR_MESSAGES = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
 ERROR_SCHEMA = {
     "type": "object",
     "description": (
@@ -15,8 +18,8 @@ ERROR_SCHEMA = {
     "additionalProperties": True,
     "properties": {
         "detail": {"type": "string"},
-        "code": {"type": "string"},
-        "field": {"type": "string"},
+        "code": STRING_OR_MESSAGES,
+        "field": STRING_OR_MESSAGES,
     },
 }
 ERRORS = {

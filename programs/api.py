@@ -231,7 +231,9 @@ class AgreementViewSet(ReadCreateUpdate):
         return self._transition(agreement, "terminated", data.validated_data["reason"])
 
     @extend_schema(methods=["get"], request=None, responses=SignatorySerializer(many=True))
-    @extend_schema(methods=["post"], request=SignatorySerializer, responses=SignatorySerializer)
+    @extend_schema(
+        methods=["post"], request=SignatorySerializer, responses={201: SignatorySerializer}
+    )
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def signatories(self, request, *args, **kwargs):
         agreement = self.get_object()
