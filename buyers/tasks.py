@@ -13,11 +13,11 @@ from . import notifications
 BEAT_SCHEDULE = {
     # Hourly, not daily: a missed run costs an hour, and the records make reruns free.
     "buyer-portal-deadline-reminders": {
-        "task": "enforcement.tasks.sweep_deadline_reminders",
+        "task": "buyers.tasks.sweep_deadline_reminders",
         "schedule": crontab(minute=15),
     },
     "buyer-portal-daily-digest": {
-        "task": "enforcement.tasks.sweep_digests",
+        "task": "buyers.tasks.sweep_digests",
         "schedule": crontab(minute=0, hour=6),
     },
 }

@@ -2,8 +2,10 @@
 
 from django.urls import path
 
-from .views import ProgramExportView
+from .views import ExportJobDownloadView, ExportJobView, ProgramExportView
 
 urlpatterns = [
     path("export.zip", ProgramExportView.as_view(), name="program-export"),
+    path("exports/", ExportJobView.as_view(), name="program-export-job"),
+    path("exports/download/", ExportJobDownloadView.as_view(), name="program-export-download"),
 ]

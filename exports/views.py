@@ -8,7 +8,6 @@ programs and existing scripts.
 
 from django.http import FileResponse
 from django.shortcuts import redirect
-from django.urls import path
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
@@ -104,11 +103,3 @@ class ExportJobDownloadView(ProgramViewMixin, View):
         )
         response["Cache-Control"] = "no-store"
         return response
-
-
-# Mounted by config/urls.py with include("exports.urls") under p/<slug:program>/.
-urlpatterns = [
-    path("export.zip", ProgramExportView.as_view(), name="program-export"),
-    path("exports/", ExportJobView.as_view(), name="program-export-job"),
-    path("exports/download/", ExportJobDownloadView.as_view(), name="program-export-download"),
-]

@@ -12,12 +12,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audits import selectors, services
+from core.actors import PUBLIC, SystemActor
 from core.roles import Role
 from programs import services as program_services
 from programs.models import Provision
 from tests.audits.helpers import make_audit, make_cap_item, make_finding
 from tests.conftest import make_user
 from tests.utils import assert_constant_queries
+
+SYSTEM = SystemActor("test-setup")
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +96,7 @@ def test_grades_paged_and_averages_equal_every_facility_scored(personas, client_
     for i in range(len(plans) - 1):
         facilities.append(
             program_services.facility_create(
-                actor="t",
+                actor=SYSTEM,
                 program=a.program,
                 supplier=a.supplier,
                 name=f"Graded Farm {i}",
@@ -132,7 +135,7 @@ def test_admin_findings_list_has_no_n_plus_one(personas, client_for):
     def grow(n):
         for i in range(n):
             facility = program_services.facility_create(
-                actor="t",
+                actor=SYSTEM,
                 program=a.program,
                 supplier=a.supplier,
                 name=f"Admin Farm {i}-{audit.pk}",
@@ -152,7 +155,7 @@ def test_api_cases_deep_page_reads_ids_first(personas, client_for):
     a = personas.a
     for i in range(55):
         complaint_services.complaint_submit(
-            actor="anonymous",
+            actor=PUBLIC,
             program=a.program,
             narrative=f"No water {i}.",
             facility_description="The packing house",
@@ -172,7 +175,7 @@ def test_browsable_api_form_lists_few_related_choices(personas, client_for):
     a = personas.a
     for i in range(60):
         program_services.facility_create(
-            actor="t",
+            actor=SYSTEM,
             program=a.program,
             supplier=a.supplier,
             name=f"Browsable Farm {i}",

@@ -6,7 +6,6 @@ from django.urls import reverse
 
 from complaints import services
 from complaints.models import Case, Finding, Note
-from core.errors import DomainError
 from core.models import AuditEvent
 from core.roles import Role
 from tests.utils import assert_constant_queries
@@ -287,16 +286,3 @@ def test_finding_refer_proposes_a_violation(personas, client_for):
         url("finding-refer", personas.b, pk=finding.pk)
     )
     assert r.status_code == 404
-
-
-def test_finding_refer_without_enforcement_is_a_clear_error(personas, monkeypatch):
-    import sys
-
-    world = personas.a
-    finding, case = _substantiated_finding(world)
-    services.case_resolve(actor=world.user(Role.INVESTIGATOR), case=case, outcome="substantiated")
-    monkeypatch.setitem(sys.modules, "enforcement.services", None)  # import now fails
-    with pytest.raises(DomainError, match="enforcement is not available"):
-        services.finding_refer(actor=world.user(Role.STAFF), finding=finding)
-    finding.refresh_from_db()
-    assert finding.violation_id == ""

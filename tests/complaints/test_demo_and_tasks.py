@@ -34,6 +34,7 @@ def test_beat_schedule_is_declared():
     tasks = {entry["task"] for entry in BEAT_SCHEDULE.values()}
     assert tasks == {
         "complaints.tasks.send_clock_reminders",
+        "complaints.tasks.sweep_intake_notices",
         "complaints.tasks.purge_expired_identities",
     }
     from config.celery import app

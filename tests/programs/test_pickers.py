@@ -12,12 +12,15 @@ from django.urls import reverse
 from audits.forms import AuditForm
 from complaints import services as complaint_services
 from complaints.forms import PublicComplaintForm
+from core.actors import PUBLIC, SystemActor
 from core.roles import Role
 from enforcement.forms import ViolationProposeForm
 from programs import services
 from programs.forms import SourcingForm
 from programs.selectors import current_provisions
 from tests.utils import assert_constant_queries, count_queries
+
+SYSTEM = SystemActor("test-setup")
 
 pytestmark = pytest.mark.django_db
 
@@ -29,14 +32,14 @@ def _facilities(world, n, *, name="Picker Mill", address="Calle 1, Oaxaca"):
     for _ in range(n):
         i = next(_n)
         supplier = services.supplier_create(
-            actor="t", program=world.program, legal_name=f"Picker Supplier {i}", country="MX"
+            actor=SYSTEM, program=world.program, legal_name=f"Picker Supplier {i}", country="MX"
         )
         services.buyer_create(
-            actor="t", program=world.program, name=f"Picker Buyer {i}", headquarters_country="US"
+            actor=SYSTEM, program=world.program, name=f"Picker Buyer {i}", headquarters_country="US"
         )
         made.append(
             services.facility_create(
-                actor="t",
+                actor=SYSTEM,
                 program=world.program,
                 supplier=supplier,
                 name=f"{name} {i}",
@@ -49,7 +52,7 @@ def _facilities(world, n, *, name="Picker Mill", address="Calle 1, Oaxaca"):
 
 def _staff_pages(world):
     case, _code = complaint_services.complaint_submit(
-        actor="anonymous", program=world.program, narrative="No water.", facility=world.facility
+        actor=PUBLIC, program=world.program, narrative="No water.", facility=world.facility
     )
     slug = {"program": world.slug}
     return [

@@ -12,11 +12,14 @@ from decimal import Decimal, InvalidOperation
 import pytest
 from django.urls import reverse
 
+from core.actors import SystemActor
 from core.csvwriter import FORMULA_PREFIXES
 from core.roles import Role
 from premiums.services import purchase_report_record
 from programs.models import Buyer, Facility, Supplier
 from tests.buyer.helpers import make_obligation
+
+SYSTEM = SystemActor("test-setup")
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +54,7 @@ def _hostile_world(a):
         obj.refresh_from_db()
     make_obligation(a)  # a zero-tolerance violation: obligations, do-not-source
     purchase_report_record(
-        actor="test-setup",
+        actor=SYSTEM,
         program=a.program,
         buyer=a.buyer,
         supplier=a.supplier,

@@ -14,7 +14,7 @@ from core.models import AuditEvent, ExportJob, ExportJobStatus
 from core.roles import Role
 from exports import jobs
 from programs import services as program_services
-from tests.conftest import make_user
+from tests.conftest import SYSTEM, make_user
 
 from .test_export import IDENTITY, _download, _file_a_complaint, _rows
 
@@ -66,7 +66,7 @@ def test_export_job_built_by_the_worker_downloaded_by_its_requester_only(
     # not a malformed id: all 404 (or 403 for a role that may not export at all).
     other_admin = make_user("second-admin@alpha.example.org")
     program_services.membership_invite(
-        actor="t", program=a.program, email=other_admin.email, role=Role.ADMIN, send_email=False
+        actor=SYSTEM, program=a.program, email=other_admin.email, role=Role.ADMIN, send_email=False
     )
     assert client_for(other_admin).get(f"{download}?job={job.pk}").status_code == 404
     assert client_for(other_admin).get(f"{page}?job={job.pk}").status_code == 404

@@ -254,7 +254,7 @@ def test_hsts_and_https_redirect_under_production_settings():
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "WSR_", "DATABASE_", "FIELD_", "RECEIPT_"))
+        if not k.startswith(("DJANGO_", "WSR_", "DATABASE_", "FIELD_", "RECEIPT_", "AUDIT_"))
     }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
@@ -262,6 +262,7 @@ def test_hsts_and_https_redirect_under_production_settings():
         DJANGO_ALLOWED_HOSTS="testserver",
         FIELD_ENCRYPTION_KEYS="hP2kV6bBDo4dTf3mR2PCHqP1GxgqVQpIYRzSxQ3ZKUo=",
         RECEIPT_CODE_HMAC_KEY="probe-key",
+        AUDIT_CHECKPOINT_KEY="probe-checkpoint-key",
         DATABASE_URL="postgres:///nonexistent_never_connected",
     )
     result = subprocess.run(

@@ -6,7 +6,10 @@ import pytest
 from django.urls import reverse
 
 from complaints.models import Case
+from core.actors import SystemActor
 from core.roles import Role
+
+SYSTEM = SystemActor("test-setup")
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +77,7 @@ def test_agreements_filter_names_only_buyers_the_member_may_see(personas, client
 
     a = personas.a
     program_services.agreement_create(
-        actor="test-setup",
+        actor=SYSTEM,
         program=a.program,
         buyer=a.other_buyer,
         title="Other agreement",
