@@ -26,7 +26,11 @@ def audit_report_context(audit):
             finding__audit=audit
         )
     )
-    policy = selectors.policy(program=program)
+    # The program's policy or its defaults, as finalizing reads it: a program that never
+    # saved a policy still reports its minimum coverage and document checklist.
+    from .services.audits import policy_for
+
+    policy = policy_for(program)
     return {
         "program": program,
         "audit": audit,

@@ -2,6 +2,7 @@ from core.actors import SystemActor
 from core.models import AuditEvent
 from enforcement import demo
 from enforcement.models import BuyerObligation, ObligationState, Violation, ViolationState
+from premiums import demo as premiums_demo
 from premiums import selectors as premiums_selectors
 from programs import services as program_services
 from programs.models import Membership
@@ -22,6 +23,7 @@ def test_demo_seed_builds_its_story_once(a):
             country="US",
         )
     demo.seed(program=a.program, members=members)
+    premiums_demo.seed(program=a.program, members=members)  # the ledger's part (demo/seed.py)
 
     # The history the module promises: one violation in each state of the story.
     states = dict(
@@ -49,6 +51,7 @@ def test_demo_seed_builds_its_story_once(a):
         len(premiums_selectors.reconciliation(program=a.program)),
     )
     demo.seed(program=a.program, members=members)
+    premiums_demo.seed(program=a.program, members=members)  # the ledger's part (demo/seed.py)
     assert (
         Violation.objects.count(),
         BuyerObligation.objects.count(),
