@@ -269,8 +269,9 @@ class ProposalDecideView(StandingDetailView):
     """Approve or decline an escalation stage that CAP escalation proposed."""
 
     http_method_names = ["post"]
-    # Whoever holds one of the program's confirm roles (the service checks it).
+    # Whoever holds one of the program's confirm roles: refused before the form is read.
     write_roles = INTERNAL_ROLES
+    write_action = "escalation.decide"
 
     def post(self, request, *args, **kwargs):
         supplier = self.get_supplier()
