@@ -13,6 +13,7 @@ from django.db import connection, connections
 
 from audits import services
 from audits.models import CAPEscalationRequest
+from core.actors import SystemActor
 from core.errors import DomainError, IllegalTransition
 from core.models import AuditEvent
 from core.roles import Role
@@ -150,7 +151,7 @@ def test_concurrent_escalation_never_overshoots_the_policy_stage(personas):
     not for "one more" (which made it 3, termination)."""
     a = personas.a
     enforcement_services.escalation_advance(
-        actor="test-setup",
+        actor=SystemActor("test-setup"),
         program=a.program,
         supplier=a.supplier,
         reason="earlier notice",
@@ -222,7 +223,7 @@ def test_two_threads_escalating_to_the_same_stage_raise_it_once(personas):
         try:
             barrier.wait(10)
             enforcement_services.escalation_advance(
-                actor=a.user(Role.ADMIN),
+                actor=SystemActor("audits.overdue_job"),
                 program=a.program,
                 supplier=a.supplier,
                 reason="late corrective action",
@@ -368,7 +369,7 @@ def test_cap_item_form_offers_an_auditor_only_the_facilities_of_their_audits(per
 
     a = personas.a
     other = program_services.facility_create(
-        actor="test-setup",
+        actor=SystemActor("test-setup"),
         program=a.program,
         supplier=a.supplier,
         name="Unaudited Farm",
