@@ -33,6 +33,10 @@ PUBLIC_ROUTES = {
     "api-schema",
     "api-docs",
     "login",
+    # Single sign-on's start and return (mozilla-django-oidc): a way to log in, open to
+    # anyone like the login page; they answer 404 while OIDC_ENABLED is off.
+    "oidc_authentication_init",
+    "oidc_authentication_callback",
     "logout",
     "password_reset",
     "password_reset_done",

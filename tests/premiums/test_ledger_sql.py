@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.actors import SystemActor
 from core.roles import Role
 from premiums import selectors as premiums_selectors
 from premiums.models import PayrollDistribution, PremiumPayment, PurchaseReport
@@ -33,13 +34,19 @@ def _seed(world, *, suppliers=4, buyers=3, weeks=6, seed=7, start=datetime.date(
     tag = rng.randrange(10**6)
     sup = [
         program_services.supplier_create(
-            actor="t", program=program, legal_name=f"Ledger Grower {tag}-{i}", country="US"
+            actor=SystemActor("test-setup"),
+            program=program,
+            legal_name=f"Ledger Grower {tag}-{i}",
+            country="US",
         )
         for i in range(suppliers)
     ]
     buy = [
         program_services.buyer_create(
-            actor="t", program=program, name=f"Ledger Buyer {tag}-{i}", headquarters_country="US"
+            actor=SystemActor("test-setup"),
+            program=program,
+            name=f"Ledger Buyer {tag}-{i}",
+            headquarters_country="US",
         )
         for i in range(buyers)
     ]
