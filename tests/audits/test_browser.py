@@ -33,6 +33,13 @@ def test_auditor_records_audit_finding_and_cap_item(browser_page, live_server, p
 
     page.goto(f"/p/{a.slug}/audits/")
     page.click("text=Plan an audit")
+    # The facility is a search picker (programs/pickers.py): its select holds only what a
+    # search returned. Search for the farm as a person types, then choose it.
+    search = page.locator("input[type=search]").first
+    search.fill(a.facility.name[:8])
+    page.wait_for_selector(
+        f"select[name=facility] option[value='{a.facility.pk}']", state="attached"
+    )
     page.select_option("select[name=facility]", str(a.facility.pk))
     page.select_option("select[name=audit_type]", "unannounced")
     page.fill("input[name=scheduled_date]", "2026-03-02")
