@@ -26,7 +26,9 @@ TEST_RUN_NAME = env("WSR_TEST_DB_NAME", default="test_wsr") + (
     f"_{XDIST_WORKER}" if XDIST_WORKER else ""
 )
 
-_redis_base = env.int("WSR_TEST_REDIS_BASE", default=14) + 2 * _worker_number
+# A stock Redis has 16 databases (0-15): worker n takes the pair 2n after the base,
+# wrapping around, so up to 8 workers fit whatever the base (gw1 after 14 takes 0 and 1).
+_redis_base = (env.int("WSR_TEST_REDIS_BASE", default=14) + 2 * _worker_number) % 16
 _redis_port = env.int("WSR_TEST_REDIS_PORT", default=6379)
 CELERY_BROKER_URL = f"redis://127.0.0.1:{_redis_port}/{_redis_base}"
 CACHES = {
