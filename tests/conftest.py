@@ -2,6 +2,7 @@
 outsider, anonymous), a browser, and a real Celery worker on the real Redis."""
 
 import contextlib
+import logging
 import datetime
 import os
 from dataclasses import dataclass, field
@@ -488,6 +489,11 @@ def real_worker():
 
     app.control.purge()
     task_postrun.connect(close_connections, weak=False)
+    # Celery's worker set-up takes over the root logger (its own handler, and the
+    # worker's log level, "error" by default): put it back afterwards, or every later
+    # test in this process loses its warnings (caplog sees nothing).
+    root = logging.getLogger()
+    root_level, root_handlers = root.level, root.handlers[:]
     try:
         with start_worker(
             app,
@@ -500,6 +506,8 @@ def real_worker():
             yield worker
     finally:
         task_postrun.disconnect(close_connections)
+        root.setLevel(root_level)
+        root.handlers[:] = root_handlers
 
 
 @pytest.fixture

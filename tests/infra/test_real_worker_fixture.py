@@ -1,5 +1,7 @@
 """The real-worker fixture leaves nothing connected to the test database once it ends."""
 
+import logging
+
 import psycopg
 import pytest
 from celery.signals import task_postrun
@@ -48,3 +50,17 @@ def test_the_worker_leaves_no_connection_open():
         task_postrun.disconnect(count)
     assert AuditEvent.objects.count() == before
     assert _backends() == []
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_gives_back_the_root_logger(caplog):
+    """Celery's worker set-up lowers the root logger to "error": a later test's warnings
+    (a broker outage logged by the notification outbox) reached no one (CI, stop 24)."""
+    root = logging.getLogger()
+    level, handlers = root.level, root.handlers[:]
+    with real_worker():
+        pass
+    assert (root.level, root.handlers) == (level, handlers)
+    logging.getLogger("core.notifications").warning("still heard")
+    assert "still heard" in caplog.text

@@ -221,6 +221,8 @@ def _object_for(name, kwargs):
             return Case.objects.get(pk=case_pk)
         if "evidence_download" in name:
             return Evidence.objects.get(pk=pk).case
+        if name == "complaints:finding_add":  # the pk is the case's
+            return Case.objects.get(pk=pk)
         if "finding" in name:
             return CaseFinding.objects.get(pk=pk).case if pk else None
         return Case.objects.filter(pk=pk).first()
@@ -230,6 +232,8 @@ def _object_for(name, kwargs):
         if "evidence_download" in name:
             ev = EvidenceFile.objects.get(pk=pk)
             return ev.finding.audit if ev.finding_id else None
+        if name == "audits:finding_create":  # the pk is the audit's
+            return Audit.objects.get(pk=pk)
         if "finding" in name:
             return AuditFinding.objects.get(pk=pk).audit if pk else None
         return Audit.objects.filter(pk=pk).first()
