@@ -2,8 +2,8 @@
 outsider, anonymous), a browser, and a real Celery worker on the real Redis."""
 
 import contextlib
-import logging
 import datetime
+import logging
 import os
 from dataclasses import dataclass, field
 
