@@ -5,10 +5,12 @@ reports every file the restored database refers to that is missing or corrupt.""
 import hashlib
 import json
 import shutil
+from io import StringIO
 
 import psycopg
 import pytest
 from django.core.files.storage import storages
+from django.core.management import CommandError, call_command
 from django.db import connection
 from psycopg import sql
 
@@ -127,3 +129,9 @@ def test_the_check_finds_a_file_damaged_or_missing_in_storage(personas, media):
     assert [ref.pk for ref, _ in report.mismatched] == [evidence[0].pk]
     assert "cannot be decrypted" in report.mismatched[0][1]
     assert not report.ok
+    # The operator's command says the same, naming the files.
+    err = StringIO()
+    with pytest.raises(CommandError, match="2 of 3 files are missing or corrupt"):
+        call_command("verify_files", stderr=err)
+    assert f"MISSING: {evidence[2].file.name}" in err.getvalue()
+    assert f"CORRUPT: {evidence[0].file.name}" in err.getvalue()

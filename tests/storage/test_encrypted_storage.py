@@ -152,3 +152,19 @@ def test_a_file_stored_before_encryption_is_still_served(personas, client_for, s
     path.write_bytes(SECRET)  # as the platform stored it before this change
     response = download(client_for, world, evidence)
     assert b"".join(response.streaming_content) == SECRET
+
+
+def test_ensure_bucket_creates_the_bucket_once(s3_storage, s3_client, s3_bucket):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    s3_client.delete_bucket(Bucket=s3_bucket)
+    out = StringIO()
+    call_command("ensure_bucket", stdout=out)
+    call_command("ensure_bucket", stdout=out)
+    assert out.getvalue().splitlines() == [
+        f"Created bucket {s3_bucket}.",
+        f"Bucket {s3_bucket} is there.",
+    ]
+    assert s3_client.head_bucket(Bucket=s3_bucket)
