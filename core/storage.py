@@ -92,13 +92,15 @@ class EncryptedS3Storage(EncryptedStorageMixin, S3Storage):
     """django-storages' S3 backend with timeouts (a hung endpoint fails a request in
     seconds, not minutes), path-style addressing (MinIO) and no public ACL."""
 
-    def __init__(self, *, connect_timeout=5, read_timeout=30, **options):
+    def __init__(self, *, connect_timeout=3, read_timeout=10, **options):
         options.setdefault(
             "client_config",
             Config(
                 connect_timeout=connect_timeout,
                 read_timeout=read_timeout,
-                retries={"max_attempts": 3, "mode": "standard"},
+                # One retry: a request blocked on a hung endpoint waits at most about
+                # twice the timeouts, then fails (a 500 or the task's retry), never hangs.
+                retries={"max_attempts": 2, "mode": "standard"},
                 s3={"addressing_style": options.get("addressing_style") or "path"},
                 signature_version=options.get("signature_version") or "s3v4",
             ),

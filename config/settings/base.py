@@ -243,8 +243,8 @@ def file_storage(kind, secret=env_secret):
                 "file_overwrite": False,
                 "default_acl": None,
                 "querystring_auth": True,
-                "connect_timeout": env.int("S3_CONNECT_TIMEOUT", default=5),
-                "read_timeout": env.int("S3_READ_TIMEOUT", default=30),
+                "connect_timeout": env.float("S3_CONNECT_TIMEOUT", default=3),
+                "read_timeout": env.float("S3_READ_TIMEOUT", default=10),
             },
         }
     raise ImproperlyConfigured(f"FILE_STORAGE must be 'filesystem' or 's3', not {kind!r}.")
