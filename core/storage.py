@@ -18,6 +18,7 @@ import os
 import tempfile
 
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.base import File
 from django.core.files.storage import FileSystemStorage
 from storages.backends.s3 import S3Storage
@@ -25,8 +26,20 @@ from storages.backends.s3 import S3Storage
 from . import filecrypt
 
 
+class StorageUnavailable(OSError):
+    """The storage refused or did not answer a write (object storage down or hung, a
+    full disk); callers that can go on without the file catch this one error."""
+
+
 class EncryptedStorageMixin:
     encrypted = True
+
+    def save(self, name, content, max_length=None):
+        # Finding a free name asks the storage too (a HEAD request on object storage).
+        try:
+            return super().save(name, content, max_length=max_length)
+        except (BotoCoreError, ClientError, OSError) as exc:
+            raise StorageUnavailable(f"{name} could not be stored: {exc}") from exc
 
     def _save(self, name, content):
         if hasattr(content, "seek"):
