@@ -4,17 +4,20 @@ large file never has to sit in memory whole.
 Layout of an encrypted file::
 
     b"WSRF1" | len(key id) (1 byte) | key id (ASCII) |
-    chunk*  where chunk = length (4 bytes, big-endian) | Fernet token
+    chunk*  where chunk = length (4 bytes, big-endian) | Fernet token, base64-decoded
 
 Each token's plaintext is ``index (8 bytes) | last (1 byte) | data``: the index stops
 chunks being reordered or spliced between files of the same key, the last flag stops a
 truncated file passing for a whole one. Fernet authenticates every chunk (AES-128-CBC +
 HMAC-SHA256), so any changed byte makes the file unreadable rather than silently wrong.
+Tokens are stored as their raw bytes (Fernet's base64 would add a third to every file).
 
 The key id in the header names the key that encrypted the file, so after a rotation the
 files still under an old key are found without trying to decrypt them.
 """
 
+import base64
+import binascii
 import hashlib
 import struct
 import tempfile
@@ -62,7 +65,7 @@ def encrypt_stream(source, target) -> str:
     while True:
         following = _read_full(source, CHUNK) if len(data) == CHUNK else b""
         last = not following
-        token = fernet.encrypt(_INNER.pack(index, last) + data)
+        token = base64.urlsafe_b64decode(fernet.encrypt(_INNER.pack(index, last) + data))
         target.write(_LENGTH.pack(len(token)) + token)
         if last:
             return kid
@@ -86,8 +89,8 @@ def decrypt_stream(source, target) -> str:
             raise FileDecryptionError("truncated: the last chunk is missing")
         token = _read_full(source, _LENGTH.unpack(length)[0])
         try:
-            plain = fernet.decrypt(token)
-        except InvalidToken as exc:
+            plain = fernet.decrypt(base64.urlsafe_b64encode(token))
+        except (InvalidToken, binascii.Error) as exc:
             raise FileDecryptionError(f"chunk {index} fails authentication") from exc
         seen, last = _INNER.unpack_from(plain)
         if seen != index:
