@@ -168,3 +168,33 @@ def test_ensure_bucket_creates_the_bucket_once(s3_storage, s3_client, s3_bucket)
         f"Bucket {s3_bucket} is there.",
     ]
     assert s3_client.head_bucket(Bucket=s3_bucket)
+
+
+def test_every_file_field_goes_through_the_encrypted_storage():
+    """All private files, not only complaint evidence: a FileField with a storage of its
+    own would bypass encryption, backups and the restore check."""
+    from django.core.files.storage import default_storage
+
+    from config.settings import base
+    from core import stored_files
+
+    fields = {f"{m._meta.label}.{f.name}": (m, f) for m, f in stored_files.file_fields()}
+    assert set(fields) >= {
+        "complaints.Evidence.file",
+        "audits.EvidenceFile.file",
+        "audits.Report.file",
+        "programs.Agreement.document",
+        "enforcement.BuyerObligation.evidence",
+        "wsr.ExportJob.file",
+    }
+    for label, (_model, field) in fields.items():
+        assert field.storage is default_storage, label
+    assert storages["default"].encrypted
+    for kind in ("filesystem", "s3"):
+        backend = base.file_storage(kind)["BACKEND"]
+        assert backend.startswith("core.storage.Encrypted"), kind
+    # Restore checks content against the checksum each model records.
+    assert stored_files.checksum_field(*fields["complaints.Evidence.file"]) == "sha256"
+    assert stored_files.checksum_field(*fields["programs.Agreement.document"]) == (
+        "document_sha256"
+    )

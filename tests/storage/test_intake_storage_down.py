@@ -5,6 +5,7 @@ received as always. With storage up, the file is in the case's folder, encrypted
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.urls import reverse
 
 from complaints.models import Case, Evidence
 from core import filecrypt
@@ -63,3 +64,30 @@ def test_with_storage_down_the_line_still_takes_complaints(personas, storage_on_
     assert response.status_code == 200
     assert extract_code(response.content.decode())
     assert Case.objects.count() == 1
+
+
+def test_staff_uploads_with_storage_down_are_a_clear_503_and_nothing_recorded(
+    personas, storage_on_process
+):
+    from rest_framework.test import APIClient
+
+    from audits.models import EvidenceFile
+    from core.roles import Role
+    from tests.audits.helpers import PNG, make_audit, make_finding
+
+    proc, _client = storage_on_process
+    a = personas.a
+    finding = make_finding(a, make_audit(a))
+    proc.kill()
+    proc.wait(timeout=30)
+    client = APIClient()
+    client.force_authenticate(a.user(Role.AUDITOR))
+    response = client.post(
+        reverse("audits-api:finding-evidence", kwargs={"program": a.slug, "pk": finding.pk}),
+        {"file": SimpleUploadedFile("photo.png", PNG)},
+        format="multipart",
+    )
+    assert response.status_code == 503, response.content
+    assert response.json()["code"] == "storage_unavailable"
+    assert response["Retry-After"] == "60"
+    assert not EvidenceFile.objects.exists()
