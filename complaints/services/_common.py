@@ -151,11 +151,11 @@ def _evidence_stored(
         evidence.file.save(inspected["name"], ContentFile(upload.read()), save=False)
     except StorageUnavailable as exc:
         log.warning("evidence not stored, storage unavailable: %s", exc)
-        message = _(
+        text = _(
             "Your file could not be saved just now. Try again in a few minutes, or send "
             "without the file."
         )
-        raise ValidationError({field: [message]}) from exc
+        raise ValidationError({field: [text]}) from exc
     return evidence
 
 
