@@ -105,9 +105,11 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# pg_dump (custom format) into var/backups/; `make restore FILE=var/backups/x.dump
-# [DB=new_db_name]` restores into a new database (or, with CLEAN=1, over the current one)
-# and verifies the audit chain there.
+# pg_dump (custom format) into var/backups/, and the stored files (as stored: encrypted)
+# into <dump>.files/ with a SHA-256 manifest; `make restore FILE=var/backups/x.dump
+# [DB=new_db_name]` restores into a new database (or, with CLEAN=1, over the current one),
+# puts the files back (checked against the manifest), reports every file the database
+# refers to that is missing or corrupt, and verifies the audit chain there.
 backup: install
 	$(PY) manage.py db_backup
 

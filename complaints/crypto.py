@@ -15,22 +15,19 @@ import hmac
 import json
 import re
 import secrets
-from functools import lru_cache
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import InvalidToken
 from django.conf import settings
+
+from core import keyring
 
 RECEIPT_DIGITS = 16
 _SEPARATORS = re.compile(r"[\s\-.]")
 
 
-@lru_cache(maxsize=4)
-def _fernet(keys):
-    return MultiFernet([Fernet(k.encode() if isinstance(k, str) else k) for k in keys])
-
-
 def fernet():
-    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
+    # The platform's one key ring (core.keyring), shared with the stored files.
+    return keyring.multifernet()
 
 
 def encrypt_identity(data: dict) -> str:

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 
 from core.errors import DomainError
+from core.storage import StorageUnavailable
 
 
 def run_service(form, service, **kwargs):
@@ -15,6 +16,12 @@ def run_service(form, service, **kwargs):
         return service(**kwargs)
     except DomainError as exc:
         form.add_error(None, exc.message)
+    except StorageUnavailable:
+        # Object storage down or hung: the service's transaction rolled back.
+        form.add_error(
+            None,
+            "The file could not be stored just now; nothing was saved. Try again in a few minutes.",
+        )
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             for field, errors in exc.message_dict.items():

@@ -6,6 +6,7 @@ import logging
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from complaints.access import case_access
 from complaints.models import (
@@ -17,6 +18,7 @@ from complaints.uploads import inspect_upload
 from core import audit
 from core.actors import SystemActor
 from core.errors import DomainError
+from core.storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +115,26 @@ def _lock_intake(program):
     return (last_number or 0), ((seq, digest) if seq is not None else None)
 
 
-def _store_evidence(*, case, inspected, upload, from_worker, uploaded_by, message=None, desc=""):
+def _reserve_case_id():
+    """The id the next case will have, taken from its sequence now, so its evidence can
+    be stored under the case's folder before the intake lock is taken."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Case._meta.db_table])
+        return cursor.fetchone()[0]
+
+
+def _store_evidence(*, field="evidence", **kwargs):
+    evidence = _evidence_stored(field=field, **kwargs)
+    evidence.save()
+    return evidence
+
+
+def _evidence_stored(
+    *, case, inspected, upload, from_worker, uploaded_by, message=None, desc="", field="evidence"
+):
+    """An unsaved Evidence row whose file is already in storage (encrypted). With object
+    storage that is a network round trip: intake does it before taking the program's
+    locks. Storage down: a clear error on the file's field, nothing recorded."""
     evidence = Evidence(
         program_id=case.program_id,
         case=case,
@@ -126,8 +147,15 @@ def _store_evidence(*, case, inspected, upload, from_worker, uploaded_by, messag
         uploaded_by=uploaded_by,
     )
     upload.seek(0)
-    evidence.file.save(inspected["name"], ContentFile(upload.read()), save=False)
-    evidence.save()
+    try:
+        evidence.file.save(inspected["name"], ContentFile(upload.read()), save=False)
+    except StorageUnavailable as exc:
+        log.warning("evidence not stored, storage unavailable: %s", exc)
+        text = _(
+            "Your file could not be saved just now. Try again in a few minutes, or send "
+            "without the file."
+        )
+        raise ValidationError({field: [text]}) from exc
     return evidence
 
 

@@ -71,6 +71,7 @@ def message_send(*, actor, case, body, attachments=()):
             from_worker=False,
             uploaded_by=actor,
             message=message,
+            field="attachments",
         )
     if case.acknowledged_at is None:
         case.acknowledged_at = timezone.now()
@@ -103,6 +104,7 @@ def message_receive(*, case, body, attachments=()):
             from_worker=True,
             uploaded_by=None,
             message=message,
+            field="attachments",
         )
     audit_log(
         program=case.program,
@@ -126,6 +128,7 @@ def evidence_add(*, actor, case, upload, description=""):
         from_worker=False,
         uploaded_by=actor,
         desc=(description or "").strip(),
+        field="file",
     )
     audit_log(
         program=case.program,

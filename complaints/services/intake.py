@@ -1,5 +1,7 @@
 """Intake: a complaint from the public form or logged by staff, with its receipt code."""
 
+import contextlib
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -23,10 +25,11 @@ from ._common import (
     IDENTITY_FIELDS,
     _actor_user,
     _clean_text,
+    _evidence_stored,
     _inspect_all,
     _lock_intake,
+    _reserve_case_id,
     _set_clocks,
-    _store_evidence,
     policy_for,
 )
 
@@ -121,14 +124,39 @@ def complaint_submit(
         "evidence": len(inspected),
     }
 
+    # Files first, before any lock: with object storage each is a network round trip,
+    # and the intake lock below is the program's audit-chain lock.
+    stored = []
+    try:
+        if inspected:
+            case.pk = _reserve_case_id()
+        for upload, info in inspected:
+            stored.append(
+                _evidence_stored(
+                    case=case,
+                    inspected=info,
+                    upload=upload,
+                    from_worker=staff is None,
+                    uploaded_by=staff,
+                )
+            )
+        return _record(program, actor, case, code, stored, payload, now)
+    except BaseException:
+        # Nothing refers to the files: take them away again (best effort; the encrypted
+        # orphan of a failed COMMIT is harmless and referenced by nothing).
+        for evidence in stored:
+            with contextlib.suppress(Exception):
+                evidence.file.storage.delete(evidence.file.name)
+        raise
+
+
+def _record(program, actor, case, code, stored, payload, now):
     last_number, chain_head = _lock_intake(program)
     case.number = last_number + 1
     case.reference = f"C-{now:%Y}-{case.number:05d}"
     case.save(force_insert=True)
-    for upload, info in inspected:
-        _store_evidence(
-            case=case, inspected=info, upload=upload, from_worker=staff is None, uploaded_by=staff
-        )
+    for evidence in stored:
+        evidence.save()
     audit.audit_append(
         program=program,
         actor=actor,

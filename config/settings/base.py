@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -218,8 +219,39 @@ if (BASE_DIR / "node_modules").exists():
 # They are served only through views that check access.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media-not-served/"
+# Where they are kept (core/storage.py), always encrypted with the key ring below:
+# "filesystem" (MEDIA_ROOT: development, tests, one host) or "s3" (any S3-compatible
+# object storage, e.g. MinIO in docker-compose: web and worker hosts share it).
+FILE_STORAGE = env("FILE_STORAGE", default="filesystem")
+
+
+def file_storage(kind, secret=env_secret):
+    if kind == "filesystem":
+        return {"BACKEND": "core.storage.EncryptedFileSystemStorage"}
+    if kind == "s3":
+        return {
+            "BACKEND": "core.storage.EncryptedS3Storage",
+            "OPTIONS": {
+                "bucket_name": env("S3_BUCKET", default="wsr-files"),
+                "endpoint_url": env("S3_ENDPOINT_URL", default=None),
+                "region_name": env("S3_REGION", default="us-east-1"),
+                "access_key": secret("S3_ACCESS_KEY_ID", ""),
+                "secret_key": secret("S3_SECRET_ACCESS_KEY", ""),
+                "location": env("S3_PREFIX", default=""),
+                # Names never collide silently (as on the filesystem), objects are never
+                # public, and links are never handed out: files go through the views.
+                "file_overwrite": False,
+                "default_acl": None,
+                "querystring_auth": True,
+                "connect_timeout": env.float("S3_CONNECT_TIMEOUT", default=3),
+                "read_timeout": env.float("S3_READ_TIMEOUT", default=10),
+            },
+        }
+    raise ImproperlyConfigured(f"FILE_STORAGE must be 'filesystem' or 's3', not {kind!r}.")
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_storage(FILE_STORAGE),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -251,8 +283,9 @@ def mailers(default_backend):
 MAILERS = mailers("django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="WSR Platform <no-reply@localhost>")
 
-# Complainant identity and contact fields are encrypted with MultiFernet: the first key
-# encrypts, every key decrypts, so keys rotate by prepending a new one.
+# The key ring (core/keyring.py) for complainant identity and contact fields and for every
+# stored file: MultiFernet, the first key encrypts, every key decrypts, so keys rotate by
+# prepending a new one (then rotate_complaint_keys and encrypt_files re-encrypt).
 FIELD_ENCRYPTION_KEYS = env.list(
     "FIELD_ENCRYPTION_KEYS",
     default=["hP2kV6bBDo4dTf3mR2PCHqP1GxgqVQpIYRzSxQ3ZKUo="],

@@ -7,7 +7,7 @@ a startup error naming the variable, never a silent default.
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SMTP_BACKEND, env, env_secret, mailers
+from .base import FILE_STORAGE, SMTP_BACKEND, env, env_secret, file_storage, mailers
 
 
 def required_secret(name):
@@ -32,8 +32,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+# Object storage needs its credentials, like any other secret (no silent blank key).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_storage(FILE_STORAGE, secret=lambda name, default: required_secret(name)),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 # Comma-separated; the first key encrypts, all decrypt (rotation by prepending).

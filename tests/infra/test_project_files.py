@@ -16,15 +16,21 @@ APP_SERVICES = ("web", "worker", "beat")
 
 
 def test_compose_has_the_stack_with_health_checks_and_volumes():
-    assert set(SERVICES) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
-    for name in ("postgres", "redis", *APP_SERVICES):
+    assert set(SERVICES) == {"postgres", "redis", "minio", "migrate", "web", "worker", "beat"}
+    for name in ("postgres", "redis", "minio", *APP_SERVICES):
         assert "healthcheck" in SERVICES[name], name
     major = int(re.search(r"postgres:(\d+)", SERVICES["postgres"]["image"]).group(1))
     assert major >= 15
     assert "pgdata:/var/lib/postgresql/data" in SERVICES["postgres"]["volumes"]
-    for name in ("web", "worker"):
-        assert "media:/app/var/media" in SERVICES[name]["volumes"]
-    assert {"pgdata", "media"} <= set(COMPOSE["volumes"])
+    assert "miniodata:/data" in SERVICES["minio"]["volumes"]
+    assert {"pgdata", "miniodata"} <= set(COMPOSE["volumes"])
+    # Uploaded files live in the object storage all app containers share (they may run on
+    # different hosts), not on a host volume one of them has.
+    for name in ("migrate", *APP_SERVICES):
+        env = SERVICES[name]["environment"]
+        assert env["FILE_STORAGE"] == "s3" and env["S3_ENDPOINT_URL"] == "http://minio:9000"
+        assert "media:/app/var/media" not in SERVICES[name].get("volumes", []) or name == "migrate"
+        assert SERVICES[name]["depends_on"]["minio"]["condition"] == "service_healthy"
     worker = " ".join(SERVICES["worker"]["command"])
     assert "worker" in worker and "-Q default,reports" in worker
     assert "beat" in " ".join(SERVICES["beat"]["command"])
@@ -48,7 +54,9 @@ def test_compose_gives_the_running_app_only_the_row_level_role():
     assert migrate["environment"]["MIGRATION_DATABASE_URL"].startswith("postgres://wsr_owner:")
     command = " ".join(migrate["command"])
     assert command.index("setup_db_roles") < command.index("migrate --noinput")
-    assert command.rstrip().endswith("setup_db_roles")  # grants on the new tables
+    # Grants on the new tables, then the files' bucket.
+    assert command.rindex("setup_db_roles") > command.index("migrate --noinput")
+    assert command.rstrip().endswith("ensure_bucket")
 
 
 def test_every_compose_variable_is_in_env_example():
@@ -158,7 +166,7 @@ def test_the_lock_files_hold_every_pin_of_pyproject():
         name = re.sub(r"[-_.]+", "-", name.lower())
         assert runtime.get(name) == version == dev.get(name), requirement
     for requirement in project["optional-dependencies"]["dev"]:
-        name, version = requirement.split("==")
+        name, version = re.sub(r"\[.*\]", "", requirement).split("==")
         assert dev.get(re.sub(r"[-_.]+", "-", name.lower())) == version, requirement
     # The runtime tree is the same in both: the tests run what the image runs.
     assert {k: v for k, v in dev.items() if k in runtime} == runtime

@@ -28,3 +28,16 @@ def libpq_env(db, dbname=None):
         environ["PGSSLMODE"] = sslmode
     environ["PGDATABASE"] = dbname or db["NAME"]
     return environ
+
+
+def point_default_connection_at(db, dbname):
+    """Make Django's default connection use ``dbname`` with ``db``'s credentials (the
+    database a dump was taken from or restored into), for the checks that run there."""
+    from django.db import connections
+
+    connection = connections["default"]
+    connection.close()
+    connection.settings_dict.update(
+        {k: db[k] for k in ("USER", "PASSWORD", "HOST", "PORT") if k in db}
+    )
+    connection.settings_dict["NAME"] = dbname

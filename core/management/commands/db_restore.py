@@ -3,18 +3,22 @@ import subprocess
 from pathlib import Path
 
 import psycopg
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
 from psycopg import sql
 
-from ._pg import libpq_env, owner_database_settings
+from core import filebackup, stored_files
+
+from ._pg import libpq_env, owner_database_settings, point_default_connection_at
 
 
 class Command(BaseCommand):
     help = (
-        "Restore a pg_dump custom-format backup, then verify the audit chain in the restored "
-        "database. Refuses to overwrite a database that already has tables unless --clean."
+        "Restore a pg_dump custom-format backup and the stored files beside it (<dump>.files/, "
+        "each checked against the manifest's SHA-256), then verify that every file the restored "
+        "database refers to is in storage with the content it recorded, and the audit chain. "
+        "Refuses to overwrite a database that already has tables unless --clean."
     )
     requires_system_checks = []
 
@@ -28,6 +32,12 @@ class Command(BaseCommand):
             "--clean", action="store_true", help="drop existing objects before restoring"
         )
         parser.add_argument("--no-verify", action="store_true", help="skip the chain check")
+        parser.add_argument(
+            "--files", help="the files' backup folder (default: <dump>.files beside the dump)"
+        )
+        parser.add_argument(
+            "--no-files", action="store_true", help="neither restore nor check stored files"
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -57,8 +67,30 @@ class Command(BaseCommand):
         self.stdout.write(
             "Grants are not restored: run `manage.py setup_db_roles` for the application role."
         )
+        point_default_connection_at(db, name)
+        report = None
+        if not options["no_files"]:
+            folder = Path(options["files"] or filebackup.files_folder(path))
+            report = self._restore_files(folder)
         if not options["no_verify"]:
-            self._verify(db, name)
+            call_command("verify_audit_chain", stdout=self.stdout, stderr=self.stderr)
+        if report is not None and not report.ok:
+            raise CommandError(
+                "Restored, but some files are missing or corrupt (listed above): restore them "
+                "from an older backup, or the records that refer to them stay without a file."
+            )
+
+    def _restore_files(self, folder):
+        report = filebackup.RestoreReport()
+        if (folder / filebackup.MANIFEST).is_file():
+            filebackup.restore_files(default_storage, folder, report)
+        else:
+            self.stdout.write(f"No files backup at {folder}: checking the storage as it is.")
+        filebackup.verify_references(default_storage, stored_files.references(), report)
+        for line in report.lines():
+            write = self.stdout.write if report.ok else self.stderr.write
+            write(line)
+        return report
 
     def _prepare(self, db, name, *, create, clean):
         params = {"dbname": name, "connect_timeout": 5}
@@ -84,12 +116,3 @@ class Command(BaseCommand):
                 f"{name} already has {tables} tables; restore into a new database "
                 "(--database NAME --create) or pass --clean to replace its contents."
             )
-
-    def _verify(self, db, name):
-        connection = connections["default"]
-        connection.close()
-        connection.settings_dict.update(
-            {k: db[k] for k in ("USER", "PASSWORD", "HOST", "PORT") if k in db}
-        )
-        connection.settings_dict["NAME"] = name
-        call_command("verify_audit_chain", stdout=self.stdout, stderr=self.stderr)
