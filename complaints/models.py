@@ -21,9 +21,12 @@ class Channel(models.TextChoices):
     IN_PERSON = "in_person", _("In person")
     SMS = "sms", _("SMS")
     WHATSAPP = "whatsapp", _("WhatsApp")
+    VOICE = "voice", _("Voice message")
 
 
-STAFF_CHANNELS = [c for c in Channel if c != Channel.WEB]
+STAFF_CHANNELS = [c for c in Channel if c not in (Channel.WEB, Channel.VOICE)]
+# What the worker channels (complaints/channels/) file by themselves, as the system.
+WORKER_CHANNELS = (Channel.SMS, Channel.WHATSAPP, Channel.VOICE)
 
 
 class CaseStatus(models.TextChoices):
@@ -382,3 +385,11 @@ class IdentityRevealRequest(ProgramOwned):
                 name="revealrequest_one_pending",
             )
         ]
+
+
+# The worker channels' tables (complaints/channels/models.py), registered in this app.
+from complaints.channels.models import (  # noqa: E402, F401
+    ChannelConfig,
+    ChannelContact,
+    ChannelMessage,
+)

@@ -204,11 +204,18 @@ def note_list(*, program, case):
 
 
 def message_list(*, program, case):
+    from complaints.channels.models import ChannelMessage
+
     return (
         Message.objects.filter(program=program, case=case)
         .select_related("author")
         .prefetch_related(
-            Prefetch("attachments", queryset=Evidence.objects.filter(program=program))
+            Prefetch("attachments", queryset=Evidence.objects.filter(program=program)),
+            # How each reply fared on the worker's SMS/WhatsApp (never their number).
+            Prefetch(
+                "deliveries",
+                queryset=ChannelMessage.objects.filter(program=program).select_related("config"),
+            ),
         )
     )
 
