@@ -147,7 +147,7 @@ def _twilio_result(status, content):
     code = payload.get("code")
     raise SendError(
         f"provider answered {status} (code {code})",
-        permanent=code in _PERMANENT or status in (400, 401, 403, 404) and status != 429,
+        permanent=code in _PERMANENT or status in (400, 401, 403, 404),
     )
 
 

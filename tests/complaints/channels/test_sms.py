@@ -9,7 +9,7 @@ from django.test import Client
 
 from complaints import services
 from complaints.channels import outbox
-from complaints.channels.models import ChannelContact, ChannelMessage, MessageState
+from complaints.channels.models import ChannelConfig, ChannelContact, ChannelMessage, MessageState
 from complaints.models import Case, Channel, Direction, Message
 from core.errors import DomainError
 from core.models import AuditEvent
@@ -218,3 +218,43 @@ def test_the_number_is_identity_encrypted_hashed_and_purged(
     # Nothing more goes to the number; a later text starts afresh, unlinked.
     services.message_send(actor=world.user(Role.STAFF), case=case, body="Still there?")
     assert not ChannelMessage.objects.filter(message__case=case).exists()
+
+
+def test_whatsapp_texts_thread_and_replies_go_back_on_whatsapp(world, provider, settings):
+    from complaints.channels.models import Transport
+
+    config = connect(world, Transport.TWILIO_WHATSAPP, address="+15550002222")
+    phone = TwilioPhone(Client(), settings, config, WORKER, prefix="whatsapp:")
+    for text in ("Español", "No nos pagan las horas extra.", "Farm 1", "ayer"):
+        assert phone.text(text)[0].status_code == 200
+    outbox.deliver_due()
+    assert provider.messages[-1]["To"] == f"whatsapp:{WORKER}"
+    assert provider.messages[-1]["From"] == "whatsapp:+15550002222"
+    assert provider.messages[-1]["Body"].startswith("Gracias. Su queja quedó registrada.")
+    case = Case.objects.get(program=world.program)
+    assert (case.channel, case.language) == (Channel.WHATSAPP, "es")
+    # The SMS number's webhook cannot be fed WhatsApp's URL for another transport.
+    voice_url = phone.url("voice_call")
+    assert phone.signed_post(voice_url, {"From": WORKER}).status_code == 404
+
+
+def test_connect_command_prints_the_webhook_urls(world, settings, monkeypatch):
+    import io
+
+    from django.core.management import call_command
+
+    monkeypatch.setenv("ALPHA_TWILIO_TOKEN", "token")
+    out = io.StringIO()
+    call_command(
+        "channel_connect",
+        world.program.slug,
+        "--transport=twilio_sms",
+        "--number=+15550003333",
+        f"--account-sid={ACCOUNT}",
+        "--secret-env=ALPHA_TWILIO_TOKEN",
+        stdout=out,
+    )
+    assert f"{settings.SITE_URL}/public/{world.program.slug}/channels/" in out.getvalue()
+    assert AuditEvent.objects.filter(verb="channel.connected").exists()
+    config = ChannelConfig.objects.get(address="+15550003333")
+    assert config.secret_ciphertext == "" and config.secret_env == "ALPHA_TWILIO_TOKEN"
