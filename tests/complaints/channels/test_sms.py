@@ -15,7 +15,7 @@ from core.errors import DomainError
 from core.models import AuditEvent
 from core.roles import Role
 
-from .conftest import ACCOUNT, PROGRAM_NUMBER, TwilioPhone, connect
+from .conftest import ACCOUNT, PROGRAM_NUMBER, SETUP, TwilioPhone, connect
 
 pytestmark = pytest.mark.django_db
 
@@ -258,3 +258,44 @@ def test_connect_command_prints_the_webhook_urls(world, settings, monkeypatch):
     assert AuditEvent.objects.filter(verb="channel.connected").exists()
     config = ChannelConfig.objects.get(address="+15550003333")
     assert config.secret_ciphertext == "" and config.secret_env == "ALPHA_TWILIO_TOKEN"
+
+
+def test_where_offers_a_numbered_list_when_several_workplaces_match(phone, provider, world):
+    from programs import services as program_services
+
+    second = program_services.facility_create(
+        actor=SETUP,
+        program=world.program,
+        supplier=world.supplier,
+        name="Alpha Fair Food Farm 2",
+        address="2 Field Road",
+        country="US",
+    )
+    for text in ("English", "They took our passports."):
+        phone.text(text)
+    phone.text("Alpha Fair Food")
+    outbox.deliver_due()
+    offered = provider.bodies_to(WORKER)[-1]
+    assert offered.splitlines() == [
+        "Reply with the number of your workplace:",
+        "1 Alpha Fair Food Farm 1",
+        "2 Alpha Fair Food Farm 2",
+        "0 None of these",
+    ]
+    phone.text("2")
+    phone.text("today")
+    case = Case.objects.get(program=world.program)
+    assert case.facility == second
+    assert case.priority == "normal" and case.facility_description == ""
+
+
+def test_a_text_to_a_closed_case_says_so_and_new_starts_a_complaint(phone, provider, world):
+    file_in_creole(phone, provider)
+    case = Case.objects.get(program=world.program)
+    Case.objects.filter(pk=case.pk).update(status="closed")
+    phone.text("Yo mete m deyò paske m te pote plent.")
+    outbox.deliver_due()
+    assert provider.bodies_to(WORKER)[-1].startswith("Plent ou an fèmen.")
+    phone.text("NOUVO")
+    outbox.deliver_due()
+    assert provider.bodies_to(WORKER)[-1].startswith("Plent ou an konfidansyèl")
