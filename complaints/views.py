@@ -70,6 +70,7 @@ class CaseListView(ProgramViewMixin, ListView):
         context["priorities"] = Priority.choices
         context["querystring"] = querystring_without_page(self.request)
         context["can_log"] = self.can("complaint.log")
+        context["can_channels"] = self.can("channel.manage")
         return context
 
 

@@ -299,3 +299,32 @@ def test_a_text_to_a_closed_case_says_so_and_new_starts_a_complaint(phone, provi
     phone.text("NOUVO")
     outbox.deliver_due()
     assert provider.bodies_to(WORKER)[-1].startswith("Plent ou an konfidansyèl")
+
+
+def test_the_admin_connects_and_stops_a_number_on_the_channels_page(world, client_for):
+    admin = client_for(world.user(Role.ADMIN))
+    url = f"/p/{world.program.slug}/complaints/channels/"
+    response = admin.post(
+        url,
+        {
+            "transport": "twilio_whatsapp",
+            "address": "+15550004444",
+            "account_sid": ACCOUNT,
+            "secret": "s3cret-token-value",
+        },
+    )
+    assert response.status_code == 302
+    config = ChannelConfig.objects.get(address="+15550004444")
+    assert "s3cret-token-value" not in config.secret_ciphertext
+    page = admin.get(url)
+    assert b"s3cret-token-value" not in page.content
+    assert f"/channels/{config.pk}/twilio/message/".encode() in page.content
+    # Bad input: a clear error, nothing changes.
+    bad = admin.post(url, {"transport": "twilio_sms", "address": "555-1234", "secret": "x"})
+    assert bad.status_code == 400 and b"international form" in bad.content
+    assert ChannelConfig.objects.count() == 1
+    # Staff may not manage channels.
+    assert client_for(world.user(Role.STAFF)).get(url).status_code == 403
+    admin.post(f"/p/{world.program.slug}/complaints/channels/{config.pk}/stop/")
+    config.refresh_from_db()
+    assert not config.is_active
