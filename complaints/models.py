@@ -98,6 +98,11 @@ class ComplaintPolicy(ProgramOwned):
     identity_custodians = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="+"
     )
+    # Retaliation watch (complaints/channels/checkins.py): days after closure on which a
+    # worker who filed by SMS or WhatsApp is asked whether they faced retaliation, e.g.
+    # [30, 90]. Empty: no check-ins (a message can endanger a worker whose phone is
+    # seen by others, so the program chooses).
+    retaliation_checkin_days = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -392,4 +397,5 @@ from complaints.channels.models import (  # noqa: E402, F401
     ChannelConfig,
     ChannelContact,
     ChannelMessage,
+    RetaliationCheckIn,
 )

@@ -31,6 +31,11 @@ BEAT_SCHEDULE = {
         "task": "complaints.tasks.send_channel_messages",
         "schedule": 60.0,
     },
+    # Retaliation watch: ask workers of closed cases on the program's days.
+    "complaints-retaliation-checkins": {
+        "task": "complaints.tasks.send_retaliation_checkins",
+        "schedule": crontab(minute=40, hour=15),
+    },
     "complaints-identity-purge": {
         "task": "complaints.tasks.purge_expired_identities",
         "schedule": crontab(minute=17, hour=3),
@@ -193,3 +198,12 @@ def fetch_recording(row_id, program_id):
 
     evidence = voice.fetch_recording(row_id, program_id)
     return evidence.pk if evidence else None
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_retaliation_checkins():
+    """Queue the due retaliation check-ins (complaints/channels/checkins.py); each is
+    asked once (a unique row), whatever the redelivery."""
+    from .channels import checkins
+
+    return checkins.send_due()

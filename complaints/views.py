@@ -136,6 +136,7 @@ class PolicyView(ProgramViewMixin, TemplateView):
                 program=self.program,
                 clocks=form.clocks(),
                 identity_retention_days=form.cleaned_data["identity_retention_days"],
+                retaliation_checkin_days=form.cleaned_data["retaliation_checkin_days"],
             )
             if result is not None:
                 messages.success(

@@ -153,6 +153,13 @@ def _respond(config, contact, inbound):
         contact.step = Step.WHAT if contact.language else Step.LANGUAGE
         return [texts.ASK_WHAT if contact.language else _menu(config)]
     if contact.step == Step.FILED and contact.case_id:
+        from . import checkins
+
+        checkin = checkins.open_checkin(contact)
+        if checkin is not None:
+            replies = checkins.answer(config, contact, checkin, word)
+            if replies is not None:
+                return replies
         return _thread(contact, body)
     return _interview(config, contact, body)
 

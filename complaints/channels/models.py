@@ -144,3 +144,28 @@ class ChannelMessage(ProgramOwned):
             )
         ]
         indexes = [models.Index(fields=["state", "not_before"], name="channelmessage_due")]
+
+
+class RetaliationCheckIn(ProgramOwned):
+    """One check-in question after a case closed, to one phone (unique per case, phone
+    and day, so a redelivered beat job asks once), and the worker's answer."""
+
+    case = models.ForeignKey("complaints.Case", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(ChannelContact, on_delete=models.CASCADE, related_name="+")
+    days = models.PositiveSmallIntegerField()
+    asked_at = models.DateTimeField(auto_now_add=True)
+    # "yes" / "no"; empty until the worker answers.
+    answer = models.CharField(max_length=3, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # The urgent retaliation complaint a "yes" filed.
+    reported_case = models.ForeignKey(
+        "complaints.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        app_label = "complaints"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "contact", "days"], name="retaliationcheckin_once"
+            )
+        ]

@@ -39,3 +39,13 @@ SAY_NOTHING_HEARD = _("We did not hear a message. Please call again.")
 # Staff-facing (English UI): what a voice case says in place of a narrative.
 VOICE_NARRATIVE = "Voice message: see the recording in the evidence."
 VOICE_WHERE = "Told in the voice message."
+# Retaliation watch (checkins.py)
+CHECKIN = _(
+    "A question about your complaint, closed %(days)s days ago: since then, has anyone "
+    "punished or threatened you for complaining? Reply YES or NO."
+)
+CHECKIN_YES = _(
+    "Thank you for telling us. We filed it as an urgent complaint; the team will contact "
+    "you here. Its receipt code is %(code)s."
+)
+CHECKIN_NO = _("Thank you. If anything happens, text us here at any time.")

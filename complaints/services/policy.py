@@ -22,7 +22,9 @@ from ._common import SYSTEM
 
 
 @transaction.atomic
-def complaint_policy_set(*, actor, program, clocks=None, identity_retention_days=None):
+def complaint_policy_set(
+    *, actor, program, clocks=None, identity_retention_days=None, retaliation_checkin_days=None
+):
     require_member(actor, program, "complaint_policy.set")
     membership = Membership.objects.filter(user=actor, program=program, is_active=True).first()
     if membership is None or membership.role not in MANAGE_ROLES:
@@ -50,6 +52,15 @@ def complaint_policy_set(*, actor, program, clocks=None, identity_retention_days
         if identity_retention_days < 1:
             raise ValidationError({"identity_retention_days": "At least one day."})
         policy.identity_retention_days = identity_retention_days
+    if retaliation_checkin_days is not None:
+        days = sorted(set(retaliation_checkin_days))
+        if len(days) > 4 or any(
+            not isinstance(d, int) or isinstance(d, bool) or not 1 <= d <= 730 for d in days
+        ):
+            raise ValidationError(
+                {"retaliation_checkin_days": "Up to four days between 1 and 730, e.g. 30, 90."}
+            )
+        policy.retaliation_checkin_days = days
     policy.save()
     audit_log(
         program=program,
@@ -59,6 +70,7 @@ def complaint_policy_set(*, actor, program, clocks=None, identity_retention_days
         payload={
             "clocks": policy.clocks,
             "identity_retention_days": policy.identity_retention_days,
+            "retaliation_checkin_days": policy.retaliation_checkin_days,
         },
     )
     return policy

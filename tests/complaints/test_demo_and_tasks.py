@@ -38,6 +38,7 @@ def test_beat_schedule_is_declared():
         "complaints.tasks.purge_expired_identities",
         # the worker channels' outbox sweep (lost publishes, dead senders)
         "complaints.tasks.send_channel_messages",
+        "complaints.tasks.send_retaliation_checkins",
     }
     from config.celery import app
 

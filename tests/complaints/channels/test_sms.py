@@ -328,3 +328,78 @@ def test_the_admin_connects_and_stops_a_number_on_the_channels_page(world, clien
     admin.post(f"/p/{world.program.slug}/complaints/channels/{config.pk}/stop/")
     config.refresh_from_db()
     assert not config.is_active
+
+
+def _close_days_ago(case, days):
+    import datetime
+
+    from django.utils import timezone
+
+    Case.objects.filter(pk=case.pk).update(
+        status="closed",
+        outcome="substantiated",
+        closed_at=timezone.now() - datetime.timedelta(days=days),
+    )
+
+
+def test_retaliation_checkins_ask_once_on_the_programs_days_and_yes_files_urgently(
+    phone, provider, world
+):
+    from complaints.channels import checkins
+    from complaints.channels.models import RetaliationCheckIn
+    from complaints.tasks import send_retaliation_checkins
+
+    file_in_creole(phone, provider)
+    case = Case.objects.get(program=world.program)
+    _close_days_ago(case, 31)
+    assert send_retaliation_checkins() == 0  # the program has not chosen check-ins
+    services.complaint_policy_set(
+        actor=world.user(Role.ADMIN), program=world.program, retaliation_checkin_days=[30, 90]
+    )
+    assert send_retaliation_checkins() == 1
+    assert send_retaliation_checkins() == 0  # once, whatever the redelivery
+    outbox.deliver_due()
+    assert provider.bodies_to(WORKER)[-1].startswith(
+        "Yon kesyon sou plent ou, ki fèmen depi 30 jou"
+    )
+    phone.text("Wi")
+    outbox.deliver_due()
+    assert provider.bodies_to(WORKER)[-1].startswith("Mèsi paske w di nou sa.")
+    reported = Case.objects.exclude(pk=case.pk).get(program=world.program)
+    assert reported.is_retaliation and reported.retaliation_of == case
+    assert (reported.priority, reported.category) == ("urgent", "retaliation")
+    assert reported.channel == Channel.SMS and reported.facility == world.facility
+    assert RetaliationCheckIn.objects.get().answer == "yes"
+    assert AuditEvent.objects.filter(verb="case.retaliation_reported").exists()
+    # Later texts thread into the new, open case.
+    phone.text("Yo koupe lè travay mwen.")
+    assert Message.objects.filter(case=reported, body="Yo koupe lè travay mwen.").exists()
+    # Too old for its day's window: not asked (turning check-ins on does not message
+    # every worker of years past).
+    _close_days_ago(reported, 200)
+    assert checkins.send_due() == 0
+
+
+def test_a_checkin_answered_no_is_recorded_and_opted_out_workers_are_not_asked(
+    phone, provider, world, settings
+):
+    from complaints.channels import checkins
+    from complaints.channels.models import RetaliationCheckIn
+
+    file_in_creole(phone, provider)
+    case = Case.objects.get(program=world.program)
+    _close_days_ago(case, 91)
+    services.complaint_policy_set(
+        actor=world.user(Role.ADMIN), program=world.program, retaliation_checkin_days=[90]
+    )
+    assert checkins.send_due() == 1
+    phone.text("non")
+    assert RetaliationCheckIn.objects.get().answer == "no"
+    assert Case.objects.filter(program=world.program).count() == 1
+
+    other = TwilioPhone(phone.client, settings, phone.config, "+15095557777")
+    other.text(CODE.search(provider.bodies_to(WORKER)[4]).group())  # connects to the case
+    other.text("STOP")
+    RetaliationCheckIn.objects.all().delete()
+    ChannelContact.objects.filter(phone_hash__isnull=False).update(step="filed")
+    assert checkins.send_due() == 1  # the worker's phone only, not the opted-out one
