@@ -419,9 +419,20 @@ class PolicyForm(forms.Form):
         ),
     )
 
+    public_count_threshold = forms.IntegerField(
+        min_value=1,
+        max_value=50,
+        label="Smallest count published",
+        help_text=(
+            "A month's or a workplace's number of complaints below this is published as "
+            '"fewer than" it, so no worker can be identified. 1 publishes every count.'
+        ),
+    )
+
     def __init__(self, *args, policy, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["identity_retention_days"].initial = policy.identity_retention_days
+        self.fields["public_count_threshold"].initial = policy.public_count_threshold
         self.fields["retaliation_checkin_days"].initial = ", ".join(
             str(d) for d in policy.retaliation_checkin_days or []
         )

@@ -76,6 +76,7 @@ DEFAULT_CLOCKS = {
     Priority.NORMAL: {"ack_hours": 72, "triage_hours": 168, "resolution_days": 60},
 }
 DEFAULT_IDENTITY_RETENTION_DAYS = 180
+DEFAULT_PUBLIC_THRESHOLD = 5
 
 # Categories whose allegations are zero tolerance: they make a case urgent on intake.
 URGENT_CATEGORIES = {
@@ -103,6 +104,10 @@ class ComplaintPolicy(ProgramOwned):
     # [30, 90]. Empty: no check-ins (a message can endanger a worker whose phone is
     # seen by others, so the program chooses).
     retaliation_checkin_days = models.JSONField(default=list, blank=True)
+    # Small-number suppression on the public page and open data: a month's or a
+    # facility's count of complaints from 1 to this minus one is published as "fewer
+    # than N", so no worker is identifiable (disclosure/policy.py).
+    public_count_threshold = models.PositiveSmallIntegerField(default=DEFAULT_PUBLIC_THRESHOLD)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -137,6 +137,7 @@ class PolicyView(ProgramViewMixin, TemplateView):
                 clocks=form.clocks(),
                 identity_retention_days=form.cleaned_data["identity_retention_days"],
                 retaliation_checkin_days=form.cleaned_data["retaliation_checkin_days"],
+                public_count_threshold=form.cleaned_data["public_count_threshold"],
             )
             if result is not None:
                 messages.success(

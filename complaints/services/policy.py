@@ -23,7 +23,13 @@ from ._common import SYSTEM
 
 @transaction.atomic
 def complaint_policy_set(
-    *, actor, program, clocks=None, identity_retention_days=None, retaliation_checkin_days=None
+    *,
+    actor,
+    program,
+    clocks=None,
+    identity_retention_days=None,
+    retaliation_checkin_days=None,
+    public_count_threshold=None,
 ):
     require_member(actor, program, "complaint_policy.set")
     membership = Membership.objects.filter(user=actor, program=program, is_active=True).first()
@@ -61,6 +67,16 @@ def complaint_policy_set(
                 {"retaliation_checkin_days": "Up to four days between 1 and 730, e.g. 30, 90."}
             )
         policy.retaliation_checkin_days = days
+    if public_count_threshold is not None:
+        if (
+            not isinstance(public_count_threshold, int)
+            or isinstance(public_count_threshold, bool)
+            or not 1 <= public_count_threshold <= 50
+        ):
+            raise ValidationError(
+                {"public_count_threshold": "A whole number from 1 (publish every count) to 50."}
+            )
+        policy.public_count_threshold = public_count_threshold
     policy.save()
     audit_log(
         program=program,
@@ -71,6 +87,7 @@ def complaint_policy_set(
             "clocks": policy.clocks,
             "identity_retention_days": policy.identity_retention_days,
             "retaliation_checkin_days": policy.retaliation_checkin_days,
+            "public_count_threshold": policy.public_count_threshold,
         },
     )
     return policy
