@@ -11,7 +11,7 @@ import json
 import logging
 import re
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone, translation
 
 from complaints import crypto, throttle
@@ -128,9 +128,52 @@ def handle_text(*, config, inbound):
         contact.save()
         row.case = contact.case
         row.save(update_fields=["contact", "case"])
+        _keep_media(config, contact, inbound)
         for reply in replies:
             outbox.queue(contact=contact, body=str(reply), case=contact.case)
     return replies
+
+
+def _keep_media(config, contact, inbound):
+    """Photos, recordings or documents sent with a text: one inbound row each (the
+    provider's id plus the position, so a replay adds none), fetched after commit into
+    the case's evidence through the upload checks (metadata stripped). Media sent before
+    the case exists waits on the contact and is fetched once it is filed."""
+    if contact.opted_out_at is not None:
+        return
+    for position, (url, _content_type) in enumerate(inbound.media):
+        ChannelMessage.objects.create(
+            program_id=config.program_id,
+            config=config,
+            contact=contact,
+            case=contact.case,
+            inbound=True,
+            provider_id=f"{inbound.provider_id}/{position}"[:64],
+            media_url=url[:500],
+            state=MessageState.RECEIVED,
+        )
+    if contact.case_id is None:
+        return
+    waiting = list(
+        ChannelMessage.objects.filter(contact=contact, inbound=True)
+        .exclude(media_url="")
+        .filter(models.Q(case_id=contact.case_id) | models.Q(case__isnull=True))
+        .values_list("pk", flat=True)
+    )
+    if waiting:
+        ChannelMessage.objects.filter(pk__in=waiting, case__isnull=True).update(
+            case_id=contact.case_id
+        )
+        program_id = config.program_id
+        transaction.on_commit(lambda: _enqueue_fetches(waiting, program_id))
+
+
+def _enqueue_fetches(row_ids, program_id):
+    from complaints import tasks
+    from core import broker
+
+    for row_id in row_ids:
+        broker.publish(tasks.fetch_recording, (row_id, program_id), what="channel media")
 
 
 def _respond(config, contact, inbound):

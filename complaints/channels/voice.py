@@ -4,6 +4,7 @@ stored as evidence through the same upload checks as the web form's files."""
 
 import logging
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
@@ -133,7 +134,8 @@ def _enqueue_fetch(row_id, program_id):
 
 
 def fetch_recording(row_id, program_id):
-    """Download a call's recording and store it as the case's evidence. Idempotent: the
+    """Download a call's recording (or a photo, document or audio sent with a text) and
+    store it as the case's evidence. Idempotent: the
     row's ``media_url`` is emptied in the transaction that stores the file. Returns the
     Evidence, or None when there is nothing (left) to fetch."""
     row = (
@@ -146,7 +148,15 @@ def fetch_recording(row_id, program_id):
         return None
     data = transport_for(row.config).download(row.media_url)
     upload = ContentFile(data, name="recording")
-    info = inspect_upload(upload)  # ValidationError: not audio we accept; left for staff
+    try:
+        info = inspect_upload(upload)
+    except ValidationError as exc:
+        # Not a file we accept (type, size, an unreadable photo): retrying cannot help.
+        # Recorded on the row; nothing is stored.
+        ChannelMessage.objects.filter(pk=row.pk).update(
+            media_url="", state=MessageState.FAILED, last_error="; ".join(exc.messages)[:500]
+        )
+        return None
     return _store(row, upload, info)
 
 
@@ -163,13 +173,14 @@ def _store(row, upload, info):
     )
     if locked is None:
         return None  # another fetch stored it
+    transport = row.config.get_transport_display()
     evidence = _store_evidence(
         case=row.case,
         inspected=info,
         upload=upload,
         from_worker=True,
         uploaded_by=None,
-        desc="Voice message",
+        desc="Voice message" if row.config.transport == "twilio_voice" else f"Sent by {transport}",
     )
     locked.media_url = ""
     locked.state = MessageState.RECEIVED

@@ -68,7 +68,7 @@ class TwilioPhone:
             headers["HTTP_X_TWILIO_SIGNATURE"] = signature
         return self.client.post(path, params, **headers)
 
-    def text(self, body, *, sid=None, **kw):
+    def text(self, body, *, sid=None, media=(), **kw):
         self.count += 1
         params = {
             "MessageSid": sid or f"SM{self.number[-4:]}{self.count:028d}",
@@ -76,8 +76,11 @@ class TwilioPhone:
             "From": f"{self.prefix}{self.number}",
             "To": f"{self.prefix}{PROGRAM_NUMBER}",
             "Body": body,
-            "NumMedia": "0",
+            "NumMedia": str(len(media)),
         }
+        for i, (url, content_type) in enumerate(media):
+            params[f"MediaUrl{i}"] = url
+            params[f"MediaContentType{i}"] = content_type
         return self.signed_post(self.url("twilio_message"), params, **kw), params
 
 

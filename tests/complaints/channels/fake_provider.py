@@ -37,6 +37,7 @@ class FakeProvider:
         self.gateway = []  # JSON bodies the gateway received
         self.failures = []  # (status, payload) to answer the next sends with
         self.recordings = {}  # RecordingSid -> bytes
+        self.files = {}  # path -> (content type, bytes): media of inbound messages
         self.unauthorized = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -112,6 +113,12 @@ class FakeProvider:
                 self._answer(201, {"sid": sid, "status": "queued"})
 
             def do_GET(self):
+                if self.path in provider.files:
+                    if not self._authorized():
+                        return
+                    content_type, data = provider.files[self.path]
+                    self._answer(200, data, content_type=content_type)
+                    return
                 match = RECORDING.match(self.path)
                 if not match:
                     self._answer(404, {"code": 20404})

@@ -403,3 +403,36 @@ def test_a_checkin_answered_no_is_recorded_and_opted_out_workers_are_not_asked(
     RetaliationCheckIn.objects.all().delete()
     ChannelContact.objects.filter(phone_hash__isnull=False).update(step="filed")
     assert checkins.send_due() == 1  # the worker's phone only, not the opted-out one
+
+
+def test_a_photo_sent_on_whatsapp_becomes_evidence_without_its_metadata(world, provider, settings):
+    from complaints.channels import voice
+    from complaints.channels.models import Transport
+    from complaints.models import Evidence
+    from tests.upload_metadata import assert_clean, phone_jpeg
+
+    config = connect(world, Transport.TWILIO_WHATSAPP, address="+15550002222")
+    phone = TwilioPhone(Client(), settings, config, WORKER, prefix="whatsapp:")
+    path = f"/2010-04-01/Accounts/{ACCOUNT}/Messages/MM{'5' * 32}/Media/ME{'6' * 32}"
+    provider.files[path] = ("image/jpeg", phone_jpeg())
+    bad = f"/2010-04-01/Accounts/{ACCOUNT}/Messages/MM{'5' * 32}/Media/ME{'7' * 32}"
+    provider.files[bad] = ("application/zip", b"PK\x03\x04 not a photo")
+    phone.text("English")
+    # A photo sent while telling the story waits for the case.
+    phone.text("Look at the wound.", media=[(provider.base + path, "image/jpeg")])
+    phone.text("Farm 1")
+    phone.text("today")
+    case = Case.objects.get(program=world.program)
+    rows = ChannelMessage.objects.filter(inbound=True).exclude(media_url="")
+    assert [r.case_id for r in rows] == [case.pk]
+    evidence = voice.fetch_recording(rows[0].pk, world.program.pk)
+    assert evidence.case == case and evidence.content_type == "image/jpeg"
+    with evidence.file.open("rb") as handle:
+        assert_clean(handle.read())
+    # A file the upload checks refuse is recorded as failed, not retried, not stored.
+    phone.text("and this", media=[(provider.base + bad, "application/zip")])
+    row = ChannelMessage.objects.filter(inbound=True).exclude(media_url="").get()
+    assert voice.fetch_recording(row.pk, world.program.pk) is None
+    row.refresh_from_db()
+    assert row.state == MessageState.FAILED and row.media_url == ""
+    assert Evidence.objects.filter(case=case).count() == 1
