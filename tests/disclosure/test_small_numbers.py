@@ -66,3 +66,25 @@ def test_the_threshold_is_checked(personas):
         services.complaint_policy_set(
             actor=world.user(Role.ADMIN), program=world.program, public_count_threshold=0
         )
+
+
+def test_the_policy_page_sets_the_threshold_and_the_checkin_days(personas, client_for):
+    from complaints.models import ComplaintPolicy
+
+    world = personas.a
+    staff = client_for(world.user(Role.STAFF))
+    url = f"/p/{world.program.slug}/complaints/policy/"
+    page = staff.get(url)
+    data = {k: v.initial for k, v in page.context["form"].fields.items()}
+    assert data["public_count_threshold"] == 5 and data["retaliation_checkin_days"] == ""
+    data.update({"public_count_threshold": 3, "retaliation_checkin_days": "90, 30"})
+    assert staff.post(url, data).status_code == 302
+    policy = ComplaintPolicy.objects.get(program=world.program)
+    assert (policy.public_count_threshold, policy.retaliation_checkin_days) == (3, [30, 90])
+    # Bad input: a clear error, nothing changes.
+    bad = staff.post(url, {**data, "retaliation_checkin_days": "30, soon"})
+    assert bad.status_code == 400 and b"whole numbers of days" in bad.content
+    bad = staff.post(url, {**data, "retaliation_checkin_days": "0"})
+    assert bad.status_code == 400
+    policy.refresh_from_db()
+    assert policy.retaliation_checkin_days == [30, 90]
