@@ -109,8 +109,9 @@ class GatewayMessageView(WebhookView):
 
     def handle(self, request, transport):
         inbound = transport.parse(request)
-        if not inbound.sender:
-            return HttpResponse("from is required", status=400, content_type="text/plain")
+        if not inbound.sender or not inbound.provider_id:
+            # The id is what refuses a replay inside the timestamp window: required.
+            return HttpResponse("id and from are required", status=400, content_type="text/plain")
         conversation.handle_text(config=self.config, inbound=inbound)
         return HttpResponse(status=204)
 

@@ -52,6 +52,9 @@ def test_gateway_files_in_bengali_and_refuses_unsigned_stale_and_replayed(
     # A replay inside the window (same id): 409.
     assert send("বাংলা", 1).status_code == 409
     assert ChannelMessage.objects.filter(inbound=True).count() == 1
+    # Signed but without an id (nothing to refuse a replay by) or a sender: 400.
+    assert gateway_post(client, path, {"from": WORKER, "text": "x"}).status_code == 400
+    assert gateway_post(client, path, {"id": "gw-in-9", "text": "x"}).status_code == 400
 
     send("মালিক তিন মাস ধরে ওভারটাইমের টাকা দেয়নি।", 4)
     send("Farm 1", 5)
