@@ -1,5 +1,7 @@
 """Forms of the complaint line (public, translated) and of the staff case file."""
 
+import re
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -408,9 +410,32 @@ class PolicyForm(forms.Form):
         min_value=1, help_text="Days after closure before the complainant's identity is purged."
     )
 
+    retaliation_checkin_days = forms.CharField(
+        required=False,
+        label="Retaliation check-ins",
+        help_text=(
+            "Days after closure on which a worker who filed by SMS or WhatsApp is asked "
+            "whether they faced retaliation, e.g. 30, 90. Empty: none."
+        ),
+    )
+
+    public_count_threshold = forms.IntegerField(
+        min_value=1,
+        max_value=50,
+        label="Smallest count published",
+        help_text=(
+            "A month's or a workplace's number of complaints below this is published as "
+            '"fewer than" it, so no worker can be identified. 1 publishes every count.'
+        ),
+    )
+
     def __init__(self, *args, policy, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["identity_retention_days"].initial = policy.identity_retention_days
+        self.fields["public_count_threshold"].initial = policy.public_count_threshold
+        self.fields["retaliation_checkin_days"].initial = ", ".join(
+            str(d) for d in policy.retaliation_checkin_days or []
+        )
         for priority, label in Priority.choices:
             clock = policy.clock_for(priority)
             for key, text in (
@@ -421,6 +446,13 @@ class PolicyForm(forms.Form):
                 self.fields[f"{priority}__{key}"] = forms.IntegerField(
                     min_value=1, label=f"{label}: {text}", initial=clock[key]
                 )
+
+    def clean_retaliation_checkin_days(self):
+        raw = self.cleaned_data.get("retaliation_checkin_days") or ""
+        parts = [p for p in re.split(r"[,\s]+", raw) if p]
+        if not all(p.isdigit() for p in parts):
+            raise forms.ValidationError("Give whole numbers of days separated by commas.")
+        return [int(p) for p in parts]
 
     def clocks(self):
         result = {}

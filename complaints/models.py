@@ -21,9 +21,12 @@ class Channel(models.TextChoices):
     IN_PERSON = "in_person", _("In person")
     SMS = "sms", _("SMS")
     WHATSAPP = "whatsapp", _("WhatsApp")
+    VOICE = "voice", _("Voice message")
 
 
-STAFF_CHANNELS = [c for c in Channel if c != Channel.WEB]
+STAFF_CHANNELS = [c for c in Channel if c not in (Channel.WEB, Channel.VOICE)]
+# What the worker channels (complaints/channels/) file by themselves, as the system.
+WORKER_CHANNELS = (Channel.SMS, Channel.WHATSAPP, Channel.VOICE)
 
 
 class CaseStatus(models.TextChoices):
@@ -73,6 +76,7 @@ DEFAULT_CLOCKS = {
     Priority.NORMAL: {"ack_hours": 72, "triage_hours": 168, "resolution_days": 60},
 }
 DEFAULT_IDENTITY_RETENTION_DAYS = 180
+DEFAULT_PUBLIC_THRESHOLD = 5
 
 # Categories whose allegations are zero tolerance: they make a case urgent on intake.
 URGENT_CATEGORIES = {
@@ -95,6 +99,15 @@ class ComplaintPolicy(ProgramOwned):
     identity_custodians = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="+"
     )
+    # Retaliation watch (complaints/channels/checkins.py): days after closure on which a
+    # worker who filed by SMS or WhatsApp is asked whether they faced retaliation, e.g.
+    # [30, 90]. Empty: no check-ins (a message can endanger a worker whose phone is
+    # seen by others, so the program chooses).
+    retaliation_checkin_days = models.JSONField(default=list, blank=True)
+    # Small-number suppression on the public page and open data: a month's or a
+    # facility's count of complaints from 1 to this minus one is published as "fewer
+    # than N", so no worker is identifiable (disclosure/policy.py).
+    public_count_threshold = models.PositiveSmallIntegerField(default=DEFAULT_PUBLIC_THRESHOLD)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -382,3 +395,12 @@ class IdentityRevealRequest(ProgramOwned):
                 name="revealrequest_one_pending",
             )
         ]
+
+
+# The worker channels' tables (complaints/channels/models.py), registered in this app.
+from complaints.channels.models import (  # noqa: E402, F401
+    ChannelConfig,
+    ChannelContact,
+    ChannelMessage,
+    RetaliationCheckIn,
+)

@@ -28,6 +28,7 @@ from programs.selectors import current_provisions, facility_list
 from . import crypto
 from .access import PERM_INVESTIGATE
 from .models import (
+    DEFAULT_PUBLIC_THRESHOLD,
     OPEN_STATUSES,
     Case,
     CaseProvision,
@@ -204,11 +205,18 @@ def note_list(*, program, case):
 
 
 def message_list(*, program, case):
+    from complaints.channels.models import ChannelMessage
+
     return (
         Message.objects.filter(program=program, case=case)
         .select_related("author")
         .prefetch_related(
-            Prefetch("attachments", queryset=Evidence.objects.filter(program=program))
+            Prefetch("attachments", queryset=Evidence.objects.filter(program=program)),
+            # How each reply fared on the worker's SMS/WhatsApp (never their number).
+            Prefetch(
+                "deliveries",
+                queryset=ChannelMessage.objects.filter(program=program).select_related("config"),
+            ),
         )
     )
 
@@ -335,7 +343,8 @@ def _month_starts(now, months=12):
 
 
 def public_complaint_stats(*, program):
-    """Aggregate complaint metrics for publication (no case-level data). 4 queries."""
+    """Aggregate complaint metrics for publication (no case-level data), with the
+    program's small-number threshold. 4 queries."""
     now = timezone.now()
     months = _month_starts(now)
     since = datetime.datetime.combine(months[0], datetime.time.min, tzinfo=datetime.UTC)
@@ -369,15 +378,20 @@ def public_complaint_stats(*, program):
         ),
     )
     with connection.cursor() as cursor:
+        # The program's small-number threshold rides along (no query of its own).
         cursor.execute(
             "SELECT percentile_cont(0.5) WITHIN GROUP "
-            "(ORDER BY EXTRACT(EPOCH FROM resolved_at - received_at)) "
+            "(ORDER BY EXTRACT(EPOCH FROM resolved_at - received_at)), "
+            "(SELECT public_count_threshold FROM complaints_complaintpolicy "
+            "WHERE program_id = %s) "
             "FROM complaints_case WHERE program_id = %s AND resolved_at IS NOT NULL",
-            [program.pk],
+            [program.pk, program.pk],
         )
-        median_seconds = cursor.fetchone()[0]
+        median_seconds, threshold = cursor.fetchone()
     total_resolved = totals["total_resolved"]
     return {
+        # The program's small-number threshold; disclosure/policy.py applies it.
+        "suppress_below": threshold or DEFAULT_PUBLIC_THRESHOLD,
         "monthly": monthly,
         "median_days_to_resolution": (
             round(float(median_seconds) / 86400, 1) if median_seconds is not None else None

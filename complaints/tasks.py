@@ -26,6 +26,16 @@ BEAT_SCHEDULE = {
         "task": "complaints.tasks.sweep_intake_notices",
         "schedule": 60.0,
     },
+    # Channel messages whose publish was lost or whose sender died (complaints/channels/).
+    "complaints-sweep-channel-outbox": {
+        "task": "complaints.tasks.send_channel_messages",
+        "schedule": 60.0,
+    },
+    # Retaliation watch: ask workers of closed cases on the program's days.
+    "complaints-retaliation-checkins": {
+        "task": "complaints.tasks.send_retaliation_checkins",
+        "schedule": crontab(minute=40, hour=15),
+    },
     "complaints-identity-purge": {
         "task": "complaints.tasks.purge_expired_identities",
         "schedule": crontab(minute=17, hour=3),
@@ -154,4 +164,46 @@ def purge_expired_identities():
         if case.closed_at + datetime.timedelta(days=policy.identity_retention_days) <= now:
             services.case_identity_purge(actor=SystemActor("retention-job"), case=case)
             purged += 1
+    # The channel numbers of purged cases (also those purged by hand, or whose contact
+    # erasure was lost with a worker): each in a transaction of its own, after the purge.
+    from .channels.conversation import purge_contacts
+
+    purge_contacts(
+        Case.objects.filter(identity_purged_at__isnull=False).values_list("pk", flat=True)
+    )
     return purged
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_channel_messages():
+    """Send the channel outbox's due messages (complaints/channels/outbox.py). Safe in
+    any number of workers at once; also the beat sweep."""
+    from .channels import outbox
+
+    return outbox.deliver_due()
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(Exception,),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    max_retries=8,
+)
+def fetch_recording(row_id, program_id):
+    """Store a call's recording as evidence (complaints/channels/voice.py); retried while
+    the provider has not finished it. Idempotent."""
+    from .channels import voice
+
+    evidence = voice.fetch_recording(row_id, program_id)
+    return evidence.pk if evidence else None
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_retaliation_checkins():
+    """Queue the due retaliation check-ins (complaints/channels/checkins.py); each is
+    asked once (a unique row), whatever the redelivery."""
+    from .channels import checkins
+
+    return checkins.send_due()

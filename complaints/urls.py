@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import custody_views, views
+from .channels import staff_views as channel_views
 
 app_name = "complaints"
 
@@ -31,6 +32,8 @@ urlpatterns = [
         name="identity_request_decide",
     ),
     path("custody/", custody_views.CustodySettingsView.as_view(), name="custody_settings"),
+    path("channels/", channel_views.ChannelListView.as_view(), name="channel_list"),
+    path("channels/<int:pk>/stop/", channel_views.ChannelStopView.as_view(), name="channel_stop"),
     path("<int:pk>/notes/", views.NoteAddView.as_view(), name="note_add"),
     path("<int:pk>/messages/", views.MessageSendView.as_view(), name="message_send"),
     path("<int:pk>/evidence/", views.EvidenceAddView.as_view(), name="evidence_add"),

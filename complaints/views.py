@@ -70,6 +70,7 @@ class CaseListView(ProgramViewMixin, ListView):
         context["priorities"] = Priority.choices
         context["querystring"] = querystring_without_page(self.request)
         context["can_log"] = self.can("complaint.log")
+        context["can_channels"] = self.can("channel.manage")
         return context
 
 
@@ -135,6 +136,8 @@ class PolicyView(ProgramViewMixin, TemplateView):
                 program=self.program,
                 clocks=form.clocks(),
                 identity_retention_days=form.cleaned_data["identity_retention_days"],
+                retaliation_checkin_days=form.cleaned_data["retaliation_checkin_days"],
+                public_count_threshold=form.cleaned_data["public_count_threshold"],
             )
             if result is not None:
                 messages.success(

@@ -52,6 +52,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("public/<slug:program>/complaints/", include("complaints.public_urls")),
+    path("public/<slug:program>/channels/", include("complaints.channels.urls")),
     path("", include("disclosure.urls")),
 ]
 

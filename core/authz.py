@@ -119,6 +119,7 @@ ACTIONS: dict[str, Rule] = {
     "case.identity_purge": _r(ADMIN, "Erase a complainant's identity"),
     "identity_keys.rotate": _r(ADMIN, "Re-encrypt identities with a new key"),
     "complaint_policy.set": _r(MANAGE, "Change the complaint clocks and retention"),
+    "channel.manage": _r(ADMIN, "Connect or stop the program's SMS, WhatsApp and voice numbers"),
     # ---- audits
     "audits.view": _r(INTERNAL, "See audits (auditors: their own)"),
     "audit_policy.update": _r(ADMIN, "Change the audit settings"),

@@ -85,11 +85,15 @@ class PublicBuyerSerializer(serializers.Serializer):
 
 class PublicMonthlySerializer(serializers.Serializer):
     month = serializers.CharField()
-    received = serializers.IntegerField()
-    resolved = serializers.IntegerField()
+    # null: fewer than the statistics' ``fewer_than`` (small-number suppression)
+    received = serializers.IntegerField(allow_null=True)
+    resolved = serializers.IntegerField(allow_null=True)
 
 
 class PublicComplaintStatsSerializer(serializers.Serializer):
+    fewer_than = serializers.IntegerField(
+        help_text="A monthly count of 1 up to this minus one is published as null."
+    )
     monthly = PublicMonthlySerializer(many=True)
     median_days_to_resolution = serializers.FloatField(allow_null=True)
     share_resolved_within_deadline = serializers.FloatField(allow_null=True)

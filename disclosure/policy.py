@@ -22,6 +22,7 @@ What the program's policy says is public:
 import datetime
 import decimal
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -137,6 +138,20 @@ def _number(value):
         return float(decimal.Decimal(str(value)))
     except (decimal.InvalidOperation, ValueError):
         return None
+
+
+# Small-number suppression when the source gives no threshold (complaints' default).
+DEFAULT_SUPPRESS_BELOW = 5
+
+
+def _threshold(value):
+    number = _int(value)
+    return number if number is not None and number >= 1 else DEFAULT_SUPPRESS_BELOW
+
+
+def _suppressed(count, threshold):
+    """``count``, or None when it is small enough to point at a person (0 is safe)."""
+    return None if 0 < count < threshold else count
 
 
 def _int(value):
@@ -329,8 +344,13 @@ class DisclosurePolicy:
     # ------------------------------------------------------------ statistics
 
     def complaint_stats(self, raw):
+        """Aggregates only. A month's count from 1 to the program's threshold minus one
+        is published as None ("fewer than" ``fewer_than``): with few complaints a month,
+        a count tells the employer who spoke up. No threshold given: the default
+        (fail closed)."""
         if raw is None:
             return None
+        threshold = _threshold(raw.get("suppress_below"))
         monthly = []
         for row in raw.get("monthly") or []:
             month = _month(row.get("month"))
@@ -338,11 +358,12 @@ class DisclosurePolicy:
                 monthly.append(
                     {
                         "month": month,
-                        "received": _int(row.get("received")) or 0,
-                        "resolved": _int(row.get("resolved")) or 0,
+                        "received": _suppressed(_int(row.get("received")) or 0, threshold),
+                        "resolved": _suppressed(_int(row.get("resolved")) or 0, threshold),
                     }
                 )
         return {
+            "fewer_than": threshold,
             "monthly": monthly,
             "median_days_to_resolution": _number(raw.get("median_days_to_resolution")),
             "share_resolved_within_deadline": _rate(raw.get("share_resolved_within_deadline")),
@@ -428,10 +449,18 @@ class DisclosurePolicy:
             "outcome_label": outcome_label,
         }
 
-    def complaint_log(self, raw):
+    def complaint_log(self, raw, *, threshold=None):
+        """The log's entries; a facility named on fewer closed entries than the
+        threshold is not named on any (its few complainants would be identifiable)."""
         if raw is None:
             return None
-        return [self.complaint_log_entry(row) for row in raw]
+        threshold = _threshold(threshold)
+        entries = [self.complaint_log_entry(row) for row in raw]
+        named = Counter(e["facility"] for e in entries if e["facility"])
+        for entry in entries:
+            if entry["facility"] and named[entry["facility"]] < threshold:
+                entry["facility"] = None
+        return entries
 
 
 class _Unpublished:

@@ -483,7 +483,9 @@ def _compute_statistics(program):
         "enforcement": POLICY.enforcement_stats(_or_none(enforcement)),
         "cap_series": POLICY.cap_series(_or_none(cap)),
         "education": POLICY.education(_or_none(education)),
-        "complaint_log": POLICY.complaint_log(_or_none(log)),
+        "complaint_log": POLICY.complaint_log(
+            _or_none(log), threshold=(_or_none(complaints) or {}).get("suppress_below")
+        ),
         "generated_at": timezone.now().isoformat(),
     }
 

@@ -27,7 +27,15 @@ pytestmark = pytest.mark.django_db
 APPS = ["programs", "complaints", "audits", "enforcement", "disclosure", "core", "exports", "buyer"]
 
 # Open to everyone by design (DESIGN.md §7): the public side and logging in.
-PUBLIC_NAMESPACES = {"disclosure", "disclosure-api", "complaints-public", "complaints-public-api"}
+PUBLIC_NAMESPACES = {
+    "disclosure",
+    "disclosure-api",
+    "complaints-public",
+    "complaints-public-api",
+    # The worker channels' webhooks: open to the provider, signature-checked (unsigned
+    # and replayed requests are refused: tests/complaints/channels/).
+    "complaints-channels",
+}
 PUBLIC_ROUTES = {
     "healthz",
     "api-schema",

@@ -76,12 +76,17 @@ def message_send(*, actor, case, body, attachments=()):
     if case.acknowledged_at is None:
         case.acknowledged_at = timezone.now()
         case.save(update_fields=["acknowledged_at", "updated_at"])
+    # The worker who wrote in by SMS or WhatsApp gets the reply there too (the outbox
+    # sends it after commit; an opted-out number gets nothing).
+    from complaints.channels.conversation import queue_staff_reply
+
+    channels = queue_staff_reply(case=case, message=message)
     audit_log(
         program=case.program,
         actor=actor,
         verb="message.sent",
         obj=message,
-        payload={"case": case.pk, "attachments": len(inspected)},
+        payload={"case": case.pk, "attachments": len(inspected), "channels": channels},
     )
     return message
 

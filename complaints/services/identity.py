@@ -56,6 +56,12 @@ def case_identity_purge(*, actor, case):
     )
     if updated:
         audit_log(program=case.program, actor=actor, verb="case.identity_purged", obj=case)
+        # The worker's channel number goes too, after commit in a transaction of its own
+        # (the contact row is locked before the chain elsewhere); the nightly retention
+        # job erases any left behind.
+        from complaints.channels.conversation import purge_contacts
+
+        transaction.on_commit(lambda: purge_contacts([case.pk]))
     case.refresh_from_db()
     return case
 

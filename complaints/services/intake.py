@@ -10,6 +10,7 @@ from complaints import crypto, notices
 from complaints.models import (
     STAFF_CHANNELS,
     URGENT_CATEGORIES,
+    WORKER_CHANNELS,
     Case,
     Channel,
     Priority,
@@ -52,8 +53,9 @@ def complaint_submit(
 ):
     """File a complaint; return ``(case, receipt_code)``.
 
-    ``actor`` is "anonymous" (the public form) or the staff member logging a hotline,
-    in-person, SMS or WhatsApp complaint. The receipt code is returned once and only its
+    ``actor`` is "anonymous" (the public form), the staff member logging a hotline,
+    in-person, SMS or WhatsApp complaint, or the system for a complaint a worker filed
+    on a channel (SMS, WhatsApp, voice; complaints/channels/). The receipt code is returned once and only its
     HMAC is stored. Uploads are checked before anything is written, so a rejected file
     leaves nothing behind. Nothing about the request (address, agent) is recorded.
     ``policy``: the program's ComplaintPolicy if the caller already has it (the public
@@ -71,7 +73,11 @@ def complaint_submit(
             raise DomainError("Only program members can log complaints.", code="forbidden")
         if channel not in STAFF_CHANNELS:
             raise ValidationError({"channel": "Choose the channel the complaint came in by."})
-    elif channel != Channel.WEB:
+    elif channel != Channel.WEB and not (
+        getattr(actor, "is_system", False) and channel in WORKER_CHANNELS
+    ):
+        # The worker channels (complaints/channels/) file as the system, having checked
+        # the provider's signature; a member of the public only has the web form.
         raise ValidationError({"channel": "Public submissions come through the web form."})
     narrative = _clean_text(narrative, field="narrative", label="What happened")
     facility_description = _clean_text(

@@ -22,7 +22,15 @@ from ._common import SYSTEM
 
 
 @transaction.atomic
-def complaint_policy_set(*, actor, program, clocks=None, identity_retention_days=None):
+def complaint_policy_set(
+    *,
+    actor,
+    program,
+    clocks=None,
+    identity_retention_days=None,
+    retaliation_checkin_days=None,
+    public_count_threshold=None,
+):
     require_member(actor, program, "complaint_policy.set")
     membership = Membership.objects.filter(user=actor, program=program, is_active=True).first()
     if membership is None or membership.role not in MANAGE_ROLES:
@@ -50,6 +58,25 @@ def complaint_policy_set(*, actor, program, clocks=None, identity_retention_days
         if identity_retention_days < 1:
             raise ValidationError({"identity_retention_days": "At least one day."})
         policy.identity_retention_days = identity_retention_days
+    if retaliation_checkin_days is not None:
+        days = sorted(set(retaliation_checkin_days))
+        if len(days) > 4 or any(
+            not isinstance(d, int) or isinstance(d, bool) or not 1 <= d <= 730 for d in days
+        ):
+            raise ValidationError(
+                {"retaliation_checkin_days": "Up to four days between 1 and 730, e.g. 30, 90."}
+            )
+        policy.retaliation_checkin_days = days
+    if public_count_threshold is not None:
+        if (
+            not isinstance(public_count_threshold, int)
+            or isinstance(public_count_threshold, bool)
+            or not 1 <= public_count_threshold <= 50
+        ):
+            raise ValidationError(
+                {"public_count_threshold": "A whole number from 1 (publish every count) to 50."}
+            )
+        policy.public_count_threshold = public_count_threshold
     policy.save()
     audit_log(
         program=program,
@@ -59,6 +86,8 @@ def complaint_policy_set(*, actor, program, clocks=None, identity_retention_days
         payload={
             "clocks": policy.clocks,
             "identity_retention_days": policy.identity_retention_days,
+            "retaliation_checkin_days": policy.retaliation_checkin_days,
+            "public_count_threshold": policy.public_count_threshold,
         },
     )
     return policy

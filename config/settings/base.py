@@ -293,6 +293,13 @@ FIELD_ENCRYPTION_KEYS = env.list(
 # Keyed hash for receipt codes (HMAC-SHA256); never the code itself.
 RECEIPT_CODE_HMAC_KEY = env_secret("RECEIPT_CODE_HMAC_KEY", "dev-receipt-code-key")
 
+# Worker channels (complaints/channels/, docs/channels.md). Twilio's REST API base (tests
+# point it at a fake provider on loopback); how old a signed generic-webhook request may
+# be (seconds) before it is refused as a replay; how long a provider call may take.
+TWILIO_API_BASE = env("TWILIO_API_BASE", default="https://api.twilio.com").rstrip("/")
+CHANNEL_WEBHOOK_WINDOW = env.int("CHANNEL_WEBHOOK_WINDOW", default=300)
+CHANNEL_HTTP_TIMEOUT = env.float("CHANNEL_HTTP_TIMEOUT", default=10.0)
+
 # Signed checkpoints of the audit chains (core/checkpoints.py): HMAC key (blank in
 # development: derived from SECRET_KEY; production requires its own) and the folder the
 # beat job appends them to, beside the database backups.

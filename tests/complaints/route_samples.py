@@ -35,10 +35,21 @@ def samples(world):
     reveal_request = custody.identity_reveal_request(
         actor=investigator, case=case, reason="To call the worker back."
     )
+    from complaints.channels.services import channel_connect
+
+    channel = channel_connect(
+        actor=world.user(Role.ADMIN),
+        program=world.program,
+        transport="twilio_sms",
+        address=f"+1555{world.program.pk:07d}",
+        account_sid="AC" + "0" * 32,
+        secret_env="ROUTE_SAMPLE_TOKEN",
+    )
     pk = {"pk": case.pk}
     child = {"case_pk": case.pk}
     return {
         "complaints:case_detail": pk,
+        "complaints:channel_stop": {"pk": channel.pk},
         "complaints:case_triage": pk,
         "complaints:case_assign": pk,
         "complaints:case_share": pk,

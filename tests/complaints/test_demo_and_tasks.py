@@ -36,6 +36,9 @@ def test_beat_schedule_is_declared():
         "complaints.tasks.send_clock_reminders",
         "complaints.tasks.sweep_intake_notices",
         "complaints.tasks.purge_expired_identities",
+        # the worker channels' outbox sweep (lost publishes, dead senders)
+        "complaints.tasks.send_channel_messages",
+        "complaints.tasks.send_retaliation_checkins",
     }
     from config.celery import app
 

@@ -10,6 +10,7 @@ LEAK = "Witness Zelda said the foreman hit her"
 
 def test_complaint_stats_keep_only_aggregate_numbers():
     raw = {
+        "suppress_below": 1,  # publish every count (suppression: test_small_numbers.py)
         "monthly": [
             {"month": "2026-10", "received": 4, "resolved": 2, "narrative": LEAK},
             {"month": LEAK, "received": 1, "resolved": 0},
@@ -25,6 +26,7 @@ def test_complaint_stats_keep_only_aggregate_numbers():
     out = POLICY.complaint_stats(raw)
     assert out["monthly"] == [{"month": "2026-10", "received": 4, "resolved": 2}]
     assert set(out) == {
+        "fewer_than",
         "monthly",
         "median_days_to_resolution",
         "share_resolved_within_deadline",

@@ -78,6 +78,8 @@ _complaints = {
     "complaints:case_pdf": ("case.work", None),
     "complaints:finding_refer": (None, "case.manage"),
     "complaints:evidence_download": ("case.work", None),
+    "complaints:channel_list": ("channel.manage", "channel.manage"),
+    "complaints:channel_stop": (None, "channel.manage"),
     "complaints-api:case-list": ("cases.view", "complaint.log"),
     "complaints-api:case-detail": ("case.work", None),
     "complaints-api:case-assign": (None, "case.manage"),

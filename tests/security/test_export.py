@@ -187,3 +187,13 @@ def test_secret_field_rule():
     assert is_secret_field(Case._meta.get_field("receipt_hash"))
     assert not is_secret_field(AuditEvent._meta.get_field("hash"))
     assert not is_secret_field(AuditEvent._meta.get_field("prev_hash"))
+
+
+def test_worker_channel_numbers_and_secrets_are_never_exported():
+    from complaints.channels.models import ChannelConfig, ChannelContact, ChannelMessage
+
+    assert is_secret_field(ChannelContact._meta.get_field("phone_hash"))
+    assert is_secret_field(ChannelContact._meta.get_field("phone_ciphertext"))
+    assert is_secret_field(ChannelContact._meta.get_field("draft_ciphertext"))
+    assert is_secret_field(ChannelConfig._meta.get_field("secret_ciphertext"))
+    assert is_secret_field(ChannelMessage._meta.get_field("body_ciphertext"))

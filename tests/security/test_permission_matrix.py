@@ -44,6 +44,7 @@ SERVICE_MODULES = [
     "complaints/services/identity.py",
     "complaints/services/case_file.py",
     "complaints/services/policy.py",
+    "complaints/channels/services.py",
     "audits/services/audits.py",
     "audits/services/caps.py",
     "audits/services/education.py",
