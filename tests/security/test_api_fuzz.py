@@ -22,9 +22,12 @@ personas plus every app's route samples (a case, an audit, findings, CAP items..
 Examples are derandomized: a failure reproduces.
 """
 
+import datetime
+import json
 import os
 import re
-from collections import defaultdict
+import time
+from collections import Counter, defaultdict
 
 import pytest
 import schemathesis
@@ -59,6 +62,8 @@ COVERAGE_PER_GROUP = int(os.environ.get("WSR_FUZZ_COVERAGE_PER_GROUP", "1"))
 # that follow the links schemathesis infers between operations (an id a list or a create
 # answers, used by the detail, update and action operations).
 STATEFUL = int(os.environ.get("WSR_FUZZ_STATEFUL", "0"))
+# WSR_FUZZ_REPORT=path (make fuzz): the run's numbers as JSON, for docs/security.md.
+REPORT = os.environ.get("WSR_FUZZ_REPORT")
 CONFIG = schemathesis.Config.from_dict({"phases": {"coverage": {"enabled": COVERAGE}}})
 # The schema is what /api/schema/ serves; loading it touches no database.
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application, config=CONFIG)
@@ -220,6 +225,30 @@ def _maybe_real_objects(case, token):
 
 
 _SEEN = defaultdict(list)
+# Requests sent, by phase ("coverage", "fuzzing", "examples", "stateful").
+_CALLS = Counter()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fuzz_report():
+    started = time.monotonic()
+    yield
+    if REPORT:
+        with open(REPORT, "w") as out:
+            json.dump(
+                {
+                    "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                    "budget": {
+                        "fuzzing_examples": EXAMPLES,
+                        "coverage_per_group": COVERAGE_PER_GROUP or "all",
+                        "stateful_scenarios": STATEFUL,
+                    },
+                    "requests": dict(_CALLS),
+                    "seconds": round(time.monotonic() - started),
+                },
+                out,
+                indent=2,
+            )
 
 
 def _sampled_out(case):
@@ -292,7 +321,9 @@ def test_api(case, fuzz_db):
         return
     _pin_program(case, personas)
     _maybe_real_objects(case, personas.tokens[Role.STAFF])
+    phase = case._meta.phase.name.value if case._meta else "examples"
     for role in _callers(case.operation):
+        _CALLS[phase] += 1
         try:
             if role is None:
                 _as_anonymous(case)
@@ -320,6 +351,7 @@ if STATEFUL:
             _pin_program(case, self.personas)
 
         def get_call_kwargs(self, case):
+            _CALLS["stateful"] += 1
             return {"headers": {"Authorization": f"Token {self.personas.tokens[self.role]}"}}
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
