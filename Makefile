@@ -90,7 +90,11 @@ test: system-packages install
 # Schemathesis with its coverage phase and a large budget (>= 200 cases per operation and
 # role); stops by itself. Record its last result in docs/security.md.
 fuzz: install
-	WSR_FUZZ_COVERAGE=1 WSR_FUZZ_EXAMPLES=200 $(VENV)/bin/pytest -q -p no:cacheprovider tests/security/test_api_fuzz.py
+	@mkdir -p var
+	WSR_FUZZ_COVERAGE=1 WSR_FUZZ_COVERAGE_PER_GROUP=$(or $(FUZZ_COVERAGE_PER_GROUP),0) \
+		WSR_FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),200) \
+		WSR_FUZZ_STATEFUL=$(or $(FUZZ_STATEFUL),50) WSR_FUZZ_REPORT=var/fuzz-last.json \
+		$(VENV)/bin/pytest -q -p no:cacheprovider -p no:randomly tests/security/test_api_fuzz.py $(PYTEST_ARGS)
 # The slow fault-injection probes (tests/reliability, marker `chaos`): worker SIGKILL,
 # Redis stopped and hung, DB connection terminated, intake during apply. Real processes
 # (their own redis-server, Celery workers, gunicorn); several minutes.

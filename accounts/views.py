@@ -23,6 +23,7 @@ from django_otp_webauthn.views import CompleteCredentialRegistrationView
 
 from core.errors import DomainError
 from core.mfa import has_second_factor, mfa_required
+from core.tenancy import get_or_404
 
 from . import services
 from .models import ApiToken, UserSession
@@ -78,9 +79,14 @@ class MfaOverviewView(LoginRequiredMixin, TemplateView):
             return _no_store(self.render_to_response(self.get_context_data(new_codes=codes)))
         if action in ("remove_totp", "remove_passkey"):
             model = TOTPDevice if action == "remove_totp" else WebAuthnCredential
-            device = get_object_or_404(model, pk=request.POST.get("device"), user=request.user)
+            device = get_or_404(
+                model.objects.all(), pk=request.POST.get("device"), user=request.user
+            )
             services.mfa_device_remove(actor=request.user, device=device)
             messages.success(request, "The second factor was removed.")
+        else:
+            # A button this page does not have: say so rather than redirect in silence.
+            messages.error(request, "Nothing was changed: choose one of the page's buttons.")
         return redirect("accounts:mfa")
 
 
@@ -237,7 +243,9 @@ class ApiTokensView(LoginRequiredMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         if request.POST.get("action") == "revoke":
-            token = get_object_or_404(ApiToken, pk=request.POST.get("token"), user=request.user)
+            token = get_or_404(
+                ApiToken.objects.all(), pk=request.POST.get("token"), user=request.user
+            )
             services.api_token_revoke(actor=request.user, token=token)
             messages.success(request, f"Token “{token.name}” revoked.")
             return redirect("accounts:api_tokens")
@@ -276,7 +284,9 @@ class SessionsView(LoginRequiredMixin, TemplateView):
             )
             messages.success(request, f"{count} other session(s) ended.")
             return redirect("accounts:sessions")
-        session = get_object_or_404(UserSession, pk=request.POST.get("session"), user=request.user)
+        session = get_or_404(
+            UserSession.objects.all(), pk=request.POST.get("session"), user=request.user
+        )
         current = session.session_key == request.session.session_key
         services.session_end(actor=request.user, session=session)
         if current:

@@ -100,9 +100,10 @@ class AuditViewSet(
         data = dict(serializer.validated_data)
         if data.get("lead_auditor") is None and self.membership.role == "auditor":
             data["lead_auditor"] = self.request.user
-        serializer.instance = services.audit_create(
-            actor=self.request.user, program=self.program, **data
-        )
+        created = services.audit_create(actor=self.request.user, program=self.program, **data)
+        # Read back through the list's query: the answer carries finding_count and
+        # coverage as the schema (and a GET) has them.
+        serializer.instance = self.get_scoped_queryset().get(pk=created.pk)
 
     def perform_update(self, serializer):
         self.require_edit(serializer.instance)
@@ -111,9 +112,8 @@ class AuditViewSet(
             for k, v in serializer.validated_data.items()
             if k not in ("facility", "lead_auditor", "team")
         }
-        serializer.instance = services.audit_update(
-            actor=self.request.user, audit=serializer.instance, **data
-        )
+        updated = services.audit_update(actor=self.request.user, audit=serializer.instance, **data)
+        serializer.instance = self.get_scoped_queryset().get(pk=updated.pk)
 
     @extend_schema(request=AuditTransitionSerializer, responses=AuditSerializer)
     @action(detail=True, methods=["post"])
@@ -244,7 +244,7 @@ class CAPItemViewSet(
         services.cap_item_transition(actor=request.user, item=item, **data.validated_data)
         return Response(CAPItemSerializer(self.get_object(), context={"view": self}).data)
 
-    @extend_schema(request=CAPItemCommentSerializer, responses=CAPItemCommentSerializer)
+    @extend_schema(request=CAPItemCommentSerializer, responses={201: CAPItemCommentSerializer})
     @action(detail=True, methods=["post"])
     def comment(self, request, *args, **kwargs):
         item = self.get_object()

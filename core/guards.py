@@ -2,7 +2,8 @@
 
 - ``NulByteGuardMiddleware``: PostgreSQL refuses the NUL character in text, so a NUL in
   a query parameter, a form field or a JSON string reached the database as a 500. It is
-  refused here, before any view, with a 400 naming the field.
+  refused here, before any view, with a 400 naming the field; so is a field longer than
+  ``MAX_FIELD_CHARS`` (a 1 MB string).
 - ``PrivateNoStoreMiddleware``: every page behind a login (a complainant's identity, a
   case, an API token) is ``Cache-Control: private, no-store`` unless the view said
   otherwise, so the browser of a shared computer keeps none of them. The public side has
@@ -18,45 +19,65 @@ from .middleware import is_anonymous_path
 
 NUL = "\x00"
 NUL_MESSAGE = "Null characters are not allowed."
+# No text the platform keeps is longer than this (the longest are a code's provisions and
+# a case's narrative); a longer field is an error, or an attempt to fill the database,
+# refused here whatever the view or serializer forgot (a 1 MB string in a field without
+# a max_length was stored, or answered 500 where the column has a limit).
+MAX_FIELD_CHARS = 100_000
+LONG_MESSAGE = f"Ensure this field has no more than {MAX_FIELD_CHARS} characters."
 
 
-def _find_nul(value, path):
-    """The dotted path of the first string (or key) holding a NUL in decoded JSON."""
+def _bad(text):
+    """Why ``text`` is refused (NUL_MESSAGE, LONG_MESSAGE), else None."""
+    if NUL in text:
+        return NUL_MESSAGE
+    if len(text) > MAX_FIELD_CHARS:
+        return LONG_MESSAGE
+    return None
+
+
+def _find_bad(value, path):
+    """(dotted path, message) of the first bad string (or key) in decoded JSON."""
     if isinstance(value, str):
-        return path if NUL in value else None
+        problem = _bad(value)
+        return (path, problem) if problem else None
     if isinstance(value, dict):
         for key, item in value.items():
             where = f"{path}.{key}" if path else str(key)
-            if NUL in str(key):
-                return where.replace(NUL, "")
-            found = _find_nul(item, where)
+            problem = _bad(str(key))
+            if problem:
+                return where.replace(NUL, "")[:100], problem
+            found = _find_bad(item, where)
             if found is not None:
                 return found
     if isinstance(value, list):
         for index, item in enumerate(value):
-            found = _find_nul(item, f"{path}[{index}]" if path else f"[{index}]")
+            found = _find_bad(item, f"{path}[{index}]" if path else f"[{index}]")
             if found is not None:
                 return found
     return None
 
 
-def _find_nul_in_querydict(querydict):
+def _find_bad_in_querydict(querydict):
     for key, values in querydict.lists():
-        if NUL in key:
-            return key.replace(NUL, "")
+        problem = _bad(key)
+        if problem:
+            return key.replace(NUL, "")[:100], problem
         for value in values:
-            if isinstance(value, str) and NUL in value:
-                return key
+            problem = isinstance(value, str) and _bad(value)
+            if problem:
+                return key, problem
     return None
 
 
-def nul_field(request):
-    """The name of the first field of ``request`` that carries a NUL, else None."""
+def bad_field(request):
+    """(name, message) of the first field of ``request`` that carries a NUL or more than
+    MAX_FIELD_CHARS characters, else None."""
     if NUL in request.path:
-        return "path"
-    field = _find_nul_in_querydict(request.GET)
-    if field is not None:
-        return field
+        return "path", NUL_MESSAGE
+    found = _find_bad_in_querydict(request.GET)
+    if found is not None:
+        return found
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return None
     content_type = request.content_type or ""
@@ -65,10 +86,17 @@ def nul_field(request):
             data = json.loads(request.body or b"null")
         except (ValueError, UnicodeDecodeError):
             return None  # the view's parser answers a malformed body
-        return _find_nul(data, "")
+        return _find_bad(data, "")
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return _find_nul_in_querydict(request.POST)
+        return _find_bad_in_querydict(request.POST)
     return None
+
+
+def nul_field(request):
+    """The name of the first field of ``request`` that carries a NUL (or is too long),
+    else None."""
+    found = bad_field(request)
+    return found[0] if found else None
 
 
 def _wants_json(request):
@@ -80,19 +108,24 @@ class NulByteGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        field = nul_field(request)
-        if field is None:
+        found = bad_field(request)
+        if found is None:
             return self.get_response(request)
+        field, message = found
         field = field or "body"
+        code = "null_character" if message == NUL_MESSAGE else "max_length"
         if _wants_json(request):
             return JsonResponse(
-                {"detail": f"{field}: {NUL_MESSAGE}", "code": "null_character", "field": field},
-                status=400,
+                {"detail": f"{field}: {message}", "code": code, "field": field}, status=400
             )
+        what = (
+            "contains a null character, which is not allowed"
+            if code == "null_character"
+            else f"is longer than {MAX_FIELD_CHARS} characters"
+        )
         return HttpResponse(
             f"<!doctype html><title>Bad request</title><h1>Bad request</h1>"
-            f"<p>The field “{escape(field)}” contains a null character, which is not "
-            f"allowed. Go back and correct it.</p>",
+            f"<p>The field “{escape(field)}” {what}. Go back and correct it.</p>",
             status=400,
             content_type="text/html; charset=utf-8",
         )

@@ -173,8 +173,14 @@ def same_program(program, *objs):
 
 def get_or_404(queryset, **lookup):
     """One row of an already program-scoped queryset; 404 when absent (missing and
-    not-yours alike)."""
-    obj = queryset.filter(**lookup).first()
+    not-yours alike). A lookup value the column cannot hold (a word for an id, from a
+    form field) is a 404 too, not a 500."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        obj = queryset.filter(**lookup).first()
+    except (ValueError, TypeError, ValidationError):
+        raise Http404 from None
     if obj is None:
         raise Http404
     return obj

@@ -183,9 +183,10 @@ class RatifyForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField()
-    first_name = forms.CharField(required=False)
-    last_name = forms.CharField(required=False)
+    # The address is the account's username: at most 150 characters, like the names.
+    email = forms.EmailField(max_length=150)
+    first_name = forms.CharField(required=False, max_length=150)
+    last_name = forms.CharField(required=False, max_length=150)
     role = forms.ChoiceField(choices=Role.choices)
     buyer = forms.ModelChoiceField(
         queryset=Buyer.objects.none(),

@@ -235,11 +235,13 @@ class MembershipSerializer(ProgramScopedMixin, serializers.ModelSerializer):
 
 
 class InviteSerializer(ProgramScopedMixin, serializers.Serializer):
-    email = serializers.EmailField()
+    # The account's username is the address: at most User.username's 150 characters
+    # (a longer one reached the database as a 500).
+    email = serializers.EmailField(max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
     buyer = serializers.PrimaryKeyRelatedField(
         queryset=Buyer.objects.none(), required=False, allow_null=True
     )
-    first_name = serializers.CharField(required=False, allow_blank=True, default="")
-    last_name = serializers.CharField(required=False, allow_blank=True, default="")
+    first_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
+    last_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
     scoped_fields = {"buyer": Buyer}

@@ -1,17 +1,33 @@
 """Fuzz every operation of /api/schema/ (schemathesis 4, WSGI in process, the test DB).
 
-Each operation runs twice: as a staff member of program A (token auth, so unsafe methods
-need no CSRF dance) and anonymously; the buyer portal's operations also as program A's
-buyer officer. Both must never see a 5xx, and every documented
-response must match its schema. The program path parameter is pinned to program A (a
-random slug would only ever test the 404 branch); an object id is, for half of the cases,
-swapped for a real object of the collection so the detail/update branches run too.
+Each operation runs anonymously and as every role of program A that can reach it (the
+roles its action gives, directly or by a grant: ``tests/security/route_actions.py`` and
+``core.authz.ACTIONS``), each with its own API token (token auth, so unsafe methods need
+no CSRF dance). All four checks run on every answer: no 5xx, a documented status code,
+a documented content type, a body that matches the schema. Nothing is skipped or
+expected to fail.
 
-Examples are bounded and derandomized: the suite stays fast and a failure reproduces.
+Three phases: the schema's examples, the fuzzing phase (hypothesis, which also draws NUL
+bytes into strings) and the coverage phase (boundary values, wrong types, missing and
+unexpected parameters, undocumented methods). The coverage phase enumerates thousands of
+cases; in the suite one case of each (scenario, parameter) pair of each operation runs
+(for every caller), so every kind of bad input reaches every operation while the file
+stays a few minutes. ``make fuzz`` runs all of them, a large fuzzing budget and stateful
+scenarios along the links schemathesis infers (WSR_FUZZ_* below).
+
+The program path parameter is pinned to program A (a random slug would only ever test
+the 404 branch); an object id is, for half of the cases, swapped for a real object of
+the collection so the detail/update branches run too. The world is both programs'
+personas plus every app's route samples (a case, an audit, findings, CAP items...).
+Examples are derandomized: a failure reproduces.
 """
 
+import datetime
+import json
 import os
 import re
+import time
+from collections import Counter, defaultdict
 
 import pytest
 import schemathesis
@@ -21,6 +37,7 @@ from django.test import Client
 from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation.meta import TestPhase
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -29,15 +46,26 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.services import api_token_create
 from config.wsgi import application
+from core.authz import ACTIONS
 from core.roles import Role
 from tests.conftest import Personas, build_world, make_user
+from tests.security.route_actions import OPEN, ROUTE_ACTIONS
 
-# The schema is what /api/schema/ serves; loading it touches no database.
-# WSR_FUZZ_COVERAGE=1 (make fuzz) turns the coverage phase on: boundary values, NUL
-# bytes and wrong types for every parameter. WSR_FUZZ_EXAMPLES sets the budget.
-COVERAGE = os.environ.get("WSR_FUZZ_COVERAGE") == "1"
-EXAMPLES = int(os.environ.get("WSR_FUZZ_EXAMPLES", "5"))
+# WSR_FUZZ_COVERAGE=0 turns the coverage phase off (it is on by default);
+# WSR_FUZZ_EXAMPLES is the fuzzing phase's budget per operation and role;
+# WSR_FUZZ_COVERAGE_PER_GROUP how many coverage cases of each (scenario, parameter) run
+# (0: all of them, as `make fuzz` does).
+COVERAGE = os.environ.get("WSR_FUZZ_COVERAGE", "1") != "0"
+EXAMPLES = int(os.environ.get("WSR_FUZZ_EXAMPLES", "3"))
+COVERAGE_PER_GROUP = int(os.environ.get("WSR_FUZZ_COVERAGE_PER_GROUP", "1"))
+# WSR_FUZZ_STATEFUL=N (make fuzz) adds N stateful scenarios per role: sequences of calls
+# that follow the links schemathesis infers between operations (an id a list or a create
+# answers, used by the detail, update and action operations).
+STATEFUL = int(os.environ.get("WSR_FUZZ_STATEFUL", "0"))
+# WSR_FUZZ_REPORT=path (make fuzz): the run's numbers as JSON, for docs/security.md.
+REPORT = os.environ.get("WSR_FUZZ_REPORT")
 CONFIG = schemathesis.Config.from_dict({"phases": {"coverage": {"enabled": COVERAGE}}})
+# The schema is what /api/schema/ serves; loading it touches no database.
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application, config=CONFIG)
 
 CHECKS = [
@@ -53,14 +81,55 @@ FUZZ = settings(
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-# Anonymous callers stop at authentication on every program route: fewer examples do.
-ANON_FUZZ = settings(FUZZ, max_examples=max(3, EXAMPLES // 2))
 PUBLIC_PREFIXES = ("/api/v1/public/",)
-# Bugs found here in other apps' endpoints, reported to their owners with the
-# reproduction. While one is open its operation is xfailed when (and only when) it fails;
-# once fixed, the operation passes normally. Delete the entry with the fix.
-KNOWN_BUGS = {}
-ID_PARAM = re.compile(r"\{(id|pk)\}")
+PATH_PARAM = re.compile(r"\{(\w+)\}")
+INTERNAL_ROLES = frozenset(Role.values) - {Role.BUYER_OFFICER}
+
+
+# ---------------------------------------------------------------- who reaches what
+
+
+def _route_name(path):
+    sample = PATH_PARAM.sub(lambda m: "alpha" if m[1] == "program" else "1", path)
+    return resolve(sample).view_name
+
+
+def _action(operation):
+    """The action of core.authz.ACTIONS that governs ``operation`` (None: public)."""
+    if operation.path.startswith(PUBLIC_PREFIXES):
+        return None
+    name = _route_name(operation.path)
+    get_action, post_action = ROUTE_ACTIONS[name]
+    if operation.method.upper() in ("GET", "HEAD"):
+        return get_action
+    if post_action is None and name.endswith("-detail"):
+        # Update and delete of an object: the action that creates one in its collection.
+        post_action = ROUTE_ACTIONS.get(name.removesuffix("-detail") + "-list", (None, None))[1]
+    return post_action or get_action
+
+
+def roles_reaching(operation):
+    """The roles of a member for whom ``operation`` is more than a refusal of their kind:
+    the action's roles, and the roles a per-object grant can give it."""
+    if operation.path.startswith(PUBLIC_PREFIXES):
+        # Open to all; a member is served as anyone is (staff stands for them).
+        return {Role.STAFF}
+    action = _action(operation)
+    if action == OPEN or action is None:
+        return (
+            {Role.BUYER_OFFICER} if operation.path.startswith("/api/v1/buyer/") else INTERNAL_ROLES
+        )
+    rule = ACTIONS[action]
+    roles = set(rule.roles) | set(rule.scoped_roles)
+    if rule.grant:
+        roles |= set(rule.grant_roles)
+    if rule.policy:
+        # The program's policy may add any internal role (the confirming roles).
+        roles |= set(INTERNAL_ROLES)
+    return roles
+
+
+# ---------------------------------------------------------------- the world
 
 
 @pytest.fixture(autouse=True)
@@ -79,8 +148,11 @@ def keep_test_connection():
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    """Both programs' personas, built once for the module (building them per operation
-    would be most of the run time) inside a transaction rolled back at the end."""
+    """Both programs' personas and every app's sample objects, built once for the module
+    (building them per operation would be most of the run time) inside a transaction
+    rolled back at the end. Every role of program A gets an API token."""
+    from tests.test_route_isolation import load_samples
+
     # The marker below is what makes pytest-django create the test database at all.
     assert connection.settings_dict["NAME"].startswith("test"), connection.settings_dict
     with django_db_blocker.unblock():
@@ -89,13 +161,14 @@ def world(django_db_setup, django_db_blocker):
         try:
             a = build_world("alpha", "Alpha Fair Food")
             b = build_world("bravo", "Bravo Garment Accord")
-            staff, officer = a.user(Role.STAFF), a.user(Role.BUYER_OFFICER)
-            _, token = api_token_create(actor=staff, user=staff, name="fuzz")
-            _, officer_token = api_token_create(actor=officer, user=officer, name="fuzz")
             personas = Personas(a=a, b=b, outsider=make_user("outsider@example.org"))
-            # Only the digest is stored: keep the officer's secret for the portal's run.
-            personas.officer_token = officer_token
-            yield personas, token
+            load_samples(a)
+            # Only digests are stored: keep each role's secret for the run.
+            personas.tokens = {}
+            for role in Role.values:
+                user = a.user(role)
+                personas.tokens[role] = api_token_create(actor=user, user=user, name="fuzz")[1]
+            yield personas
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
@@ -113,18 +186,15 @@ def fuzz_db(world, django_db_blocker):
             transaction.savepoint_rollback(sid)
 
 
+# ---------------------------------------------------------------- cases
+
+
 def _pin_program(case, personas):
     if "program" in case.path_parameters:
         case.path_parameters["program"] = personas.a.slug
 
 
-def _real_id(case, token):
-    """An existing object's id from the operation's own collection, if it has one."""
-    path = case.operation.path
-    match = ID_PARAM.search(path)
-    if not match:
-        return None
-    collection = path[: match.start()].format(**case.path_parameters)
+def _first_id(collection, token):
     client = Client(HTTP_AUTHORIZATION=f"Token {token}")
     response = client.get(collection, HTTP_ACCEPT="application/json")
     if response.status_code != 200:
@@ -136,27 +206,74 @@ def _real_id(case, token):
     return None
 
 
-def _maybe_real_object(case, token):
-    for name in ("id", "pk"):
+def _maybe_real_objects(case, token):
+    """Odd ids become a real object of the collection the path names before them (read
+    with ``token``, a staff member's: staff sees every record of the program)."""
+    path = case.operation.path
+    for match in PATH_PARAM.finditer(path):
+        name = match[1]
         value = case.path_parameters.get(name)
-        if isinstance(value, int) and value % 2 == 1:
-            real = _real_id(case, token)
-            if real is not None:
-                case.path_parameters[name] = real
+        if name == "program" or not isinstance(value, int) or value % 2 == 0:
+            continue
+        try:
+            collection = path[: match.start()].format(**case.path_parameters)
+        except (KeyError, IndexError):
+            continue
+        real = _first_id(collection, token)
+        if real is not None:
+            case.path_parameters[name] = real
+
+
+_SEEN = defaultdict(list)
+# Requests sent, by phase ("coverage", "fuzzing", "examples", "stateful").
+_CALLS = Counter()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fuzz_report():
+    started = time.monotonic()
+    yield
+    if REPORT:
+        with open(REPORT, "w") as out:
+            json.dump(
+                {
+                    "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                    "budget": {
+                        "fuzzing_examples": EXAMPLES,
+                        "coverage_per_group": COVERAGE_PER_GROUP or "all",
+                        "stateful_scenarios": STATEFUL,
+                    },
+                    "requests": dict(_CALLS),
+                    "seconds": round(time.monotonic() - started),
+                },
+                out,
+                indent=2,
+            )
+
+
+def _sampled_out(case):
+    """In the suite, only the first COVERAGE_PER_GROUP coverage cases of each
+    (scenario, parameter) of an operation run; the same case, asked again (hypothesis
+    replays a failure), always runs."""
+    meta = case._meta
+    if not COVERAGE_PER_GROUP or meta is None or meta.phase.name != TestPhase.COVERAGE:
+        return False
+    data = meta.phase.data
+    key = (case.operation.label, data.scenario, data.parameter_location, data.parameter)
+    fingerprint = repr(
+        (case.method, case.path_parameters, case.query, case.headers, case.cookies, case.body)
+    )
+    kept = _SEEN[key]
+    if fingerprint in kept:
+        return False
+    if len(kept) >= COVERAGE_PER_GROUP:
+        return True
+    kept.append(fingerprint)
+    return False
 
 
 def _call(case, **kwargs):
     return case.call_and_validate(checks=CHECKS, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def known_bug(request):
-    """xfail (not strict) the operations of KNOWN_BUGS; the node id names the operation."""
-    label = request.node.name.partition("[")[2].rstrip("]")
-    if request.node.name.startswith(("test_api_as_staff", "test_api_as_buyer")) and (
-        label in KNOWN_BUGS
-    ):
-        request.node.add_marker(pytest.mark.xfail(reason=KNOWN_BUGS[label], strict=False))
 
 
 def _routed(path):
@@ -169,34 +286,7 @@ def _routed(path):
     return True
 
 
-@pytest.mark.django_db
-@schema.parametrize()
-@FUZZ
-def test_api_as_staff(case, fuzz_db):
-    personas, staff_token = fuzz_db
-    _pin_program(case, personas)
-    _maybe_real_object(case, staff_token)
-    _call(case, headers={"Authorization": f"Token {staff_token}"})
-
-
-@pytest.mark.django_db
-@schema.include(path_regex=r"^/api/v1/buyer/").parametrize()
-@FUZZ
-def test_api_as_buyer_officer(case, fuzz_db):
-    """The buyer portal API is where companies act: fuzzed as program A's officer."""
-    personas, _ = fuzz_db
-    officer_token = personas.officer_token
-    _pin_program(case, personas)
-    _maybe_real_object(case, officer_token)
-    _call(case, headers={"Authorization": f"Token {officer_token}"})
-
-
-@pytest.mark.django_db
-@schema.parametrize()
-@ANON_FUZZ
-def test_api_anonymous(case, fuzz_db):
-    personas, _ = fuzz_db
-    _pin_program(case, personas)
+def _as_anonymous(case):
     response = _call(case)
     if not case.operation.path.startswith(PUBLIC_PREFIXES):
         # Program data is never served to an anonymous caller, whatever the input.
@@ -206,3 +296,79 @@ def test_api_anonymous(case, fuzz_db):
         assert response.status_code in allowed, (
             f"anonymous {case.method} {case.formatted_path}: {response.status_code}"
         )
+
+
+_ROLES = {}
+
+
+def _callers(operation):
+    """Anonymous first, then every role that reaches the operation (in a fixed order)."""
+    if operation.label not in _ROLES:
+        reaching = roles_reaching(operation)
+        _ROLES[operation.label] = [None, *(r for r in Role.values if r in reaching)]
+    return _ROLES[operation.label]
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@FUZZ
+def test_api(case, fuzz_db):
+    """Every case of every operation, anonymously and as each role of program A that can
+    reach it (one test per operation: the coverage phase's cases are built once, not
+    once per role)."""
+    personas = fuzz_db
+    if _sampled_out(case):
+        return
+    _pin_program(case, personas)
+    _maybe_real_objects(case, personas.tokens[Role.STAFF])
+    phase = case._meta.phase.name.value if case._meta else "examples"
+    for role in _callers(case.operation):
+        _CALLS[phase] += 1
+        try:
+            if role is None:
+                _as_anonymous(case)
+            else:
+                _call(case, headers={"Authorization": f"Token {personas.tokens[role]}"})
+        except BaseException as exc:
+            exc.add_note(f"(as {role or 'anonymous'}: {case.method} {case.formatted_path})")
+            raise
+
+
+if STATEFUL:
+    _stateful_schema = schemathesis.openapi.from_wsgi(
+        "/api/schema/?format=json",
+        application,
+        config=schemathesis.Config.from_dict(
+            {"phases": {"stateful": {"inference": {"algorithms": ["dependency-analysis"]}}}}
+        ),
+    )
+
+    class Workflow(_stateful_schema.as_state_machine()):
+        personas = None
+        role = Role.STAFF
+
+        def before_call(self, case):
+            _pin_program(case, self.personas)
+
+        def get_call_kwargs(self, case):
+            _CALLS["stateful"] += 1
+            return {"headers": {"Authorization": f"Token {self.personas.tokens[self.role]}"}}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS)
+
+    @pytest.mark.django_db
+    @pytest.mark.parametrize("role", [Role.STAFF, Role.ADMIN, Role.AUDITOR, Role.BUYER_OFFICER])
+    def test_api_stateful(role, fuzz_db):
+        Workflow.personas, Workflow.role = fuzz_db, role
+        Workflow.run(
+            settings=settings(FUZZ, max_examples=STATEFUL, stateful_step_count=6, derandomize=True)
+        )
+
+
+def test_every_operation_has_a_role_or_is_public():
+    """An operation no role reaches would be fuzzed only anonymously: the route table
+    must name its action."""
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        assert roles_reaching(operation), operation.label

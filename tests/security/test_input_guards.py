@@ -95,3 +95,49 @@ def test_agreements_filter_names_only_buyers_the_member_may_see(personas, client
     assert a.other_buyer.name not in officer_page.content.decode()
     staff_page = client_for(a.user(Role.STAFF)).get(path)
     assert {b.name for b in staff_page.context["buyers"]} == {a.buyer.name, a.other_buyer.name}
+
+
+def test_a_field_longer_than_the_limit_is_refused_before_any_view(personas, client_for):
+    """A 1 MB string in a field without a max_length was stored (a note, a summary)."""
+    from core.guards import MAX_FIELD_CHARS
+
+    a = personas.a
+    staff = client_for(a.user(Role.STAFF))
+    long = "x" * (MAX_FIELD_CHARS + 1)
+    response = staff.post(
+        reverse("programs-api:supplier-list", kwargs={"program": a.slug}),
+        {"legal_name": "Farm", "country": "US", "notes": long},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": f"notes: Ensure this field has no more than {MAX_FIELD_CHARS} characters.",
+        "code": "max_length",
+        "field": "notes",
+    }
+    response = staff.get(f"/p/{a.slug}/complaints/?q={long}")
+    assert response.status_code == 400 and "“q”" in response.content.decode()
+    # Exactly at the limit is the view's to judge.
+    response = staff.get(f"/p/{a.slug}/complaints/?q={'x' * MAX_FIELD_CHARS}")
+    assert response.status_code == 200
+
+
+def test_an_invitation_address_longer_than_a_username_is_an_error_not_a_500(personas, client_for):
+    from django.contrib.auth import get_user_model
+
+    a = personas.a
+    admin = client_for(a.user(Role.ADMIN))
+    address = "w" * 140 + "@example.org"  # 152 characters: a valid address, too long
+    users = get_user_model().objects.count()
+    response = admin.post(
+        reverse("programs-api:member-list", kwargs={"program": a.slug}),
+        {"email": address, "role": "viewer"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "email" in response.json()
+    response = admin.post(
+        reverse("programs:member_invite", kwargs={"program": a.slug}),
+        {"email": address, "role": "viewer"},
+    )
+    assert response.status_code == 200 and "at most 150 characters" in response.content.decode()
+    assert get_user_model().objects.count() == users
