@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
@@ -23,7 +24,7 @@ from core.errors import DomainError
 from core.forms import run_service
 from core.pagination import PAGE_SIZE, querystring_without_page
 from enforcement import services as enforcement_services
-from enforcement.models import ObligationState
+from enforcement.models import ATTESTABLE_OBLIGATION_STATES, ObligationState
 
 from . import notifications, selectors, services
 from .forms import AttestForm, NotificationsForm
@@ -138,11 +139,7 @@ class ObligationDetailView(ObligationObjectMixin, TemplateView):
         context["obligation"] = obligation
         context["category"] = obligation.violation.provision.get_category_display()
         context["can_acknowledge"] = obligation.state == ObligationState.PENDING
-        context["can_attest"] = obligation.state in (
-            ObligationState.PENDING,
-            ObligationState.ACKNOWLEDGED,
-            ObligationState.OVERDUE,
-        )
+        context["can_attest"] = obligation.state in ATTESTABLE_OBLIGATION_STATES
         context.setdefault("form", AttestForm())
         return context
 
@@ -200,7 +197,11 @@ class ObligationAttestView(ObligationObjectMixin, FormView):
         if result is None:
             return self.form_invalid(form)
         messages.success(
-            self.request, "Fulfilment attested. The program staff see it on their board now."
+            self.request,
+            _(
+                "Fulfilment attested. The worker organization will check it: the obligation "
+                "is fulfilled once they verify it."
+            ),
         )
         return redirect(self.detail_url(result))
 

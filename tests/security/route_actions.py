@@ -162,6 +162,8 @@ _enforcement = {
     "enforcement:obligation_board": ("enforcement.view", None),
     "enforcement:obligation_detail": ("enforcement.view", None),
     "enforcement:obligation_waive": ("obligation.waive", "obligation.waive"),
+    "enforcement:obligation_verify": ("obligation.verify", "obligation.verify"),
+    "enforcement:obligation_reject": ("obligation.verify", "obligation.verify"),
     "enforcement:obligation_evidence": ("enforcement.view", None),
     "enforcement:breach_list": ("enforcement.view", None),
     "enforcement:policy": ("enforcement.view", "policy.edit"),
