@@ -165,3 +165,18 @@ def test_verified_in_time_stops_the_clock(a, obligation):
         assert mark_overdue_obligations() == {"overdue": 0, "breached": 0}
     obligation.refresh_from_db()
     assert obligation.state == ObligationState.FULFILLED
+
+
+def test_reminders_wait_while_attested_and_resume_after_rejection(a, obligation):
+    """The buyer is not reminded of an obligation it attested and the staff are checking;
+    once rejected past its due date, the overdue reminder goes out."""
+    from buyers.notifications import OVERDUE_THRESHOLD, reminders_due
+
+    with at(5):
+        attest(a, obligation)
+    assert reminders_due(today=datetime.date(2026, 3, 10)) == []
+    with at(10):
+        services.obligation_reject(actor=a.user("staff"), obligation=obligation, reason="No.")
+    assert reminders_due(today=datetime.date(2026, 3, 10)) == [
+        (obligation.pk, a.program.pk, OVERDUE_THRESHOLD)
+    ]
