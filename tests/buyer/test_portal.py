@@ -256,6 +256,8 @@ def test_acknowledge_attest_then_staff_verify_it_fulfilled(personas, client_for)
 
     # Program staff see it in their queue of attestations to verify, and verify it.
     staff = client_for(a.user(Role.STAFF))
+    dashboard = staff.get(reverse("programs:dashboard", kwargs={"program": a.slug}))
+    assert "<strong>1</strong> attestations to verify" in dashboard.content.decode()
     board = staff.get(
         reverse("enforcement:obligation_board", kwargs={"program": a.slug}) + "?state=attested"
     )
