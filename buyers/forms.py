@@ -45,3 +45,70 @@ class NotificationsForm(forms.Form):
     delivery = forms.ChoiceField(
         label="Deadline reminders", choices=DELIVERY_CHOICES, widget=forms.RadioSelect
     )
+
+
+# ---------------------------------------------------------------- purchase reports
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class PurchaseReportForm(forms.Form):
+    """One period's purchases from one supplier, and the premium paid for it if known.
+    ``supplier`` names the membership (program and buyer) and the supplier in one
+    choice, so an officer of two buyers picks both at once and cannot pick another
+    buyer's. The import service checks everything again."""
+
+    supplier = forms.ChoiceField(label="Supplier")
+    period_start = forms.DateField(label="Period from", widget=DATE)
+    period_end = forms.DateField(label="Period to", widget=DATE)
+    volume = forms.DecimalField(label="Volume bought", min_value=0, decimal_places=3)
+    unit = forms.CharField(
+        label="Unit", max_length=20, help_text="The unit of your agreement's premium, e.g. lb."
+    )
+    amount_paid = forms.DecimalField(
+        label="Premium paid for this period (optional)",
+        required=False,
+        min_value=0,
+        decimal_places=2,
+    )
+    paid_on = forms.DateField(label="Paid on", required=False, widget=DATE)
+    reference = forms.CharField(
+        label="Payment reference (optional)", required=False, max_length=100
+    )
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supplier"].choices = [("", "Choose...")] + choices
+
+    def clean(self):
+        data = super().clean()
+        if data.get("amount_paid") and not data.get("paid_on"):
+            self.add_error("paid_on", "Say when the premium was paid.")
+        return data
+
+
+class PurchaseUploadForm(forms.Form):
+    membership = forms.ChoiceField(label="For")
+    kind = forms.ChoiceField(
+        label="What the file holds",
+        choices=[
+            ("purchase_reports", "Purchase reports"),
+            ("premium_payments", "Premium payments"),
+        ],
+    )
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8, with a header row. Nothing is saved if any row has an error.",
+    )
+
+    def __init__(self, *args, memberships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].choices = [
+            (str(m.pk), f"{m.buyer.name}, {m.program.name}") for m in memberships
+        ]
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > settings.MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file is too large.")
+        return f

@@ -72,7 +72,8 @@ def _pairs_q(memberships, program_field="program_id", buyer_field="buyer_id"):
 def obligation_list(*, memberships, state=None, status=None, search=None, today=None):
     """The officers' buyers' obligations across their programs.
 
-    ``status``: "open" (pending, acknowledged, overdue), "closed" (fulfilled, waived,
+    ``status``: "open" (pending, acknowledged, overdue, attested and awaiting the
+    worker organization's verification), "closed" (fulfilled = verified, waived,
     breached) or None (all). ``state``: one exact state. Rows carry ``is_overdue``: an
     open obligation past its due date, whether or not the nightly job has marked it yet.
     Open ones sort by due date (most urgent first); closed ones newest first.
@@ -138,6 +139,10 @@ OBLIGATION_FIELDS = (
     "evidence",
     "evidence_name",
     "evidence_sha256",
+    "verified_at",
+    "verification_note",
+    "rejected_at",
+    "rejection_reason",
     "overdue_at",
     "breached_at",
     "waived_at",
@@ -150,7 +155,11 @@ def _overdue_case(today):
     return Case(
         When(state=ObligationState.OVERDUE, then=Value(True)),
         When(
-            state__in=[ObligationState.PENDING, ObligationState.ACKNOWLEDGED],
+            state__in=[
+                ObligationState.PENDING,
+                ObligationState.ACKNOWLEDGED,
+                ObligationState.ATTESTED,
+            ],
             due_date__lt=today,
             then=Value(True),
         ),
@@ -176,7 +185,12 @@ def obligation_counts(*, memberships, today=None):
     today = today or timezone.localdate()
     open_q = Q(state__in=OPEN_OBLIGATION_STATES)
     overdue_q = Q(state=ObligationState.OVERDUE) | Q(
-        state__in=[ObligationState.PENDING, ObligationState.ACKNOWLEDGED], due_date__lt=today
+        state__in=[
+            ObligationState.PENDING,
+            ObligationState.ACKNOWLEDGED,
+            ObligationState.ATTESTED,
+        ],
+        due_date__lt=today,
     )
     soon_q = Q(
         state__in=[ObligationState.PENDING, ObligationState.ACKNOWLEDGED],

@@ -34,6 +34,10 @@ class PortalObligationSerializer(serializers.Serializer):
     attested_at = serializers.DateTimeField(allow_null=True)
     attestation_note = serializers.CharField()
     evidence_sha256 = serializers.CharField()
+    # The worker organization's check of the attestation (issue 17, defect 6).
+    verified_at = serializers.DateTimeField(allow_null=True)
+    rejected_at = serializers.DateTimeField(allow_null=True)
+    rejection_reason = serializers.CharField()
     created_at = serializers.DateTimeField()
 
 

@@ -37,6 +37,8 @@ urlpatterns = [
     path("do-not-source/", views.DoNotSourceView.as_view(), name="do_not_source"),
     path("do-not-source.csv", views.DoNotSourceCSVView.as_view(), name="do_not_source_csv"),
     path("premium/", views.PremiumView.as_view(), name="premium"),
+    path("premium/report/", views.PurchaseReportView.as_view(), name="premium_report"),
+    path("premium/upload/", views.PurchaseUploadView.as_view(), name="premium_upload"),
     path("notifications/", views.NotificationsView.as_view(), name="notifications"),
     path("api-access/", views.ApiAccessView.as_view(), name="api_access"),
 ]

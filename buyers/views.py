@@ -15,6 +15,8 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
@@ -23,10 +25,10 @@ from core.errors import DomainError
 from core.forms import run_service
 from core.pagination import PAGE_SIZE, querystring_without_page
 from enforcement import services as enforcement_services
-from enforcement.models import ObligationState
+from enforcement.models import ATTESTABLE_OBLIGATION_STATES, ObligationState
 
 from . import notifications, selectors, services
-from .forms import AttestForm, NotificationsForm
+from .forms import AttestForm, NotificationsForm, PurchaseReportForm, PurchaseUploadForm
 
 
 class PortalMixin(LoginRequiredMixin):
@@ -138,11 +140,7 @@ class ObligationDetailView(ObligationObjectMixin, TemplateView):
         context["obligation"] = obligation
         context["category"] = obligation.violation.provision.get_category_display()
         context["can_acknowledge"] = obligation.state == ObligationState.PENDING
-        context["can_attest"] = obligation.state in (
-            ObligationState.PENDING,
-            ObligationState.ACKNOWLEDGED,
-            ObligationState.OVERDUE,
-        )
+        context["can_attest"] = obligation.state in ATTESTABLE_OBLIGATION_STATES
         context.setdefault("form", AttestForm())
         return context
 
@@ -200,7 +198,11 @@ class ObligationAttestView(ObligationObjectMixin, FormView):
         if result is None:
             return self.form_invalid(form)
         messages.success(
-            self.request, "Fulfilment attested. The program staff see it on their board now."
+            self.request,
+            _(
+                "Fulfilment attested. The worker organization will check it: the obligation "
+                "is fulfilled once they verify it."
+            ),
         )
         return redirect(self.detail_url(result))
 
@@ -434,6 +436,142 @@ class PremiumView(PortalMixin, TemplateView):
         context["periods"] = periods
         context["totals"] = selectors.premium_totals(periods)
         return context
+
+
+# ---------------------------------------------------------------- reporting purchases
+
+# Which form field an import error's column belongs to (the rest go on top of the form).
+REPORT_FIELD_OF_COLUMN = {
+    "supplier": "supplier",
+    "period_start": "period_start",
+    "period_end": "period_end",
+    "volume": "volume",
+    "unit": "unit",
+    "amount": "amount_paid",
+    "paid_on": "paid_on",
+    "reference": "reference",
+}
+
+
+class PurchaseReportView(PortalMixin, TemplateView):
+    """The officer reports purchase volumes (and the premium paid) for their own buyer:
+    a form for one period, or a CSV upload. Both go through the premium ledger's import
+    (premiums.services), all or nothing, with each row's errors shown."""
+
+    template_name = "buyer/premium_report.html"
+
+    def supplier_choices(self):
+        from premiums.services import buyer_suppliers
+
+        many = len(self.memberships) > 1
+        choices = []
+        for m in self.memberships:
+            for supplier in buyer_suppliers(program=m.program, buyer=m.buyer).order_by(
+                "legal_name"
+            ):
+                label = supplier.legal_name
+                if many:
+                    label += f" ({m.buyer.name}, {m.program.name})"
+                choices.append((f"{m.pk}:{supplier.pk}", label))
+        return choices
+
+    def default_unit(self):
+        from premiums.services import active_agreement
+
+        m = self.memberships[0]
+        agreement = active_agreement(program=m.program, buyer=m.buyer, on=timezone.localdate())
+        return agreement.premium_unit if agreement else ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault(
+            "report_form",
+            PurchaseReportForm(
+                choices=self.supplier_choices(), initial={"unit": self.default_unit()}
+            ),
+        )
+        context.setdefault("upload_form", PurchaseUploadForm(memberships=self.memberships))
+        context.setdefault("upload_errors", [])
+        context.setdefault("open_panel", "")
+        return context
+
+    def membership(self, pk):
+        # Only the officer's own memberships: anything else is not found.
+        found = next((m for m in self.memberships if str(m.pk) == str(pk)), None)
+        if found is None:
+            raise Http404
+        return found
+
+    def post(self, request, *args, **kwargs):
+        from premiums import services as premium_services
+
+        form = PurchaseReportForm(request.POST, choices=self.supplier_choices())
+        if form.is_valid():
+            membership_pk, supplier_pk = form.cleaned_data["supplier"].split(":")
+            m = self.membership(membership_pk)
+            data = form.cleaned_data
+            try:
+                premium_services.buyer_purchase_report_enter(
+                    actor=request.user,
+                    program=m.program,
+                    buyer=m.buyer,
+                    supplier=supplier_pk,
+                    period_start=data["period_start"],
+                    period_end=data["period_end"],
+                    volume=data["volume"],
+                    unit=data["unit"],
+                    amount_paid=data.get("amount_paid"),
+                    paid_on=data.get("paid_on"),
+                    reference=data.get("reference") or "",
+                )
+            except premium_services.ImportRejected as exc:
+                for error in exc.errors:
+                    field = REPORT_FIELD_OF_COLUMN.get(error["column"])
+                    form.add_error(field, error["message"].capitalize() + ".")
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Purchase report saved."))
+                return redirect("buyer:premium")
+        context = self.get_context_data(report_form=form, open_panel="form")
+        return self.render_to_response(context, status=400)
+
+
+class PurchaseUploadView(PurchaseReportView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        from premiums import services as premium_services
+
+        form = PurchaseUploadForm(request.POST, request.FILES, memberships=self.memberships)
+        errors = []
+        if form.is_valid():
+            m = self.membership(form.cleaned_data["membership"])
+            upload = form.cleaned_data["file"]
+            try:
+                batch = premium_services.buyer_ledger_import_csv(
+                    actor=request.user,
+                    program=m.program,
+                    buyer=m.buyer,
+                    kind=form.cleaned_data["kind"],
+                    content=upload.read(),
+                    filename=upload.name,
+                )
+            except premium_services.ImportRejected as exc:
+                form.add_error(
+                    None, _("Nothing was saved: correct the rows below and upload again.")
+                )
+                errors = exc.errors
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                n = batch.row_count
+                messages.success(
+                    request, ngettext("%(n)s row saved.", "%(n)s rows saved.", n) % {"n": n}
+                )
+                return redirect("buyer:premium")
+        context = self.get_context_data(upload_form=form, upload_errors=errors, open_panel="csv")
+        return self.render_to_response(context, status=400)
 
 
 # ---------------------------------------------------------------- settings

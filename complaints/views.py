@@ -172,15 +172,22 @@ class CaseDetailView(CaseMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         case = self.get_case()
         p = self.program
+        # Each list is read once (a list, not a queryset) and shown twice: in its panel
+        # and on the timeline, which merges them in time order.
+        lists = {
+            "notes": list(selectors.note_list(program=p, case=case)),
+            "thread": list(selectors.message_list(program=p, case=case)),
+            "evidence": list(selectors.evidence_list(program=p, case=case)),
+            "interviews": list(selectors.interview_list(program=p, case=case)),
+            "findings": list(selectors.finding_list(program=p, case=case)),
+        }
+        events = list(selectors.case_status_events(program=p, case=case))
         context.update(
             case=case,
             access=self.access,
             provisions=selectors.case_provisions(case=case),
-            notes=selectors.note_list(program=p, case=case),
-            thread=selectors.message_list(program=p, case=case),
-            evidence=selectors.evidence_list(program=p, case=case),
-            interviews=selectors.interview_list(program=p, case=case),
-            findings=selectors.finding_list(program=p, case=case),
+            timeline=selectors.case_timeline(case=case, events=events, **lists),
+            **lists,
             custody=custody_context(case=case, membership=self.membership, user=self.request.user),
             retaliation_cases=selectors.case_list(
                 program=p, user=self.request.user, membership=self.membership

@@ -169,6 +169,7 @@ ACTIONS: dict[str, Rule] = {
     "violation.remediate": _r(MANAGE, "Record remediation of a violation"),
     "standing.reinstate": _r(ADMIN, "Reinstate a supplier"),
     "obligation.waive": _r(ADMIN, "Waive a buyer's obligation"),
+    "obligation.verify": _r(MANAGE, "Verify or reject a buyer's attestation of an obligation"),
     "policy.edit": _r(ADMIN, "Draft, edit and ratify the consequence ladder"),
     "agreement_policy.bind": _r(MANAGE, "Bind an agreement to a ladder"),
     "enforcement_settings.update": _r(ADMIN, "Change the enforcement settings"),
@@ -177,6 +178,7 @@ ACTIONS: dict[str, Rule] = {
     # ---- the buyer portal (/buyer/): an officer, for their own buyer's records
     "portal.view": _r({B}, "Use the buyer portal (own buyer only)"),
     "obligation.respond": _r({B}, "Acknowledge and attest an obligation (own buyer only)"),
+    "purchases.report": _r({B}, "Report purchase volumes and premium payments (own buyer only)"),
     # ---- everything at once
     "export.run": _r(ADMIN, "Export the program's data"),
     "dashboard.view": _r(INTERNAL, "See the workspace dashboard"),

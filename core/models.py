@@ -98,6 +98,7 @@ class NotificationKind(models.TextChoices):
     TERMINATION = "termination", "Escalation reached termination"
     OBLIGATION_REMINDER = "obligation_reminder", "Obligation deadline reminder"
     OBLIGATION_DIGEST = "obligation_digest", "Daily obligation digest"
+    OBLIGATION_REJECTED = "obligation_rejected", "Obligation attestation rejected"
     MEMBERSHIP_INVITE = "membership_invite", "Invitation to a program"
     COMPLAINTS_RECEIVED = "complaints_received", "New complaints"
     CASE_ASSIGNED = "case_assigned", "Case assigned"

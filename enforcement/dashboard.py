@@ -15,6 +15,8 @@ def panels(*, program, membership):
                 program=program, state=ViolationState.PROPOSED
             ).count(),
             "overdue": counts.get("overdue", 0),
+            # Buyers' attestations waiting for the worker organization's check.
+            "attested": counts.get("attested", 0),
             "open": counts.get("pending", 0) + counts.get("acknowledged", 0),
             "breached": counts.get("breached", 0),
             "suspended": sum(

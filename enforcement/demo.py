@@ -95,7 +95,8 @@ def seed(*, program, members):
         outcome="dismissed",
     )
 
-    # The buyer officer's company acknowledges and attests its obligation.
+    # The buyer officer's company acknowledges and attests its obligation; it waits in
+    # the staff's queue of attestations to verify.
     officer = members.get(Role.BUYER_OFFICER)
     officer_membership = program.memberships.filter(user=officer).first() if officer else None
     if officer_membership is not None:

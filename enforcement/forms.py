@@ -38,6 +38,25 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea, help_text="recorded in the audit log")
 
 
+class VerifyForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        label="Note (optional)",
+        help_text="What was checked: kept with the verification in the audit log.",
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        label="Why the attestation is not accepted",
+        help_text="The buyer's officers see this reason and can attest again.",
+    )
+
+
 class RemediateForm(forms.Form):
     note = forms.CharField(widget=forms.Textarea, label="How it was remediated")
 

@@ -475,6 +475,9 @@ class Sanction(ProgramOwned):
 class ObligationState(models.TextChoices):
     PENDING = "pending", _("Pending")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    # The buyer says it is done; the worker organization has not checked yet.
+    ATTESTED = "attested", _("Attested, awaiting verification")
+    # Verified by the worker organization (before verification existed: attested).
     FULFILLED = "fulfilled", _("Fulfilled")
     OVERDUE = "overdue", _("Overdue")
     BREACHED = "breached", _("Breach of agreement")
@@ -484,18 +487,29 @@ class ObligationState(models.TextChoices):
 OBLIGATION_TRANSITIONS = {
     ObligationState.PENDING: {
         ObligationState.ACKNOWLEDGED,
-        ObligationState.FULFILLED,
+        ObligationState.ATTESTED,
         ObligationState.OVERDUE,
         ObligationState.WAIVED,
     },
     ObligationState.ACKNOWLEDGED: {
-        ObligationState.FULFILLED,
+        ObligationState.ATTESTED,
         ObligationState.OVERDUE,
         ObligationState.WAIVED,
     },
-    # A late fulfilment still counts, until the grace period turns it into a breach.
+    # A late attestation still counts, until the grace period turns it into a breach.
     ObligationState.OVERDUE: {
+        ObligationState.ATTESTED,
+        ObligationState.BREACHED,
+        ObligationState.WAIVED,
+    },
+    # The buyer's word is checked by the worker organization: verified (fulfilled) or
+    # rejected (back to acknowledged, or overdue when past due). The breach clock keeps
+    # running meanwhile: an attestation nobody verified by the end of the grace period
+    # is a breach like any other unfulfilled obligation.
+    ObligationState.ATTESTED: {
         ObligationState.FULFILLED,
+        ObligationState.ACKNOWLEDGED,
+        ObligationState.OVERDUE,
         ObligationState.BREACHED,
         ObligationState.WAIVED,
     },
@@ -505,6 +519,13 @@ OBLIGATION_TRANSITIONS = {
 }
 
 OPEN_OBLIGATION_STATES = (
+    ObligationState.PENDING,
+    ObligationState.ACKNOWLEDGED,
+    ObligationState.OVERDUE,
+    ObligationState.ATTESTED,
+)
+# States the buyer can still attest from (and is reminded in).
+ATTESTABLE_OBLIGATION_STATES = (
     ObligationState.PENDING,
     ObligationState.ACKNOWLEDGED,
     ObligationState.OVERDUE,
@@ -541,6 +562,18 @@ class BuyerObligation(ProgramOwned):
     evidence = models.FileField(upload_to=obligation_evidence_path, blank=True)
     evidence_name = models.CharField(max_length=255, blank=True)
     evidence_sha256 = models.CharField(max_length=64, blank=True)
+    # The worker organization's check of the attestation.
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verification_note = models.TextField(blank=True)
+    # The last rejection (earlier ones are in the audit log); the buyer sees the reason.
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
     overdue_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
     waived_by = models.ForeignKey(
@@ -566,6 +599,11 @@ class BuyerObligation(ProgramOwned):
     @property
     def is_open(self):
         return self.state in OPEN_OBLIGATION_STATES
+
+    @property
+    def is_rejected(self):
+        """Open again after the worker organization rejected the last attestation."""
+        return self.rejected_at is not None and self.state in ATTESTABLE_OBLIGATION_STATES
 
 
 class BuyerBreach(ProgramOwned):

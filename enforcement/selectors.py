@@ -136,7 +136,7 @@ def do_not_source_list(*, program):
 def obligation_list(*, program, state=None, buyer=None, supplier=None, open_only=False):
     """The obligations board: overdue first, then open ones by due date, then closed."""
     qs = BuyerObligation.objects.filter(program=program).select_related(
-        "buyer", "supplier", "violation__provision", "sanction"
+        "buyer", "supplier", "violation__provision", "sanction", "verified_by", "rejected_by"
     )
     if state:
         qs = qs.filter(state=state)
@@ -148,6 +148,8 @@ def obligation_list(*, program, state=None, buyer=None, supplier=None, open_only
         qs = qs.filter(supplier_id=supplier)
     return qs.annotate(
         board_rank=Case(
+            # Attestations waiting for the worker organization first: the queue to verify.
+            When(state=ObligationState.ATTESTED, then=Value(-1)),
             When(state=ObligationState.OVERDUE, then=Value(0)),
             When(state__in=[ObligationState.PENDING, ObligationState.ACKNOWLEDGED], then=Value(1)),
             When(state=ObligationState.BREACHED, then=Value(2)),

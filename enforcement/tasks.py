@@ -5,6 +5,7 @@ import datetime
 from celery import shared_task
 from celery.schedules import crontab
 from django.db import InterfaceError, OperationalError
+from django.db.models import Q
 from django.utils import timezone
 
 from enforcement.models import (
@@ -62,20 +63,23 @@ def sweep_unapplied_consequences():
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def mark_overdue_obligations():
-    """Obligations past their due date → overdue; overdue past the grace period → breach."""
+    """Obligations past their due date → overdue; overdue past the grace period → breach.
+    An attested obligation is late until verified: it is stamped overdue (keeping its
+    state) and breaches after the grace period like the others."""
     today = timezone.localdate()
     overdue = list(
         BuyerObligation.objects.filter(
-            state__in=[ObligationState.PENDING, ObligationState.ACKNOWLEDGED],
+            Q(state__in=[ObligationState.PENDING, ObligationState.ACKNOWLEDGED])
+            | Q(state=ObligationState.ATTESTED, overdue_at__isnull=True),
             due_date__lt=today,
         ).values_list("pk", flat=True)
     )
     for pk in overdue:
         services.obligation_mark_overdue(obligation_id=pk)
     breached = 0
-    for pk in BuyerObligation.objects.filter(state=ObligationState.OVERDUE).values_list(
-        "pk", flat=True
-    ):
+    for pk in BuyerObligation.objects.filter(
+        state__in=[ObligationState.OVERDUE, ObligationState.ATTESTED], due_date__lt=today
+    ).values_list("pk", flat=True):
         if services.obligation_mark_breached(obligation_id=pk) is not None:
             breached += 1
     return {"overdue": len(overdue), "breached": breached}

@@ -41,6 +41,16 @@ urlpatterns = [
         "obligations/<int:pk>/waive/", views.ObligationWaiveView.as_view(), name="obligation_waive"
     ),
     path(
+        "obligations/<int:pk>/verify/",
+        views.ObligationVerifyView.as_view(),
+        name="obligation_verify",
+    ),
+    path(
+        "obligations/<int:pk>/reject/",
+        views.ObligationRejectView.as_view(),
+        name="obligation_reject",
+    ),
+    path(
         "obligations/<int:pk>/evidence/",
         views.ObligationEvidenceView.as_view(),
         name="obligation_evidence",

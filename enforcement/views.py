@@ -19,8 +19,10 @@ from enforcement.forms import (
     ProposalDecisionForm,
     ReasonForm,
     ReinstateForm,
+    RejectForm,
     RemediateForm,
     RuleForm,
+    VerifyForm,
     ViolationProposeForm,
 )
 from enforcement.models import ObligationState, Standing, ViolationState
@@ -331,7 +333,57 @@ class ObligationDetailView(ProgramViewMixin, TemplateView):
         context["obligation"] = _obligation(self)
         context["waive_form"] = kwargs.get("waive_form") or ReasonForm()
         context["can_waive"] = self.can("obligation.waive")
+        context["verify_form"] = kwargs.get("verify_form") or VerifyForm()
+        context["reject_form"] = kwargs.get("reject_form") or RejectForm()
+        context["can_verify"] = self.can("obligation.verify")
         return context
+
+
+class ObligationVerifyView(ObligationDetailView):
+    """The worker organization accepts the buyer's attestation: fulfilled."""
+
+    http_method_names = ["post"]
+    write_action = "obligation.verify"
+
+    def post(self, request, *args, **kwargs):
+        obligation = _obligation(self)
+        form = VerifyForm(request.POST)
+        if form.is_valid() and run_service(
+            form,
+            services.obligation_verify,
+            actor=request.user,
+            obligation=obligation,
+            note=form.cleaned_data["note"],
+        ):
+            messages.success(request, "Attestation verified: the obligation is fulfilled.")
+            return redirect(
+                "enforcement:obligation_detail", program=self.program.slug, pk=obligation.pk
+            )
+        return self.render_to_response(self.get_context_data(verify_form=form), status=400)
+
+
+class ObligationRejectView(ObligationDetailView):
+    """The worker organization does not accept the attestation, with a reason the buyer
+    sees; the obligation is open again."""
+
+    http_method_names = ["post"]
+    write_action = "obligation.verify"
+
+    def post(self, request, *args, **kwargs):
+        obligation = _obligation(self)
+        form = RejectForm(request.POST)
+        if form.is_valid() and run_service(
+            form,
+            services.obligation_reject,
+            actor=request.user,
+            obligation=obligation,
+            reason=form.cleaned_data["reason"],
+        ):
+            messages.success(request, "Attestation rejected. The buyer's officers were told why.")
+            return redirect(
+                "enforcement:obligation_detail", program=self.program.slug, pk=obligation.pk
+            )
+        return self.render_to_response(self.get_context_data(reject_form=form), status=400)
 
 
 class ObligationWaiveView(ObligationDetailView):

@@ -306,7 +306,7 @@ class _Row:
         return obj
 
 
-def _read_csv(content, kind):
+def _read_csv(content, kind, *, optional=()):
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8-sig")
@@ -317,7 +317,7 @@ def _read_csv(content, kind):
     reader = csv.DictReader(io.StringIO(content))
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
-    missing = [c for c in COLUMNS[kind]["required"] if c not in header]
+    missing = [c for c in COLUMNS[kind]["required"] if c not in header and c not in optional]
     if missing:
         raise ImportRejected(
             [{"row": 1, "column": c, "message": "required column is missing"} for c in missing]
@@ -354,9 +354,152 @@ def ledger_import_csv(*, actor, program, kind, content, filename=""):
         raise DomainError(f"Unknown import kind '{kind}'.")
     raw = content if isinstance(content, bytes) else content.encode()
     rows = _read_csv(content, kind)
+    return _import_rows(
+        actor=actor, program=program, kind=kind, rows=rows, raw=raw, filename=filename
+    )
+
+
+# ---------------------------------------------------------------- the buyer's own reports
+
+# What a buyer's officer reports in the portal: their purchases and their premium
+# payments. Payroll distributions are the supplier's, entered by program staff.
+BUYER_IMPORT_KINDS = (ImportKind.PURCHASE_REPORTS, ImportKind.PREMIUM_PAYMENTS)
+
+
+def _require_buyer_officer(actor, program, buyer):
+    """After ``require_member(..., "purchases.report")``: the actor is an officer of this
+    very buyer (the table decides the role, this the record)."""
+    from programs.models import Membership
+
+    if not Membership.objects.filter(
+        user_id=getattr(actor, "pk", None),
+        program_id=program.pk,
+        buyer_id=getattr(buyer, "pk", None),
+        role=Role.BUYER_OFFICER,
+        is_active=True,
+    ).exists():
+        raise DomainError(
+            "Only a compliance officer of this buyer can report its purchases.",
+            code="forbidden",
+        )
+
+
+def buyer_suppliers(*, program, buyer):
+    """The suppliers a buyer reports on: those it sources (or sourced) from in the
+    program. An officer never learns of the others, even by a name in a CSV."""
+    return Supplier.objects.filter(
+        program_id=program.pk, sourcing__buyer_id=buyer.pk, sourcing__program_id=program.pk
+    ).distinct()
+
+
+@transaction.atomic
+def buyer_ledger_import_csv(*, actor, program, buyer, kind, content, filename=""):
+    """The buyer portal's CSV upload: purchase reports or premium payments of the
+    officer's own buyer, through the same parser and all-or-nothing import as the staff's
+    ``ledger_import_csv``. The ``buyer`` column may be left out (it is this buyer); a row
+    naming another buyer is an error. Suppliers: those the buyer sources from."""
+    require_member(actor, program, "purchases.report")
+    _require_buyer_officer(actor, program, buyer)
+    if kind not in BUYER_IMPORT_KINDS:
+        raise DomainError("Report purchases or premium payments.")
+    raw = content if isinstance(content, bytes) else content.encode()
+    rows = _read_csv(content, kind, optional=("buyer",))
+    return _import_rows(
+        actor=actor, program=program, kind=kind, rows=rows, raw=raw, filename=filename, buyer=buyer
+    )
+
+
+@transaction.atomic
+def buyer_purchase_report_enter(
+    *,
+    actor,
+    program,
+    buyer,
+    supplier,
+    period_start,
+    period_end,
+    volume,
+    unit,
+    amount_paid=None,
+    paid_on=None,
+    reference="",
+):
+    """The buyer portal's form: one period's purchases from one supplier and, if given,
+    the premium paid for it. The same rows a CSV would hold, through the same import (so
+    the same checks and errors); both or neither are saved. Errors are ImportRejected
+    with the column each belongs to."""
+    require_member(actor, program, "purchases.report")
+    _require_buyer_officer(actor, program, buyer)
+
+    def text(value):
+        return "" if value is None else str(value)
+
+    common = {
+        "buyer": str(buyer.pk),
+        "supplier": text(getattr(supplier, "pk", supplier)),
+        "period_start": text(period_start),
+        "period_end": text(period_end),
+    }
+    batches = [
+        (ImportKind.PURCHASE_REPORTS, {**common, "volume": text(volume), "unit": text(unit)})
+    ]
+    if amount_paid not in (None, ""):
+        batches.append(
+            (
+                ImportKind.PREMIUM_PAYMENTS,
+                {
+                    **common,
+                    "amount": text(amount_paid),
+                    "paid_on": text(paid_on),
+                    "reference": text(reference),
+                },
+            )
+        )
+    errors, done = [], []
+    for kind, row in batches:
+        raw = repr(sorted(row.items())).encode()
+        try:
+            with transaction.atomic():
+                done.append(
+                    _import_rows(
+                        actor=actor,
+                        program=program,
+                        kind=kind,
+                        rows=[row],
+                        raw=raw,
+                        filename="",
+                        buyer=buyer,
+                    )
+                )
+        except ImportRejected as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise ImportRejected(errors)  # the outer transaction drops what was saved
+    return done
+
+
+def _import_rows(*, actor, program, kind, rows, raw, filename, buyer=None):
+    """Validate every row, then write all of them or none (see ``ledger_import_csv``).
+    ``buyer``: a buyer officer's import, for that buyer only."""
     errors = []
-    buyers = _index(Buyer.objects.filter(program_id=program.pk), "name")
-    suppliers = _index(Supplier.objects.filter(program_id=program.pk), "legal_name")
+    if buyer is None:
+        buyers = _index(Buyer.objects.filter(program_id=program.pk), "name")
+        suppliers = _index(Supplier.objects.filter(program_id=program.pk), "legal_name")
+    else:
+        buyers = _index([buyer], "name")
+        suppliers = _index(buyer_suppliers(program=program, buyer=buyer), "legal_name")
+        for number, data in enumerate(rows, start=2):
+            named = (data.get("buyer") or "").strip()
+            if not named:
+                data["buyer"] = str(buyer.pk)
+            elif named.casefold() not in buyers:
+                errors.append(
+                    {
+                        "row": number,
+                        "column": "buyer",
+                        "message": f"you can report only for {buyer.name}",
+                    }
+                )
     facilities = _index(Facility.objects.filter(program_id=program.pk), "name")
     agreements = {}
     for ag in Agreement.objects.filter(
@@ -367,6 +510,8 @@ def ledger_import_csv(*, actor, program, kind, content, filename=""):
     parsed = []
     seen = set()
     for number, data in enumerate(rows, start=2):
+        if any(e["row"] == number and e["column"] == "buyer" for e in errors):
+            continue  # another buyer's row: not looked at further
         row = _Row(number, data, errors)
         if kind == ImportKind.PURCHASE_REPORTS:
             buyer = row.lookup("buyer", buyers, "buyer")
@@ -465,6 +610,7 @@ def ledger_import_csv(*, actor, program, kind, content, filename=""):
                     )
                 )
     if errors:
+        errors.sort(key=lambda e: e["row"])
         raise ImportRejected(errors)
 
     batch = LedgerImport.objects.create(
@@ -483,13 +629,10 @@ def ledger_import_csv(*, actor, program, kind, content, filename=""):
     model.objects.bulk_create(
         model(program_id=program.pk, source=batch, **fields) for fields in parsed
     )
-    audit_log(
-        program=program,
-        actor=actor,
-        verb="ledger.imported",
-        obj=batch,
-        payload={"kind": kind, "rows": len(parsed), "sha256": batch.sha256, "file": filename},
-    )
+    payload = {"kind": kind, "rows": len(parsed), "sha256": batch.sha256, "file": filename}
+    if buyer is not None:
+        payload["buyer"] = buyer.pk  # reported by the buyer's officer, in the portal
+    audit_log(program=program, actor=actor, verb="ledger.imported", obj=batch, payload=payload)
     return batch
 
 

@@ -8,6 +8,8 @@ from .obligations import (
     obligation_attest,
     obligation_mark_breached,
     obligation_mark_overdue,
+    obligation_reject,
+    obligation_verify,
     obligation_waive,
 )
 from .policy import (
@@ -46,6 +48,8 @@ __all__ = [
     "obligation_attest",
     "obligation_mark_breached",
     "obligation_mark_overdue",
+    "obligation_reject",
+    "obligation_verify",
     "obligation_waive",
     "policy_draft_create",
     "policy_ensure_default",

@@ -1,4 +1,10 @@
-"""Buyer obligations: acknowledgement, attestation, waiver, overdue and breach."""
+"""Buyer obligations: acknowledgement, attestation, the worker organization's
+verification or rejection of the attestation, waiver, overdue and breach.
+
+The buyer's attestation alone does not fulfil an obligation (issue 17, defect 6): it is
+"attested" until program staff verify it (then "fulfilled") or reject it with a reason
+(then open again; the buyer's officers are mailed the reason and can attest again). The
+overdue and breach clocks run until verification."""
 
 import datetime
 import hashlib
@@ -10,7 +16,9 @@ from django.utils import timezone
 from core.actors import SystemActor
 from core.audit import audit_log, chain_lock
 from core.authz import require_member
-from core.errors import DomainError, check_transition
+from core.errors import DomainError, IllegalTransition, check_transition
+from core.models import NotificationKind
+from core.notifications import msgid, notify
 from core.roles import Role
 from core.uploads import IMAGE_TYPES, SNIFF_BYTES, UnreadableImage, sniff, strip_upload
 from enforcement.models import (
@@ -123,6 +131,10 @@ def obligation_acknowledge(*, actor, obligation):
     require_member(actor, obligation.program, "obligation.respond")
     _require_officer(actor, obligation)
     obligation = _locked(obligation)
+    # Only a pending obligation is acknowledged: the table also lets a rejected
+    # attestation fall back to "acknowledged", which is the staff's move, not this one.
+    if obligation.state != ObligationState.PENDING:
+        raise IllegalTransition("This obligation was already acknowledged.")
     check_transition(
         OBLIGATION_TRANSITIONS, obligation.state, ObligationState.ACKNOWLEDGED, "obligation"
     )
@@ -152,7 +164,7 @@ def obligation_attest(*, actor, obligation, note, evidence=None):
         raise DomainError("Say how the obligation was fulfilled.")
     obligation = _locked(obligation)
     check_transition(
-        OBLIGATION_TRANSITIONS, obligation.state, ObligationState.FULFILLED, "obligation"
+        OBLIGATION_TRANSITIONS, obligation.state, ObligationState.ATTESTED, "obligation"
     )
     digest = ""
     if evidence is not None:
@@ -169,7 +181,7 @@ def obligation_attest(*, actor, obligation, note, evidence=None):
     if obligation.acknowledged_at is None:
         obligation.acknowledged_by = user_or_none(actor)
         obligation.acknowledged_at = timezone.now()
-    obligation.state = ObligationState.FULFILLED
+    obligation.state = ObligationState.ATTESTED
     obligation.attested_by = user_or_none(actor)
     obligation.attested_at = timezone.now()
     obligation.attestation_note = note
@@ -179,9 +191,121 @@ def obligation_attest(*, actor, obligation, note, evidence=None):
         actor=actor,
         verb="obligation.attested",
         obj=obligation,
-        payload={"buyer": obligation.buyer_id, "note": note, "evidence_sha256": digest},
+        payload={
+            "buyer": obligation.buyer_id,
+            "note": note,
+            "evidence_sha256": digest,
+            "after_rejection": obligation.rejected_at is not None,
+        },
     )
     return obligation
+
+
+def _require_attested(obligation):
+    if obligation.state != ObligationState.ATTESTED:
+        raise IllegalTransition(
+            "Only an attested obligation can be verified or rejected; this one is "
+            f"{obligation.get_state_display().lower()}."
+        )
+
+
+@transaction.atomic
+def obligation_verify(*, actor, obligation, note=""):
+    """The worker organization checked the buyer's attestation and accepts it: the
+    obligation is fulfilled, and its clocks stop. Locks the obligation row."""
+    require_member(actor, obligation.program, "obligation.verify")
+    obligation = _locked(obligation)
+    _require_attested(obligation)
+    note = (note or "").strip()
+    obligation.state = ObligationState.FULFILLED
+    obligation.verified_by = user_or_none(actor)
+    obligation.verified_at = timezone.now()
+    obligation.verification_note = note
+    obligation.save(update_fields=["state", "verified_by", "verified_at", "verification_note"])
+    audit_log(
+        program=obligation.program_id,
+        actor=actor,
+        verb="obligation.verified",
+        obj=obligation,
+        payload={"buyer": obligation.buyer_id, "note": note},
+    )
+    return obligation
+
+
+@transaction.atomic
+def obligation_reject(*, actor, obligation, reason):
+    """The worker organization does not accept the attestation, with a reason the buyer
+    sees. The obligation is open again: overdue when past its due date, else
+    acknowledged; the buyer's officers are mailed the reason (outbox, in their language)
+    and may attest again. Locks the obligation row."""
+    require_member(actor, obligation.program, "obligation.verify")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Say why the attestation is rejected: the buyer sees the reason.")
+    obligation = _locked(obligation)
+    _require_attested(obligation)
+    now = timezone.now()
+    past_due = obligation.due_date < today()
+    obligation.state = ObligationState.OVERDUE if past_due else ObligationState.ACKNOWLEDGED
+    if past_due and obligation.overdue_at is None:
+        obligation.overdue_at = now
+    obligation.rejected_by = user_or_none(actor)
+    obligation.rejected_at = now
+    obligation.rejection_reason = reason
+    obligation.save(
+        update_fields=["state", "overdue_at", "rejected_by", "rejected_at", "rejection_reason"]
+    )
+    audit_log(
+        program=obligation.program_id,
+        actor=actor,
+        verb="obligation.rejected",
+        obj=obligation,
+        payload={"buyer": obligation.buyer_id, "reason": reason, "state": obligation.state},
+    )
+    _notify_rejection(obligation)
+    return obligation
+
+
+def _notify_rejection(obligation):
+    """One mail per active officer of the buyer, keyed by the rejection's time (a second
+    rejection of a later attestation is a new mail)."""
+    from django.urls import reverse
+
+    officers = [
+        m.user
+        for m in Membership.objects.filter(
+            program_id=obligation.program_id,
+            buyer_id=obligation.buyer_id,
+            role=Role.BUYER_OFFICER,
+            is_active=True,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("user_id")
+    ]
+    if not officers:
+        return
+    full = BuyerObligation.objects.select_related("program", "buyer", "supplier").get(
+        pk=obligation.pk
+    )
+    notify(
+        kind=NotificationKind.OBLIGATION_REJECTED,
+        program=full.program,
+        obj=full,
+        key=full.rejected_at.isoformat(),
+        recipients=officers,
+        context={
+            "program": full.program.name,
+            "buyer": full.buyer.name,
+            "supplier": full.supplier.legal_name,
+            "kind": msgid(full.get_kind_display()),
+            "required": full.required,
+            "due_date": full.due_date.isoformat(),
+            "overdue": full.state == ObligationState.OVERDUE,
+            "reason": full.rejection_reason,
+            "obligation_path": reverse("buyer:obligation_detail", kwargs={"pk": full.pk}),
+        },
+    )
 
 
 @transaction.atomic
@@ -210,8 +334,10 @@ def obligation_waive(*, actor, obligation, reason):
 
 @transaction.atomic
 def obligation_mark_overdue(*, obligation_id):
-    """Pending/acknowledged past its due date → overdue. A conditional claim (row lock on
-    a row still open and past due), so concurrent beat runs mark it once."""
+    """Pending/acknowledged past its due date → overdue. An attested obligation nobody
+    has verified yet stays attested but its clock is stamped (``overdue_at``): it is
+    late until verified. A conditional claim (row lock on a row still open, past due
+    and not yet stamped), so concurrent beat runs mark it once."""
     if not _chain_lock_of(obligation_id):
         return None
     obligation = (
@@ -222,10 +348,20 @@ def obligation_mark_overdue(*, obligation_id):
             due_date__lt=today(),
         )
         .first()
+    ) or (
+        BuyerObligation.objects.select_for_update(no_key=True)
+        .filter(
+            pk=obligation_id,
+            state=ObligationState.ATTESTED,
+            due_date__lt=today(),
+            overdue_at__isnull=True,
+        )
+        .first()
     )
     if obligation is None:
         return None
-    obligation.state = ObligationState.OVERDUE
+    if obligation.state != ObligationState.ATTESTED:
+        obligation.state = ObligationState.OVERDUE
     obligation.overdue_at = timezone.now()
     obligation.save(update_fields=["state", "overdue_at"])
     audit_log(
@@ -241,7 +377,8 @@ def obligation_mark_overdue(*, obligation_id):
 @transaction.atomic
 def obligation_mark_breached(*, obligation_id):
     """Overdue longer than the program's grace period → breach of agreement, recorded
-    against the buyer (BuyerBreach, unique per obligation)."""
+    against the buyer (BuyerBreach, unique per obligation). An attestation still
+    unverified at the end of the grace period is not fulfilment: it breaches too."""
     if not _chain_lock_of(obligation_id):
         return None
     # of=("self",): FOR UPDATE with select_related used to lock the program, buyer and
@@ -249,7 +386,7 @@ def obligation_mark_breached(*, obligation_id):
     obligation = (
         BuyerObligation.objects.select_for_update(no_key=True, of=("self",))
         .select_related("program", "buyer", "supplier")
-        .filter(pk=obligation_id, state=ObligationState.OVERDUE)
+        .filter(pk=obligation_id, state__in=[ObligationState.OVERDUE, ObligationState.ATTESTED])
         .first()
     )
     if obligation is None:

@@ -55,11 +55,12 @@ def test_officer_attests_an_overdue_obligation(personas, browser_page):
 
     page.get_by_role("link", name="Overview").click()
     page.wait_for_url("**/buyer/")
-    assert page.inner_text("[data-count=overdue]") == "0"
-    assert page.inner_text("[data-count=open]") == "1"
-    assert page.locator(f"tr[data-obligation='{late.pk}']").count() == 1  # now under "closed"
+    # Attested is not fulfilled: still open, and still late until the worker
+    # organization verifies it (issue 17, defect 6).
+    assert page.inner_text("[data-count=overdue]") == "1"
+    assert page.inner_text("[data-count=open]") == "2"
 
     late.refresh_from_db()
-    assert late.state == ObligationState.FULFILLED
+    assert late.state == ObligationState.ATTESTED
     assert late.evidence_sha256
     assert BuyerObligation.objects.get(pk=upcoming.pk).state == ObligationState.PENDING

@@ -226,7 +226,7 @@ def test_nothing_of_the_complaint_reaches_the_officer(personas, client_for):
 # ---------------------------------------------------------------- acknowledge, attest
 
 
-def test_acknowledge_then_attest_and_staff_see_it_fulfilled(personas, client_for):
+def test_acknowledge_attest_then_staff_verify_it_fulfilled(personas, client_for):
     a = personas.a
     obligation = make_obligation(a)
     officer = client_for(a.user(Role.BUYER_OFFICER))
@@ -242,7 +242,8 @@ def test_acknowledge_then_attest_and_staff_see_it_fulfilled(personas, client_for
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     obligation.refresh_from_db()
-    assert obligation.state == ObligationState.FULFILLED
+    # The buyer's word alone: attested, waiting for the worker organization (defect 6).
+    assert obligation.state == ObligationState.ATTESTED
     assert obligation.evidence_sha256
     verbs = set(
         AuditEvent.objects.filter(
@@ -253,16 +254,30 @@ def test_acknowledge_then_attest_and_staff_see_it_fulfilled(personas, client_for
     )
     assert {"obligation.acknowledged", "obligation.attested"} <= verbs
 
-    # Program staff, in their own workspace, see it fulfilled at once.
+    # Program staff see it in their queue of attestations to verify, and verify it.
     staff = client_for(a.user(Role.STAFF))
-    board = staff.get(reverse("enforcement:obligation_board", kwargs={"program": a.slug}))
-    assert board.status_code == 200
-    detail = staff.get(
-        reverse("enforcement:obligation_detail", kwargs={"program": a.slug, "pk": obligation.pk})
+    dashboard = staff.get(reverse("programs:dashboard", kwargs={"program": a.slug}))
+    assert "<strong>1</strong> attestations to verify" in dashboard.content.decode()
+    board = staff.get(
+        reverse("enforcement:obligation_board", kwargs={"program": a.slug}) + "?state=attested"
     )
+    assert board.status_code == 200
+    assert [o.pk for o in board.context["obligations"]] == [obligation.pk]
+    detail_url = reverse(
+        "enforcement:obligation_detail", kwargs={"program": a.slug, "pk": obligation.pk}
+    )
+    detail = staff.get(detail_url)
     assert detail.status_code == 200
-    assert "Fulfilled" in detail.content.decode()
+    assert "Attested, awaiting verification" in detail.content.decode()
     assert "POs 4411-4420" in detail.content.decode()
+    history = officer.get(reverse("buyer:obligation_list") + "?status=closed")
+    assert obligation.pk not in {o.pk for o in history.context["obligations"]}
+    verified = staff.post(
+        reverse("enforcement:obligation_verify", kwargs={"program": a.slug, "pk": obligation.pk}),
+        {"note": "Checked the held POs."},
+    )
+    assert verified.status_code == 302
+    assert "Fulfilled" in staff.get(detail_url).content.decode()
     fulfilled = enforcement_selectors.obligation_list(
         program=a.program, state=ObligationState.FULFILLED
     )
@@ -291,7 +306,7 @@ def test_acknowledge_and_attest_through_the_api(personas, client_for):
         format="multipart",
     )
     assert attest.status_code == 200, attest.content
-    assert attest.json()["state"] == "fulfilled"
+    assert attest.json()["state"] == "attested"
     twice = client.post(
         reverse("buyer-api:obligation-attest", kwargs={"pk": obligation.pk}),
         {"note": "Again."},
@@ -500,7 +515,7 @@ def test_obligations_csv_neutralises_formulas(personas, client_for):
     assert len(rows) == 1
     assert rows[0]["attestation_note"].startswith("'=")
     assert rows[0]["supplier"] == a.supplier.legal_name
-    assert rows[0]["state"] == "Fulfilled"
+    assert rows[0]["state"] == "Attested, awaiting verification"
 
 
 def test_obligations_statement_pdf(two_program_world, client_for):
@@ -666,4 +681,4 @@ def test_attest_accepts_utf8_csv_cut_mid_character_and_refuses_html(personas, cl
     response = client.post(url, {"note": "held", "evidence": csv})
     assert response.status_code in (302, 200), response.content[:300]
     obligation.refresh_from_db()
-    assert obligation.state == ObligationState.FULFILLED
+    assert obligation.state == ObligationState.ATTESTED

@@ -118,7 +118,7 @@ def test_anonymous_complaint_in_spanish_end_to_end(personas, browser_page, live_
             form.locator("textarea[name=body]").fill("Gracias. ¿En qué cuadrilla trabaja usted?")
             form.locator("button[type=submit]").click()
             inv_page.wait_for_load_state("networkidle")
-            assert "¿En qué cuadrilla trabaja usted?" in inv_page.inner_text("#staff-thread")
+            assert "¿En qué cuadrilla trabaja usted?" in inv_page.inner_text("#timeline")
         finally:
             staff_context.close()
 

@@ -88,6 +88,8 @@ def samples(world):
         "enforcement:proposal_decide": {"supplier": world.supplier.pk, "pk": proposal.pk},
         "enforcement:obligation_detail": o,
         "enforcement:obligation_waive": o,
+        "enforcement:obligation_verify": o,
+        "enforcement:obligation_reject": o,
         "enforcement:obligation_evidence": o,
         "enforcement-api:violation-detail": v,
         "enforcement-api:violation-confirm": v,

@@ -37,10 +37,11 @@ def test_demo_seed_builds_its_story_once(a):
         "DEMO-INV-002": ViolationState.PROPOSED,
         "DEMO-INV-003": ViolationState.DISMISSED,
     }
-    # The buyer officer's company attested its obligation on the suspension.
+    # The buyer officer's company attested its obligation on the suspension; the staff
+    # have it in their queue to verify (issue 17, defect 6).
     suspended = Violation.objects.get(program=a.program, source_ref="DEMO-INV-001")
     mine = BuyerObligation.objects.filter(violation=suspended, buyer=a.buyer)
-    assert list(mine.values_list("state", flat=True)) == [ObligationState.FULFILLED]
+    assert list(mine.values_list("state", flat=True)) == [ObligationState.ATTESTED]
     assert len(premiums_selectors.reconciliation(program=a.program)) > 0
 
     # A second run finds every step done: nothing new, not even an audit event.

@@ -57,7 +57,8 @@ def test_acknowledge_then_attest_with_evidence(a, obligation):
     done = services.obligation_attest(
         actor=officer, obligation=obligation, note="All POs suspended.", evidence=evidence
     )
-    assert done.state == ObligationState.FULFILLED
+    # The buyer's word alone does not fulfil it (issue 17, defect 6).
+    assert done.state == ObligationState.ATTESTED
     assert len(done.evidence_sha256) == 64
     with pytest.raises(IllegalTransition):
         services.obligation_acknowledge(actor=officer, obligation=obligation)
@@ -121,12 +122,13 @@ def test_overdue_then_breach_on_the_clock(a, obligation):
     assert verbs.count("obligation.overdue") == 1 and verbs.count("obligation.breached") == 1
 
 
-def test_late_attestation_before_breach_fulfils(a, obligation):
+def test_late_attestation_verified_before_breach_fulfils(a, obligation):
     with at(10):
         mark_overdue_obligations()
         services.obligation_attest(
             actor=a.user("buyer_officer"), obligation=obligation, note="Late, but done."
         )
+        services.obligation_verify(actor=a.user("staff"), obligation=obligation)
     with at(30):
         assert mark_overdue_obligations()["breached"] == 0
     obligation.refresh_from_db()

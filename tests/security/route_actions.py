@@ -164,6 +164,8 @@ _enforcement = {
     "enforcement:obligation_board": ("enforcement.view", None),
     "enforcement:obligation_detail": ("enforcement.view", None),
     "enforcement:obligation_waive": ("obligation.waive", "obligation.waive"),
+    "enforcement:obligation_verify": ("obligation.verify", "obligation.verify"),
+    "enforcement:obligation_reject": ("obligation.verify", "obligation.verify"),
     "enforcement:obligation_evidence": ("enforcement.view", None),
     "enforcement:breach_list": ("enforcement.view", None),
     "enforcement:policy": ("enforcement.view", "policy.edit"),
@@ -277,6 +279,10 @@ _portal = {
 # The officer's own settings: notification preferences and their own API token.
 _portal["buyer:notifications"] = ("portal.view", OPEN)
 _portal["buyer:api_access"] = ("portal.view", OPEN)
+# Reporting purchases and premium payments (issue 17, defect 7): the officer's own buyer
+# only (tests/buyer/test_purchase_reports.py).
+_portal["buyer:premium_report"] = ("portal.view", "purchases.report")
+_portal["buyer:premium_upload"] = ("portal.view", "purchases.report")
 
 # Routes of the accounts work (issue 14's other half, merged after this table was
 # written): login by single sign-on, an admin ending a member's sessions, identity
