@@ -247,6 +247,11 @@ FACILITY_FIELDS = {
     "worker_count",
     "os_id",
     "status",
+    "status_date",
+    "storeys",
+    "shared_building",
+    "product_type",
+    "worker_count_band",
 }
 BUYER_FIELDS = {"name", "headquarters_country", "website"}
 
