@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "buyers",
     "disclosure",
     "exports",
+    "registry",
     "demo",
 ]
 
