@@ -213,76 +213,135 @@ def import_apply(*, actor, batch_id):
 
 
 def _write(*, actor, batch, plans):
+    """Apply the plans through the programs app's bulk services (one audit event per
+    record). Each row is first checked as the model would check it, so a row the model
+    refuses is reported and the others still apply."""
     program = batch.program
-    counts = {
-        "suppliers_created": 0,
-        "facilities_created": 0,
-        "facilities_updated": 0,
-        "facilities_unchanged": 0,
-        "sourcing_created": 0,
-    }
-    refused = [{"line": p.line, "errors": p.errors} for p in plans if p.errors]
+    refused = {p.line: p.errors for p in plans if p.errors}
+    rows = [p for p in plans if not p.errors]
     suppliers = {s.legal_name.lower(): s for s in Supplier.objects.filter(program=program)}
     buyers = Buyer.objects.filter(program=program).in_bulk()
-    to_update = Facility.objects.filter(
-        program=program, pk__in=[p.facility_id for p in plans if p.facility_id and p.changes]
+    existing = Facility.objects.filter(
+        program=program, pk__in=[p.facility_id for p in rows if p.action == "update"]
     ).in_bulk()
+
+    # 1. New suppliers (first row naming one gives its country).
+    new_suppliers = {}
+    for plan in rows:
+        v = plan.values
+        name = v["supplier_name"].lower()
+        if name in suppliers or name in new_suppliers:
+            continue
+        candidate = Supplier(
+            program=program, legal_name=v["supplier_name"], country=v["supplier_country"] or ""
+        )
+        try:
+            _python_check(candidate, ["program"])
+        except ValidationError as exc:
+            refused[plan.line] = _messages(exc)
+            continue
+        new_suppliers[name] = {"legal_name": v["supplier_name"], "country": candidate.country}
+    rows = [p for p in rows if p.line not in refused]
+    rows = [
+        p
+        for p in rows
+        if p.values["supplier_name"].lower() in suppliers
+        or p.values["supplier_name"].lower() in new_suppliers
+    ]
+    _set_progress(batch.pk, 1, 4)
+
+    # 2. Facilities to create and update, checked row by row.
+    creates, updates = [], []
+    for plan in rows:
+        try:
+            if plan.action == "create":
+                fields = plan.create_fields()
+                _python_check(Facility(program=program, **fields), ["program", "supplier"])
+                creates.append((plan, fields))
+            elif plan.action == "update":
+                facility = existing[plan.facility_id]
+                probe = Facility(
+                    **{
+                        f.attname: getattr(facility, f.attname)
+                        for f in Facility._meta.concrete_fields
+                    }
+                )
+                for name, value in plan.changes.items():
+                    if name != "supplier":
+                        setattr(probe, name, value)
+                _python_check(probe, ["program", "supplier"])
+                updates.append((plan, facility))
+        except ValidationError as exc:
+            refused[plan.line] = _messages(exc)
+    ok = [p for p in rows if p.line not in refused]
+
+    created = program_services.suppliers_create_many(
+        actor=actor, program=program, suppliers=list(new_suppliers.values())
+    )
+    for supplier in created:
+        suppliers[supplier.legal_name.lower()] = supplier
+    _set_progress(batch.pk, 2, 4)
+
+    def supplier_of(plan):
+        return suppliers[plan.values["supplier_name"].lower()]
+
+    program_services.facilities_create_many(
+        actor=actor,
+        program=program,
+        facilities=[
+            {"supplier": supplier_of(plan), **fields}
+            for plan, fields in creates
+            if plan.line not in refused
+        ],
+    )
+    changed = program_services.facilities_update_many(
+        actor=actor,
+        program=program,
+        updates=[
+            (
+                facility,
+                {k: (supplier_of(plan) if k == "supplier" else v) for k, v in plan.changes.items()},
+            )
+            for plan, facility in updates
+            if plan.line not in refused
+        ],
+    )
+    _set_progress(batch.pk, 3, 4)
+
+    # 3. Sourcing: one relationship per buyer and supplier, unless one is ongoing.
     ongoing = set(
         SourcingRelationship.objects.filter(program=program, until__isnull=True).values_list(
             "buyer_id", "supplier_id"
         )
     )
-    total = len(plans)
-    for done, plan in enumerate(plans, 1):
-        if done % PROGRESS_EVERY == 0:
-            _set_progress(batch.pk, done, total)
-        if plan.errors:
-            continue
+    relationships = []
+    for plan in ok:
         v = plan.values
-        try:
-            with transaction.atomic():  # a refusal undoes this row only
-                supplier = suppliers.get(v["supplier_name"].lower())
-                if supplier is None:
-                    supplier = program_services.supplier_create(
-                        actor=actor,
-                        program=program,
-                        legal_name=v["supplier_name"],
-                        country=v["supplier_country"],
-                    )
-                    suppliers[supplier.legal_name.lower()] = supplier
-                    counts["suppliers_created"] += 1
-                if plan.action == "create":
-                    program_services.facility_create(
-                        actor=actor,
-                        program=program,
-                        supplier=supplier,
-                        **plan.create_fields(),
-                    )
-                    counts["facilities_created"] += 1
-                elif plan.action == "update":
-                    changes = dict(plan.changes)
-                    if "supplier" in changes:
-                        changes["supplier"] = supplier
-                    program_services.facility_update(
-                        actor=actor, facility=to_update[plan.facility_id], **changes
-                    )
-                    counts["facilities_updated"] += 1
-                elif plan.action == "unchanged":
-                    counts["facilities_unchanged"] += 1
-                if v.get("buyer_id") and (v["buyer_id"], supplier.pk) not in ongoing:
-                    program_services.sourcing_create(
-                        actor=actor,
-                        program=program,
-                        buyer=buyers[v["buyer_id"]],
-                        supplier=supplier,
-                        since=v["sourcing_since"],
-                    )
-                    ongoing.add((v["buyer_id"], supplier.pk))
-                    counts["sourcing_created"] += 1
-        except (DomainError, ValidationError) as exc:
-            refused.append({"line": plan.line, "errors": _messages(exc)})
-    refused.sort(key=lambda r: r["line"])
-    return counts | {"refused": refused}
+        if not v.get("buyer_id"):
+            continue
+        supplier = supplier_of(plan)
+        if (v["buyer_id"], supplier.pk) in ongoing:
+            continue
+        ongoing.add((v["buyer_id"], supplier.pk))
+        relationships.append(
+            {"buyer": buyers[v["buyer_id"]], "supplier": supplier, "since": v["sourcing_since"]}
+        )
+    program_services.sourcing_create_many(actor=actor, program=program, relationships=relationships)
+    counts = {
+        "suppliers_created": len(created),
+        "facilities_created": sum(1 for plan, _f in creates if plan.line not in refused),
+        "facilities_updated": len(changed),
+        "facilities_unchanged": sum(1 for p in ok if p.action == "unchanged"),
+        "sourcing_created": len(relationships),
+    }
+    return counts | {
+        "refused": [{"line": line, "errors": errors} for line, errors in sorted(refused.items())]
+    }
+
+
+def _python_check(obj, foreign_keys):
+    obj.clean_fields(exclude=foreign_keys)
+    obj.clean()
 
 
 def _messages(exc):

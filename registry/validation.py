@@ -7,6 +7,7 @@ import decimal
 import re
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from programs.models import FacilityStatus, WorkerCountBand
 
@@ -108,8 +109,8 @@ def clean_row(cells, *, buyers):
     values["has_facility"] = has_facility
     if has_facility:
         for field, label, limit in (
-            ("facility_name", _("The facility's name"), 200),
-            ("address", _("The address"), 300),
+            ("facility_name", gettext_lazy("The facility's name"), 200),
+            ("address", gettext_lazy("The address"), 300),
         ):
             text = cells.get(field, "")
             if not text:
@@ -123,17 +124,23 @@ def clean_row(cells, *, buyers):
             errors.append(_("The facility's country code is missing."))
             values["country"] = None
         else:
-            values["country"] = _country(cells["country"], _("Country"), errors)
+            values["country"] = _country(cells["country"], gettext_lazy("Country"), errors)
         lat, lng = cells.get("latitude", ""), cells.get("longitude", "")
         if bool(lat) != bool(lng):
             errors.append(_("Give both latitude and longitude, or neither."))
-        values["latitude"] = _decimal(lat, _("Latitude"), -90, 90, errors) if lat else None
-        values["longitude"] = _decimal(lng, _("Longitude"), -180, 180, errors) if lng else None
+        values["latitude"] = (
+            _decimal(lat, gettext_lazy("Latitude"), -90, 90, errors) if lat else None
+        )
+        values["longitude"] = (
+            _decimal(lng, gettext_lazy("Longitude"), -180, 180, errors) if lng else None
+        )
         _workers(cells, values, errors)
         values["product_type"] = cells.get("product_type", "")[:200]
         storeys = cells.get("storeys", "")
         values["storeys"] = (
-            _count(storeys, _("Number of storeys"), errors, minimum=1) if storeys else None
+            _count(storeys, gettext_lazy("Number of storeys"), errors, minimum=1)
+            if storeys
+            else None
         )
         shared = cells.get("shared_building", "").lower()
         values["shared_building"] = None
@@ -158,10 +165,12 @@ def clean_row(cells, *, buyers):
 
     supplier_country = cells.get("supplier_country", "")
     if supplier_country:
-        values["supplier_country"] = _country(supplier_country, _("Supplier country"), errors)
+        values["supplier_country"] = _country(
+            supplier_country, gettext_lazy("Supplier country"), errors
+        )
     else:
         values["supplier_country"] = values.get("country")
-        if not values["supplier_country"] and supplier:
+        if not values["supplier_country"] and supplier and not cells.get("country"):
             errors.append(_("The supplier's country code is missing."))
 
     buyer = cells.get("buyer_name", "")
@@ -176,7 +185,7 @@ def clean_row(cells, *, buyers):
             )
         since = cells.get("sourcing_since", "")
         if since:
-            values["sourcing_since"] = _date(since, _("Sourcing since"), errors)
+            values["sourcing_since"] = _date(since, gettext_lazy("Sourcing since"), errors)
         else:
             errors.append(_("Give the date the buyer began sourcing (Sourcing since)."))
     elif cells.get("sourcing_since"):
@@ -193,7 +202,7 @@ def _workers(cells, values, errors):
     if count and count.replace(" ", "") in WorkerCountBand.values and not band:
         band, count = count.replace(" ", ""), ""
     if count:
-        n = _count(count, _("Number of workers"), errors)
+        n = _count(count, gettext_lazy("Number of workers"), errors)
         values["worker_count"] = n or 0
     if band:
         band = band.replace(" ", "")
@@ -219,7 +228,9 @@ def _status(cells, values, errors):
         status = None
     values["status"] = status
     date = cells.get("status_date", "")
-    values["status_date"] = _date(date, _("Closed or moved on"), errors) if date else None
+    values["status_date"] = (
+        _date(date, gettext_lazy("Closed or moved on"), errors) if date else None
+    )
     dated = status in (FacilityStatus.CLOSED, FacilityStatus.MOVED)
     if dated and values["status_date"] is None and not date:
         errors.append(_("Give the date the facility closed or moved."))
