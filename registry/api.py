@@ -8,7 +8,7 @@ apply run as jobs: poll the batch until ``status`` is ``preview`` / ``applied``.
 
 import json
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -52,12 +52,13 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         return services.batch_progress(batch)
 
 
-MappingSerializer = inline_serializer(
-    "ImportMapping", {"mapping": serializers.DictField(child=serializers.CharField())}
-)
-DecisionSerializer = inline_serializer(
-    "ImportDecision", {"line": serializers.IntegerField(), "accept": serializers.BooleanField()}
-)
+class MappingSerializer(serializers.Serializer):
+    mapping = serializers.DictField(child=serializers.CharField(allow_blank=True))
+
+
+class DecisionSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    accept = serializers.BooleanField()
 
 
 class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProgramViewSet):
