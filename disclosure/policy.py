@@ -128,6 +128,25 @@ FACILITY_FIELDS = (
     Field("cap_progress", "number", _("Share of corrective-action items fixed, or null.")),
 )
 
+# Open Supply Hub's contribution template (the columns its list upload reads), filled
+# from the public facility rows: opensupplyhub.csv.
+OSHUB_FIELDS = (
+    Field("country", "string", _("Facility's country (ISO 3166-1 alpha-2).")),
+    Field("name", "string", _("Name of the farm, factory or site.")),
+    Field("address", "string", _("Street address of the facility.")),
+    Field("sector", "string", _("The program's sector.")),
+    Field("product_type", "string", _("What the facility makes or grows, if given.")),
+    Field(
+        "number_of_workers",
+        "string",
+        _("Number of workers, or the worker-count band where only that is known."),
+    ),
+    Field("parent_company", "string", _("Legal name of the supplier.")),
+    Field("lat", "number", _("WGS 84 latitude, empty when unknown.")),
+    Field("lng", "number", _("WGS 84 longitude, empty when unknown.")),
+    Field("os_id", "string", _("Open Supply Hub ID, empty when not known.")),
+)
+
 BUYER_FIELDS = (
     Field("buyer_id", "integer", _("Stable ID of the buyer on this platform.")),
     Field("name", "string", _("Name of the buyer.")),
@@ -233,6 +252,7 @@ class DisclosurePolicy:
     supplier_fields = SUPPLIER_FIELDS
     facility_fields = FACILITY_FIELDS
     buyer_fields = BUYER_FIELDS
+    oshub_fields = OSHUB_FIELDS
 
     # ------------------------------------------------------------ parties
 
@@ -341,6 +361,24 @@ class DisclosurePolicy:
                 "shared_building": f["shared_building"],
                 "cap_progress": f["cap_progress"],
             }
+
+    def oshub_row(self, row, *, sector):
+        """One ``facility_rows`` row in Open Supply Hub's columns; None for a supplier
+        without a facility and for a closed or moved facility (not a production site)."""
+        if row["facility_id"] is None or row["facility_status"] in ("closed", "moved"):
+            return None
+        return {
+            "country": row["country"],
+            "name": row["facility_name"],
+            "address": row["address"],
+            "sector": sector,
+            "product_type": row["product_type"],
+            "number_of_workers": row["worker_count"] or row["worker_count_band"],
+            "parent_company": row["supplier_name"],
+            "lat": row["latitude"],
+            "lng": row["longitude"],
+            "os_id": row["os_id"],
+        }
 
     def provision(self, provision, language):
         return {

@@ -92,3 +92,31 @@ def test_other_programs_member_and_outsider_get_404(a, b, personas, client_for):
     for user in (b.user("admin"), make_user("nobody@example.org")):
         response = client_for(user).get(f"/p/{a.slug}/registry/export/opensupplyhub.csv")
         assert response.status_code == 404
+
+
+def test_public_open_data_validates_against_the_oshub_field_list(a, client_for):
+    from tests.disclosure.conftest import body_of
+
+    program_services.facility_update(
+        actor=a.user("staff"), facility=a.facility, product_type="Tomatoes"
+    )
+    anonymous = client_for(None)
+    response = anonymous.get(f"/public/{a.slug}/opensupplyhub.csv")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(body_of(response))))
+    assert rows, "the program's facilities are listed"
+    # Only Open Supply Hub's columns, the three it requires filled on every row.
+    assert OSHUB_REQUIRED <= set(rows[0]) <= OSHUB_REQUIRED | OSHUB_OPTIONAL
+    assert all(r["country"] and r["name"] and r["address"] for r in rows)
+    assert all(len(r["country"]) == 2 for r in rows)
+    row = next(r for r in rows if r["name"] == a.facility.name)
+    assert (row["parent_company"], row["product_type"], row["number_of_workers"]) == (
+        a.supplier.legal_name,
+        "Tomatoes",
+        "120",
+    )
+    assert float(row["lat"]) == pytest.approx(26.4188)
+    # The data page documents the file and states the licence.
+    page = anonymous.get(f"/public/{a.slug}/data/").content.decode()
+    assert "opensupplyhub.csv" in page
+    assert "CC BY 4.0" in page and "creativecommons.org/licenses/by/4.0" in page
