@@ -14,8 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-from premiums import selectors as premiums_selectors
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
@@ -64,6 +62,8 @@ class _Rollback(Exception):
 
 @command
 def premium_reconciliation():
+    # Imported after django.setup() (a module-level import fails: apps not loaded).
+    from premiums import selectors as premiums_selectors
     from premiums.models import PurchaseReport
 
     program = _program()
@@ -317,6 +317,20 @@ def scale_admin_findings():
         "queries": len(ctx.captured_queries),
         "rows": response.content.count(b'class="action-checkbox"'),
     }
+
+
+@command
+def registry_import_csv():
+    from bench.registry_import import run
+
+    return run("csv")
+
+
+@command
+def registry_import_xlsx():
+    from bench.registry_import import run
+
+    return run("xlsx")
 
 
 def main():

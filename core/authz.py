@@ -81,6 +81,11 @@ ACTIONS: dict[str, Rule] = {
     "facility.manage": _r(MANAGE, "Create and edit facilities"),
     "buyer.manage": _r(MANAGE, "Create and edit buyers"),
     "sourcing.manage": _r(MANAGE, "Record and end sourcing relationships"),
+    "registry.import": _r(
+        MANAGE,
+        "Import suppliers, facilities and sourcing from a file; decide matches; load"
+        " an Open Supply Hub download",
+    ),
     "agreements.view": _r(
         {A, S, I, AU, B, V},
         "See agreements (drafts: admin, staff, viewer; officers: their buyer's)",

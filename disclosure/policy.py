@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import OPEN_STATUSES, CaseStatus, Outcome
+from programs.models import WorkerCountBand
 
 LICENCE = "CC BY 4.0"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
@@ -82,7 +83,16 @@ FACILITY_ROW_FIELDS = (
     Field("longitude", "number", _("WGS 84 longitude, empty when unknown.")),
     Field("worker_count", "integer", _("Number of workers at the facility.")),
     Field("os_id", "string", _("Open Supply Hub ID, empty when not known.")),
-    Field("facility_status", "string", _("active, inactive or closed.")),
+    Field("facility_status", "string", _("active, inactive, closed or moved.")),
+    Field("status_date", "date", _("When it closed or moved (YYYY-MM-DD), else empty.")),
+    Field("worker_count_band", "string", _("1-1000, 1001-5000, 5001-10000 or 10001+.")),
+    Field("product_type", "string", _("What the facility makes or grows, if given.")),
+    Field("number_of_storeys", "integer", _("Storeys of the building, empty when unknown.")),
+    Field(
+        "shared_building",
+        "boolean",
+        _("true when other factories share the building, empty when unknown."),
+    ),
     Field(
         "cap_progress",
         "number",
@@ -110,8 +120,32 @@ FACILITY_FIELDS = (
     Field("longitude", "number", _("WGS 84 longitude or null.")),
     Field("worker_count", "integer", _("Number of workers.")),
     Field("os_id", "string", _("Open Supply Hub ID or empty.")),
-    Field("status", "string", _("active, inactive or closed.")),
+    Field("status", "string", _("active, inactive, closed or moved.")),
+    Field("status_date", "date", _("When it closed or moved, or null.")),
+    Field("worker_count_band", "string", _("Worker-count band, see suppliers.csv.")),
+    Field("product_type", "string", _("What the facility makes or grows, or empty.")),
+    Field("number_of_storeys", "integer", _("Storeys of the building, or null.")),
+    Field("shared_building", "boolean", _("Other factories in the building, or null.")),
     Field("cap_progress", "number", _("Share of corrective-action items fixed, or null.")),
+)
+
+# Open Supply Hub's contribution template (the columns its list upload reads), filled
+# from the public facility rows: opensupplyhub.csv.
+OSHUB_FIELDS = (
+    Field("country", "string", _("Facility's country (ISO 3166-1 alpha-2).")),
+    Field("name", "string", _("Name of the farm, factory or site.")),
+    Field("address", "string", _("Street address of the facility.")),
+    Field("sector", "string", _("The program's sector.")),
+    Field("product_type", "string", _("What the facility makes or grows, if given.")),
+    Field(
+        "number_of_workers",
+        "string",
+        _("Number of workers, or the worker-count band where only that is known."),
+    ),
+    Field("parent_company", "string", _("Legal name of the supplier.")),
+    Field("lat", "number", _("WGS 84 latitude, empty when unknown.")),
+    Field("lng", "number", _("WGS 84 longitude, empty when unknown.")),
+    Field("os_id", "string", _("Open Supply Hub ID, empty when not known.")),
 )
 
 BUYER_FIELDS = (
@@ -233,6 +267,7 @@ class DisclosurePolicy:
     supplier_fields = SUPPLIER_FIELDS
     facility_fields = FACILITY_FIELDS
     buyer_fields = BUYER_FIELDS
+    oshub_fields = OSHUB_FIELDS
 
     # ------------------------------------------------------------ parties
 
@@ -288,6 +323,12 @@ class DisclosurePolicy:
             "worker_count": facility.worker_count,
             "os_id": facility.os_id,
             "status": facility.status,
+            "status_date": _date(facility.status_date),
+            "worker_count_band": facility.worker_count_band
+            or WorkerCountBand.for_count(facility.worker_count),
+            "product_type": facility.product_type,
+            "number_of_storeys": facility.storeys,
+            "shared_building": facility.shared_building,
             "cap_progress": _rate(cap),
         }
 
@@ -328,8 +369,31 @@ class DisclosurePolicy:
                 "worker_count": f["worker_count"],
                 "os_id": f["os_id"],
                 "facility_status": f["status"],
+                "status_date": f["status_date"],
+                "worker_count_band": f["worker_count_band"],
+                "product_type": f["product_type"],
+                "number_of_storeys": f["number_of_storeys"],
+                "shared_building": f["shared_building"],
                 "cap_progress": f["cap_progress"],
             }
+
+    def oshub_row(self, row, *, sector):
+        """One ``facility_rows`` row in Open Supply Hub's columns; None for a supplier
+        without a facility and for a closed or moved facility (not a production site)."""
+        if row["facility_id"] is None or row["facility_status"] in ("closed", "moved"):
+            return None
+        return {
+            "country": row["country"],
+            "name": row["facility_name"],
+            "address": row["address"],
+            "sector": sector,
+            "product_type": row["product_type"],
+            "number_of_workers": row["worker_count"] or row["worker_count_band"],
+            "parent_company": row["supplier_name"],
+            "lat": row["latitude"],
+            "lng": row["longitude"],
+            "os_id": row["os_id"],
+        }
 
     def provision(self, provision, language):
         return {

@@ -373,6 +373,11 @@ _FACILITY_COLUMNS = (
     "worker_count",
     "os_id",
     "status",
+    "status_date",
+    "worker_count_band",
+    "product_type",
+    "storeys",
+    "shared_building",
 )
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path(public + "suppliers.csv", views.suppliers_csv, name="suppliers_csv"),
     path(public + "suppliers.json", views.suppliers_json, name="suppliers_json"),
     path(public + "suppliers.geojson", views.suppliers_geojson, name="suppliers_geojson"),
+    path(public + "opensupplyhub.csv", views.opensupplyhub_csv, name="opensupplyhub_csv"),
     path(public + "buyers.csv", views.buyers_csv, name="buyers_csv"),
     path(public + "report.pdf", views.report_pdf, name="report_pdf"),
 ]

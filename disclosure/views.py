@@ -253,6 +253,15 @@ def data_page(request, program):
             "fields": (),
         },
         {
+            "name": "opensupplyhub.csv",
+            "url": reverse("disclosure:opensupplyhub_csv", kwargs={"program": program.slug}),
+            "about": _(
+                "The active facilities in Open Supply Hub's contribution format (the "
+                "columns of its list upload), to share them with the registry."
+            ),
+            "fields": POLICY.oshub_fields,
+        },
+        {
             "name": "buyers.csv",
             "url": reverse("disclosure:buyers_csv", kwargs={"program": program.slug}),
             "about": _("Participating buyers with a signed agreement."),
@@ -315,6 +324,32 @@ def suppliers_csv(request, program):
 
     return _stream(
         request, program, "suppliers.csv", "text/csv; charset=utf-8", "suppliers.csv", body
+    )
+
+
+@require_safe
+def opensupplyhub_csv(request, program):
+    """The public facilities in Open Supply Hub's contribution format."""
+    program = selectors.public_program(program)
+    names = [f.name for f in POLICY.oshub_fields]
+
+    def body(version):
+        writer = csvwriter.writer(_Echo())
+        yield writer.writerow(names)
+        for row in selectors.facility_records(
+            program=program, chunk_size=STREAM_CHUNK, version=version
+        ):
+            record = POLICY.oshub_row(row, sector=program.sector)
+            if record is not None:
+                yield writer.writerow([_csv_value(record[name]) for name in names])
+
+    return _stream(
+        request,
+        program,
+        "opensupplyhub.csv",
+        "text/csv; charset=utf-8",
+        "opensupplyhub.csv",
+        body,
     )
 
 

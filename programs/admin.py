@@ -183,8 +183,19 @@ class SupplierAdmin(ReadOnlyAdmin):
 
 @admin.register(Facility)
 class FacilityAdmin(ReadOnlyAdmin):
-    list_display = ["name", "supplier", "program", "country", "worker_count", "os_id", "status"]
-    list_filter = ["program", "status", "country"]
+    list_display = [
+        "name",
+        "supplier",
+        "program",
+        "country",
+        "worker_count",
+        "worker_count_band",
+        "product_type",
+        "os_id",
+        "status",
+        "status_date",
+    ]
+    list_filter = ["program", "status", "country", "shared_building", "worker_count_band"]
     search_fields = ["name", "address", "os_id", "supplier__legal_name"]
     list_select_related = ["supplier", "program"]
 

@@ -41,7 +41,13 @@ class FacilityForm(forms.ModelForm):
             "worker_count",
             "os_id",
             "status",
+            "status_date",
+            "storeys",
+            "shared_building",
+            "product_type",
+            "worker_count_band",
         ]
+        widgets = {"status_date": DATE}
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,7 @@
 """The program (tenant), its members, its code of conduct and the parties bound by it."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -230,6 +231,26 @@ class FacilityStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     INACTIVE = "inactive", _("Inactive")
     CLOSED = "closed", _("Closed")
+    MOVED = "moved", _("Moved")
+
+
+# The worker-count bands the Transparency Pledge and Open Supply Hub publish when a
+# brand discloses a range instead of a count.
+class WorkerCountBand(models.TextChoices):
+    UNDER_1000 = "1-1000", _("Less than 1,000")
+    FROM_1001 = "1001-5000", _("1,001 to 5,000")
+    FROM_5001 = "5001-10000", _("5,001 to 10,000")
+    OVER_10000 = "10001+", _("More than 10,000")
+
+    @classmethod
+    def for_count(cls, count):
+        """The band a known worker count falls in ("" when the count is unknown)."""
+        if not count:
+            return ""
+        for band, upper in ((cls.UNDER_1000, 1000), (cls.FROM_1001, 5000), (cls.FROM_5001, 10000)):
+            if count <= upper:
+                return band.value
+        return cls.OVER_10000.value
 
 
 class Facility(ProgramOwned):
@@ -250,12 +271,38 @@ class Facility(ProgramOwned):
     status = models.CharField(
         max_length=20, choices=FacilityStatus.choices, default=FacilityStatus.ACTIVE
     )
+    # When the facility closed or moved (the Accord and OS Hub publish both with a date).
+    status_date = models.DateField(
+        null=True, blank=True, help_text=_("the date it closed or moved")
+    )
+    # What real programs publish about the site (Accord: storeys and shared building;
+    # Transparency Pledge: product type and a worker-count band).
+    storeys = models.PositiveSmallIntegerField("number of storeys", null=True, blank=True)
+    shared_building = models.BooleanField(
+        null=True, blank=True, help_text=_("other factories in the same building")
+    )
+    product_type = models.CharField(
+        max_length=200, blank=True, help_text=_("e.g. Apparel, Tomatoes, Dairy")
+    )
+    worker_count_band = models.CharField(
+        max_length=20,
+        choices=WorkerCountBand.choices,
+        blank=True,
+        help_text=_("when only a range is known; otherwise derived from the worker count"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "facilities"
         constraints = [
+            # Only a closed or moved facility has a status date. (That closed and moved
+            # carry one is checked in clean(): rows closed before the field existed have
+            # no date to give.)
+            models.CheckConstraint(
+                condition=Q(status_date__isnull=True) | Q(status__in=["closed", "moved"]),
+                name="facility_status_date_only_closed_or_moved",
+            ),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
                 name="facility_latitude_range",
@@ -269,6 +316,21 @@ class Facility(ProgramOwned):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        dated = self.status in (FacilityStatus.CLOSED, FacilityStatus.MOVED)
+        if dated and self.status_date is None:
+            raise ValidationError({"status_date": _("Give the date the facility closed or moved.")})
+        if not dated and self.status_date is not None:
+            raise ValidationError(
+                {"status_date": _("Only a closed or moved facility has a status date.")}
+            )
+
+    @property
+    def worker_band(self):
+        """The band to publish: the one recorded, else the count's."""
+        return self.worker_count_band or WorkerCountBand.for_count(self.worker_count)
 
 
 class SourcingRelationship(ProgramOwned):

@@ -60,6 +60,11 @@ class FacilitySerializer(ProgramScopedMixin, serializers.ModelSerializer):
             "worker_count",
             "os_id",
             "status",
+            "status_date",
+            "storeys",
+            "shared_building",
+            "product_type",
+            "worker_count_band",
             "created_at",
         ]
         read_only_fields = ["id", "created_at"]

@@ -24,7 +24,17 @@ from tests.conftest import Personas, build_world, make_user
 # transaction of its own, nested in the module's (see iso_world).
 pytestmark = pytest.mark.django_db
 
-APPS = ["programs", "complaints", "audits", "enforcement", "disclosure", "core", "exports", "buyer"]
+APPS = [
+    "programs",
+    "complaints",
+    "audits",
+    "enforcement",
+    "disclosure",
+    "core",
+    "exports",
+    "buyer",
+    "registry",
+]
 
 # Open to everyone by design (DESIGN.md §7): the public side and logging in.
 PUBLIC_NAMESPACES = {

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "buyers",
     "disclosure",
     "exports",
+    "registry",
     "demo",
 ]
 

@@ -237,6 +237,20 @@ _programs_api = {
     "programs-api:provision-detail": ("code.view", None),
     "programs-api:member-list": ("members.view", "member.invite"),
     "programs-api:member-detail": ("members.view", None),
+    # the import (registry/)
+    "registry:import_list": ("registry.import", "registry.import"),
+    "registry:import_detail": ("registry.import", None),
+    "registry:import_mapping": (None, "registry.import"),
+    "registry:match_decide": (None, "registry.import"),
+    "registry:import_apply": (None, "registry.import"),
+    "registry:oshub": ("registry.import", "registry.import"),
+    "registry:export_oshub": ("parties.view", None),
+    "registry:export_pledge": ("parties.view", None),
+    "registry-api:import-list": ("registry.import", "registry.import"),
+    "registry-api:import-detail": ("registry.import", None),
+    "registry-api:import-mapping": (None, "registry.import"),
+    "registry-api:import-decide": (None, "registry.import"),
+    "registry-api:import-apply": (None, "registry.import"),
 }
 
 # The buyer portal (/buyer/, /api/v1/buyer/): officers only, each their own buyer's
