@@ -299,6 +299,51 @@ def scale_export_job():
 
 
 @command
+def scale_obligations_statement():
+    """The obligations statement job's work (what the worker runs) for the officer of
+    the main program whose buyer has the most obligations (1,202 in issue 16)."""
+    from django.db.models import Count
+
+    from buyers import selectors, statement
+    from core.pdf import render_pdf
+    from core.roles import Role
+    from enforcement.models import BuyerObligation
+    from programs.models import Membership
+
+    program = _program()
+    top = (
+        BuyerObligation.objects.filter(program=program)
+        .values("buyer")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
+    membership = (
+        Membership.objects.filter(
+            program=program, buyer_id=top["buyer"], role=Role.BUYER_OFFICER, is_active=True
+        )
+        .select_related("user")
+        .first()
+    )
+    memberships = [
+        m for m in selectors.officer_memberships(user=membership.user) if m.program_id == program.pk
+    ]
+
+    def build():
+        context = statement.statement_context(user=membership.user, memberships=memberships)
+        return render_pdf("buyer/statement_pdf.html", context)
+
+    pdf, elapsed, queries = _timed(build)
+    return {
+        "seconds": elapsed,
+        "queries": queries,
+        "bytes": len(pdf),
+        "obligations": top["n"],
+        "peak_mb": _peak_mb(),
+    }
+
+
+@command
 def scale_admin_findings():
     from django.contrib.auth import get_user_model
     from django.test import Client

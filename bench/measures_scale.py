@@ -76,6 +76,7 @@ def audit_pages():
         ("API audits", f"/api/v1/programs/{MAIN}/audits/"),
         ("API audit findings", f"/api/v1/programs/{MAIN}/audit-findings/"),
         ("CAP list", f"/p/{MAIN}/audits/caps/"),
+        ("API CAP progress", f"/api/v1/programs/{MAIN}/caps/progress/"),
         ("API cases, page 2015", f"/api/v1/programs/{MAIN}/complaints/cases/?page=2015"),
     ]:
         _page(label, path, headers)
@@ -88,6 +89,7 @@ def buyer_portal_many_programs():
     for label, path in [
         (f"buyer portal home, officer in {officer['programs']} programs", "/buyer/"),
         ("buyer portal agreements", "/buyer/agreements/"),
+        ("buyer portal statement page (the job's)", "/buyer/statement/"),
     ]:
         _page(label, path, headers)
     q = inproc("scale_portal_queries")
@@ -114,6 +116,14 @@ def long_outputs():
         f"{r.get('seconds', 0):.1f} s",
         target="off the web request",
         note=f"peak RSS {r.get('peak_mb', 0):.0f} MB, {r.get('bytes', 0) / 1e6:.0f} MB zip",
+    )
+    r = inproc("scale_obligations_statement", timeout=600)
+    record(
+        "obligations statement job (worker code, in-process)",
+        f"{r.get('seconds', 0):.1f} s" if "seconds" in r else f"timeout {r.get('timeout')} s",
+        target="off the web request",
+        note=f"{r.get('obligations', 0)} obligations, {r.get('queries', 0)} queries, "
+        f"peak RSS {r.get('peak_mb', 0):.0f} MB, {r.get('bytes', 0) / 1024:.0f} KB",
     )
     r = inproc("scale_admin_findings")
     record(
