@@ -14,8 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-from premiums import selectors as premiums_selectors
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
@@ -26,6 +24,8 @@ django.setup()
 
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from premiums import selectors as premiums_selectors  # noqa: E402 (after setup)
 
 MAIN = "bench-main"
 COMMANDS = {}
