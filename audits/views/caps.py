@@ -7,7 +7,7 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from core.forms import run_service
-from core.pagination import PAGE_SIZE
+from core.pagination import PAGE_SIZE, IdsFirstPaginator
 from core.tenancy import get_or_404
 from enforcement.selectors import escalation_proposals
 from programs.models import Facility
@@ -35,6 +35,7 @@ CAPS_SHOWN = 50
 class CAPListView(AuditsViewMixin, ListView):
     template_name = "audits/cap_list.html"
     paginate_by = PAGE_SIZE
+    paginator_class = IdsFirstPaginator  # the page's ids first, then 25 rows joined
     context_object_name = "items"
 
     def get_scoped_queryset(self):
