@@ -188,21 +188,66 @@ class CAPViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AuditsViewSet
     def get_scoped_queryset(self):
         return selectors.cap_list(program=self.program)
 
+    def paginate_queryset(self, queryset):
+        # Counted for the page's CAPs only, after the page is cut.
+        page = super().paginate_queryset(queryset)
+        return None if page is None else selectors.with_cap_counts(page)
+
+    def get_object(self):
+        return selectors.with_cap_counts([super().get_object()])[0]
+
     @extend_schema(
-        parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE, required=False)],
+        description="The program's progress rate and series, and the rate of one page of "
+        "the facilities that have a CAP (by facility id; `page`), or of the facilities "
+        "asked for (`facility=1,2,3`, at most one page of them).",
+        parameters=[
+            OpenApiParameter("as_of", OpenApiTypes.DATE, required=False),
+            OpenApiParameter("facility", OpenApiTypes.STR, required=False),
+            OpenApiParameter("page", OpenApiTypes.INT, required=False),
+        ],
         responses=CAPProgressSerializer,
     )
-    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    @action(detail=False, methods=["get"], filter_backends=[])
     def progress(self, request, *args, **kwargs):
         as_of = request.query_params.get("as_of")
         as_of = _date(as_of) if as_of else None
-        rates = selectors.cap_progress_by_facility(program=self.program, as_of=as_of)
+        # Rates for the facilities of this page only (they were computed for every
+        # facility of the program: 20,000 at the bench's large scale).
+        shown = (
+            CorrectiveActionPlan.objects.filter(program=self.program)
+            .order_by("facility_id")
+            .values_list("facility_id", flat=True)
+        )
+        wanted = _facility_ids(request.query_params.get("facility"), self.paginator.page_size)
+        if wanted is not None:
+            shown = shown.filter(facility_id__in=wanted)
+        page = list(self.paginator.paginate_queryset(shown, request, view=self))
+        rates = selectors.cap_progress_by_facility(
+            program=self.program, as_of=as_of, facilities=page
+        )
         data = {
+            "count": self.paginator.page.paginator.count,
+            "next": self.paginator.get_next_link(),
+            "previous": self.paginator.get_previous_link(),
             "program": selectors.cap_progress_program(program=self.program, as_of=as_of),
-            "facilities": {str(k): v for k, v in rates.items()},
+            "facilities": {str(pk): rates.get(pk) for pk in page},
             "series": selectors.cap_progress_series(program=self.program),
         }
         return Response(CAPProgressSerializer(data).data)
+
+
+def _facility_ids(value, limit):
+    from rest_framework.exceptions import ValidationError
+
+    if not value:
+        return None
+    try:
+        ids = [int(part) for part in value.split(",") if part.strip()]
+    except ValueError as exc:
+        raise ValidationError({"facility": "Facility ids separated by commas."}) from exc
+    if len(ids) > limit:
+        raise ValidationError({"facility": f"At most {limit} facilities at a time."})
+    return ids
 
 
 def _date(value):

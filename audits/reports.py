@@ -50,7 +50,7 @@ def audit_report_context(audit):
 
 
 def cap_progress_context(program):
-    caps = list(selectors.cap_list(program=program))
+    caps = selectors.with_cap_counts(selectors.cap_list(program=program))
     progress = selectors.cap_progress_by_facility(program=program)
     return {
         "program": program,

@@ -242,6 +242,9 @@ class ProgressPointSerializer(serializers.Serializer):
 
 
 class CAPProgressSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Facilities with a CAP (matching `facility`).")
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
     program = serializers.FloatField(allow_null=True)
     facilities = serializers.DictField(child=serializers.FloatField(allow_null=True))
     series = ProgressPointSerializer(many=True)

@@ -3,7 +3,8 @@
 from django.conf import settings
 
 from core.errors import DomainError
-from core.uploads import UnreadableImage, strip_metadata
+from core.uploads import UploadRefused
+from core.uploads import check_upload as core_check_upload
 from core.uploads import sniff as wsr_sniff
 
 # Audit evidence: photos, documents, recordings and video; no archives.
@@ -18,32 +19,26 @@ def sniff(data: bytes) -> str | None:
     return kind[0]
 
 
+REFUSALS = {
+    "empty": "The file is empty.",
+    "type": "Only PDF, image, audio and video files are accepted as evidence.",
+}
+
+
 def check_upload(upload):
     """Return (bytes, content type) or raise DomainError (too large, unknown type, a
-    picture that cannot be read).
+    picture that cannot be read): the kernel's one upload check (core.uploads).
 
     The bytes returned are what gets stored and hashed: a photo comes back without its
     identifying metadata (GPS, phone make/model/serial, owner, time, thumbnail, XMP),
     a HEIC photo as a JPEG."""
-    limit = settings.MAX_UPLOAD_BYTES
-    size = getattr(upload, "size", None)
-    if size is not None and size > limit:
-        raise DomainError(f"The file is larger than {limit // (1024 * 1024) or limit} MB.")
-    if hasattr(upload, "seek"):
-        upload.seek(0)
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        raise DomainError(f"The file is larger than {limit // (1024 * 1024) or limit} MB.")
-    if not data:
-        raise DomainError("The file is empty.")
-    content_type = sniff(data)
-    if content_type is None:
-        raise DomainError("Only PDF, image, audio and video files are accepted as evidence.")
     try:
-        stripped = strip_metadata(data, content_type)
-    except UnreadableImage as exc:
-        raise DomainError(exc.message) from exc
-    if stripped.content_type != content_type and getattr(upload, "name", None):
-        # A converted HEIC: the download's file name says what it now is.
-        upload.name = f"{upload.name.rsplit('.', 1)[0]}.{stripped.extension}"
-    return stripped.data, stripped.content_type
+        checked = core_check_upload(upload, accepted=ACCEPTED_PREFIXES)
+    except UploadRefused as exc:
+        if exc.code == "too_large":
+            limit = settings.MAX_UPLOAD_BYTES
+            raise DomainError(
+                f"The file is larger than {limit // (1024 * 1024) or limit} MB."
+            ) from exc
+        raise DomainError(REFUSALS.get(exc.code, exc.message)) from exc
+    return checked.data, checked.content_type

@@ -8,8 +8,24 @@ from django.db import transaction
 
 from core.audit import audit_log
 from core.errors import DomainError
+from core.models import ExportJobKind
+from exports import jobs
 
-from . import selectors
+from . import selectors, statement
+
+
+def statement_job_start(*, actor, memberships, program_filter=""):
+    """Queue the officer's obligations statement for ``memberships`` (all of theirs, or
+    those of ``?program=``) as a background job; return the job. Not recorded in an
+    audit chain: like the CSV of the same rows, it is a read of the officer's own data."""
+    if not memberships:
+        raise DomainError("Only buyer compliance officers can ask for a statement.")
+    with transaction.atomic():
+        return jobs.job_create(
+            kind=ExportJobKind.OBLIGATIONS_STATEMENT,
+            requested_by=actor,
+            params={"pairs": statement.statement_pairs(memberships), "program": program_filter},
+        )
 
 
 @transaction.atomic

@@ -11,6 +11,8 @@ urlpatterns = [
     path("obligations/", views.ObligationListView.as_view(), name="obligation_list"),
     path("obligations.csv", views.ObligationsCSVView.as_view(), name="obligations_csv"),
     path("obligations.pdf", views.ObligationsPDFView.as_view(), name="obligations_pdf"),
+    path("statement/", views.StatementJobView.as_view(), name="statement"),
+    path("statement/download/", views.StatementDownloadView.as_view(), name="statement_download"),
     path("obligations/<int:pk>/", views.ObligationDetailView.as_view(), name="obligation_detail"),
     path(
         "obligations/<int:pk>/acknowledge/",

@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -23,9 +24,11 @@ from django.views.generic import FormView, ListView, TemplateView
 from core import csvwriter
 from core.errors import DomainError
 from core.forms import run_service
+from core.models import ExportJobKind
 from core.pagination import PAGE_SIZE, querystring_without_page
 from enforcement import services as enforcement_services
 from enforcement.models import ATTESTABLE_OBLIGATION_STATES, ObligationState
+from exports import jobs
 
 from . import notifications, selectors, services
 from .forms import AttestForm, NotificationsForm, PurchaseReportForm, PurchaseUploadForm
@@ -293,29 +296,63 @@ class ObligationsCSVView(PortalMixin, View):
 
 
 class ObligationsPDFView(PortalMixin, View):
-    """An obligations statement for the buyer's own records."""
+    """The old address of the statement (links and bookmarks): the statement is a
+    background job now, so this sends the officer to its page (same ?program=)."""
 
     def get(self, request, *args, **kwargs):
-        from core.pdf import render_pdf
+        url = reverse("buyer:statement")
+        if self.program_filter:
+            url += "?" + urlencode({"program": self.program_filter})
+        return redirect(url)
 
-        scope = self.scope
-        today = timezone.localdate()
-        context = {
-            "user": request.user,
-            "memberships": scope,
-            "generated_at": timezone.now(),
-            "counts": selectors.obligation_counts(memberships=scope, today=today),
-            "open_obligations": list(
-                selectors.obligation_list(memberships=scope, status="open", today=today)
-            ),
-            "closed_obligations": list(
-                selectors.obligation_list(memberships=scope, status="closed", today=today)
-            ),
-        }
-        pdf = render_pdf("buyer/statement_pdf.html", context)
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = (
-            f'attachment; filename="obligations-statement-{today:%Y%m%d}.pdf"'
+
+class StatementJobView(PortalMixin, TemplateView):
+    """POST: start the obligations statement as a background job (exports/jobs.py);
+    GET ?job=<id>: its progress, then the download link."""
+
+    template_name = "buyer/statement_job.html"
+
+    def post(self, request, *args, **kwargs):
+        job = services.statement_job_start(
+            actor=request.user, memberships=self.scope, program_filter=self.program_filter
+        )
+        return redirect(f"{reverse('buyer:statement')}?job={job.pk}")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        job_id = self.request.GET.get("job")
+        job = (
+            jobs.job_get(
+                kind=ExportJobKind.OBLIGATIONS_STATEMENT, user=self.request.user, job_id=job_id
+            )
+            if job_id
+            else None
+        )
+        context["job"] = job
+        context["progress"] = jobs.job_progress(job) if job else None
+        context["running"] = jobs.job_running(job)
+        return context
+
+    def render_to_response(self, context, **kwargs):
+        return _no_store(super().render_to_response(context, **kwargs))
+
+
+class StatementDownloadView(PortalMixin, View):
+    def get(self, request, *args, **kwargs):
+        if not request.GET.get("job"):  # nothing asked for: the page that starts one
+            return redirect("buyer:statement")
+        job = jobs.job_get(
+            kind=ExportJobKind.OBLIGATIONS_STATEMENT,
+            user=request.user,
+            job_id=request.GET.get("job"),
+        )
+        handle = jobs.job_file(job=job, user=request.user)
+        stamp = timezone.localtime(job.finished_at).strftime("%Y%m%d")
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=f"obligations-statement-{stamp}.pdf",
+            content_type="application/pdf",
         )
         return _no_store(response)
 

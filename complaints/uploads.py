@@ -1,13 +1,12 @@
 """Checking uploaded evidence by content, never by name or the client's content type."""
 
-import hashlib
 import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from core.uploads import TOO_MANY_PIXELS, UnreadableImage, strip_upload
+from core.uploads import UploadRefused, check_upload
 from core.uploads import sniff as wsr_sniff
 
 ALLOWED_DESCRIPTION = "images (JPEG, PNG, GIF, WebP, HEIC), PDF or audio (MP3, M4A, OGG, WAV, AMR)"
@@ -37,47 +36,44 @@ def inspect_upload(upload):
     empty, not one of the allowed formats by content, or a picture that cannot be read
     (it would otherwise be stored with its metadata).
     """
-    size = upload.size or 0
-    limit = settings.MAX_UPLOAD_BYTES
-    if size > limit:
-        raise ValidationError(
+    try:
+        checked = check_upload(upload, accepted=ACCEPTED_PREFIXES)
+    except UploadRefused as exc:
+        raise _refusal(exc) from exc
+    return {
+        "content_type": checked.content_type,
+        "extension": checked.extension,
+        "size": checked.size,
+        "sha256": checked.sha256,
+        "name": f"{uuid.uuid4().hex}.{checked.extension}",
+    }
+
+
+def _refusal(exc):
+    """The kernel's refusal worded for the worker, in their language."""
+    if exc.code == "too_large":
+        limit = settings.MAX_UPLOAD_BYTES
+        return ValidationError(
             _("The file is too large (the limit is %(mb)s MB).") % {"mb": limit // (1024 * 1024)},
             code="file_too_large",
         )
-    if size == 0:
-        raise ValidationError(_("The file is empty."), code="file_empty")
-    upload.seek(0)
-    data = upload.read()
-    kind = sniff(data[:32])
-    if kind is None:
-        raise ValidationError(
-            _("This type of file is not accepted. Send a photo, a PDF or an audio recording."),
-            code="file_type",
+    if exc.code == "empty":
+        return ValidationError(_("The file is empty."), code="file_empty")
+    if exc.code == "too_many_pixels":
+        return ValidationError(
+            _("This photo is too large to check. Send a smaller copy of it (a screenshot works)."),
+            code="file_too_large",
         )
-    try:
-        stripped = strip_upload(upload, data, kind[0])
-    except UnreadableImage as exc:
-        if exc.message == TOO_MANY_PIXELS:
-            raise ValidationError(
-                _(
-                    "This photo is too large to check. Send a smaller copy of it (a "
-                    "screenshot works)."
-                ),
-                code="file_too_large",
-            ) from exc
-        raise ValidationError(
+    if exc.code == "unreadable":
+        return ValidationError(
             _(
                 "This photo could not be read, so the hidden details in it (such as where "
                 "it was taken) could not be removed. Send it again, or send a screenshot "
                 "of it."
             ),
             code="file_unreadable",
-        ) from exc
-    upload.seek(0)
-    return {
-        "content_type": stripped.content_type,
-        "extension": stripped.extension,
-        "size": len(stripped.data),
-        "sha256": hashlib.sha256(stripped.data).hexdigest(),
-        "name": f"{uuid.uuid4().hex}.{stripped.extension}",
-    }
+        )
+    return ValidationError(
+        _("This type of file is not accepted. Send a photo, a PDF or an audio recording."),
+        code="file_type",
+    )

@@ -213,6 +213,20 @@ def roles_for(program, action):
     return rule.roles
 
 
+def roles_for_many(programs, action):
+    """{program id: the roles that hold ``action`` there} for several programs at once:
+    through the policy's ``<name>:many`` hook when the app gives one (one query for all
+    the programs, however many a user belongs to), else one ``roles_for`` each."""
+    rule = ACTIONS[action]
+    programs = list(programs)
+    if not rule.policy:
+        return {p.pk: rule.roles for p in programs}
+    many = _HOOKS.get(f"{rule.policy}:many")
+    if many is not None:
+        return {pk: frozenset(roles) for pk, roles in many(programs).items()}
+    return {p.pk: roles_for(p, action) for p in programs}
+
+
 def membership_for(actor, program):
     """The actor's active membership of ``program``, or None. Not cached: a member
     deactivated a moment ago is refused at once."""

@@ -66,13 +66,12 @@ def mfa_required(user) -> bool:
         return True
     if not roles:
         return False
-    # Any role a program lets confirm violations (authz's policy hook, one per program).
-    programs = get_tenant_model().objects.in_bulk({program for _, program in roles})
-    return any(
-        role in authz.roles_for(programs[program], "violation.confirm")
-        for role, program in roles
-        if program in programs
-    )
+    # Any role a program lets confirm violations (authz's policy hook), read for all the
+    # user's programs at once: this runs on every request of an unverified session, and
+    # a buyer officer in 51 programs paid 51 queries per page.
+    programs = get_tenant_model().objects.filter(pk__in={program for _, program in roles})
+    confirmers = authz.roles_for_many(programs, "violation.confirm")
+    return any(role in confirmers.get(program, ()) for role, program in roles)
 
 
 def has_second_factor(user) -> bool:

@@ -199,13 +199,30 @@ class ExportJobStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class ExportJob(ProgramOwned):
-    """A long output (the program export) built by a Celery worker instead of inside the
-    web request; the requester downloads it when ready (exports/jobs.py). The file may hold
-    complainant identities: only its requester, still an admin of the program, can
-    download it, and it is deleted after ``EXPORT_JOB_KEEP`` (exports/jobs.py)."""
+class ExportJobKind(models.TextChoices):
+    """What a job builds (exports/jobs.py ``KINDS`` maps each to its builder)."""
 
+    PROGRAM_EXPORT = "program_export", "Program export (zip)"
+    OBLIGATIONS_STATEMENT = "obligations_statement", "Obligations statement (PDF)"
+
+
+class ExportJob(ProgramOwned):
+    """A long output built by a Celery worker instead of inside the web request (the
+    program export, a buyer officer's obligations statement); the requester downloads it
+    when ready (exports/jobs.py). Only its requester can download it, while they may
+    still see what it holds, and it is deleted after ``EXPORT_JOB_KEEP``.
+
+    ``program`` is empty for an obligations statement: it spans the officer's programs
+    (``params["pairs"]``: the (program, buyer) pairs it was built for)."""
+
+    program = models.ForeignKey(
+        settings.TENANT_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     id = models.UUIDField(primary_key=True)  # not guessable: it is in the status URL
+    kind = models.CharField(
+        max_length=30, choices=ExportJobKind.choices, default=ExportJobKind.PROGRAM_EXPORT
+    )
+    params = models.JSONField(default=dict, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -221,6 +238,12 @@ class ExportJob(ProgramOwned):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="program_export") | models.Q(program__isnull=False),
+                name="exportjob_program_export_has_program",
+            )
+        ]
 
     def __str__(self):
         return f"Export {self.pk} ({self.status})"

@@ -542,3 +542,90 @@ def replace_content(upload, data: bytes):
         upload.file = io.BytesIO(data)
     upload.size = len(data)
     upload.seek(0)
+
+
+# ---------------------------------------------------------------- the one upload check
+
+
+class UploadRefused(ValueError):
+    """An upload refused by ``check_upload``. ``code`` says why, for the entry point to
+    word it for its reader (a worker in their language, an officer, an auditor):
+    ``too_large``, ``empty``, ``type`` (not a format the caller accepts), ``markup`` (text
+    that is a web page or XML), ``unreadable`` (a picture that cannot be parsed, so its
+    metadata could not be removed) or ``too_many_pixels``."""
+
+    def __init__(self, code, message=""):
+        super().__init__(message or code)
+        self.code = code
+        self.message = message or code
+
+
+class CheckedUpload(NamedTuple):
+    data: bytes  # what is stored and hashed: a photo without its metadata
+    content_type: str
+    extension: str
+    size: int
+    sha256: str
+
+
+TEXT_SAMPLE_BYTES = 4096
+
+
+def check_upload(upload, *, accepted, plain_text=False, limit=None) -> CheckedUpload:
+    """The one check of an uploaded file, for every entry point (complaint evidence,
+    audit evidence, a buyer's attestation evidence): not larger than ``limit`` (default
+    ``MAX_UPLOAD_BYTES``), not empty, a format the caller accepts (``accepted``: content
+    type prefixes) by its bytes, never by its name or claimed type, and a picture's
+    identifying metadata removed in place (``strip_upload``: the upload then holds the
+    stripped bytes; a HEIC photo becomes a JPEG). ``plain_text``: UTF-8 text that is not
+    markup is accepted too (an officer's CSV export). Raises ``UploadRefused``."""
+    from django.conf import settings
+
+    limit = limit or settings.MAX_UPLOAD_BYTES
+    size = getattr(upload, "size", None)
+    if size is not None and size > limit:
+        raise UploadRefused("too_large")
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise UploadRefused("too_large")
+    if not data:
+        raise UploadRefused("empty")
+    kind = sniff(data[:SNIFF_BYTES])
+    if kind is not None and kind[0].startswith(tuple(accepted)):
+        try:
+            stripped = strip_upload(upload, data, kind[0])
+        except UnreadableImage as exc:
+            code = "too_many_pixels" if exc.message == TOO_MANY_PIXELS else "unreadable"
+            raise UploadRefused(code, exc.message) from exc
+    elif plain_text:
+        _check_plain_text(data[:TEXT_SAMPLE_BYTES])
+        stripped = Stripped(data, "text/plain", "txt")
+    else:
+        raise UploadRefused("type")
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    return CheckedUpload(
+        stripped.data,
+        stripped.content_type,
+        stripped.extension,
+        len(stripped.data),
+        hashlib.sha256(stripped.data).hexdigest(),
+    )
+
+
+def _check_plain_text(sample):
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of the sample is still text.
+        cut = len(sample) == TEXT_SAMPLE_BYTES and exc.start >= len(sample) - 3
+        if not cut:
+            raise UploadRefused("type") from exc
+    if b"\x00" in sample:
+        raise UploadRefused("type")
+    # Markup (HTML, SVG, XML) is text too, but whoever opens it opens a web page written
+    # by someone outside the program: refused.
+    if sample.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        raise UploadRefused("markup")

@@ -12,4 +12,5 @@ class EnforcementConfig(AppConfig):
         from .services import policy
 
         authz.register_hook("confirm_roles", policy.confirm_roles)
+        authz.register_hook("confirm_roles:many", policy.confirm_roles_many)
         authz.register_hook("dismiss_roles", policy.dismiss_roles)

@@ -2,8 +2,8 @@
 
 /p/<program>/exports/ starts a background export (POST) and shows a job's progress
 (GET ?job=<id>); /p/<program>/exports/download/?job=<id> downloads it when ready
-(exports/jobs.py). /p/<program>/export.zip still builds it inside the request, for small
-programs and existing scripts.
+(exports/jobs.py). /p/<program>/export.zip, where the archive was once built inside the
+request, now sends the admin to the job's page.
 """
 
 from django.http import FileResponse
@@ -12,33 +12,22 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
-from core.models import ExportJobStatus
 from core.roles import ADMIN_ROLES
 from core.tenancy import ProgramViewMixin
 from exports import jobs
-from exports.services import may_include_identity, program_export
+from exports.services import may_include_identity
 
 
 class ProgramExportView(ProgramViewMixin, View):
+    """The old address of the export (links, bookmarks, scripts): the export is a
+    background job now, so this sends the admin to the page that starts one."""
+
     read_roles = ADMIN_ROLES
     write_roles = frozenset()
+    read_action = "export.run"
 
     def get(self, request, *args, **kwargs):
-        handle, _ = program_export(
-            actor=request.user,
-            program=self.program,
-            membership=self.membership,
-            include_identity=request.GET.get("identity") == "1",
-        )
-        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=f"{self.program.slug}-export-{stamp}.zip",
-            content_type="application/zip",
-        )
-        response["Cache-Control"] = "no-store"
-        return response
+        return redirect("program-export-job", program=self.program.slug)
 
 
 class ExportJobView(ProgramViewMixin, TemplateView):
@@ -68,11 +57,8 @@ class ExportJobView(ProgramViewMixin, TemplateView):
             else None
         )
         context["job"] = job
-        context["progress"] = jobs.export_job_progress(job) if job else None
-        context["running"] = job is not None and job.status in (
-            ExportJobStatus.QUEUED,
-            ExportJobStatus.RUNNING,
-        )
+        context["progress"] = jobs.job_progress(job) if job else None
+        context["running"] = jobs.job_running(job)
         context["may_include_identity"] = may_include_identity(self.membership)
         return context
 
@@ -93,7 +79,7 @@ class ExportJobDownloadView(ProgramViewMixin, View):
         job = jobs.export_job_get(
             program=self.program, user=request.user, job_id=request.GET.get("job")
         )
-        handle = jobs.export_job_file(job=job, membership=self.membership)
+        handle = jobs.job_file(job=job, user=request.user)
         stamp = timezone.localtime(job.finished_at).strftime("%Y%m%d-%H%M%S")
         response = FileResponse(
             handle,

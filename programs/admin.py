@@ -236,6 +236,9 @@ class AgreementAdmin(ReadOnlyAdmin):
 @admin.register(AgreementUserObjectPermission)
 class AgreementShareAdmin(ReadOnlyAdmin):
     list_display = ["content_object", "user", "permission"]
+    # Agreement.__str__ reads the buyer and Permission.__str__ its content type: one
+    # query each per row without this (the admin joins only the first level itself).
+    list_select_related = ["content_object__buyer", "user", "permission__content_type"]
     search_fields = ["user__username", "content_object__title"]
 
 

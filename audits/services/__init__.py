@@ -27,6 +27,7 @@ from .caps import (
     cap_item_transition,
     cap_item_update,
     cap_items_mark_overdue,
+    caps_open_for_sanction,
     escalations_dispatch,
 )
 from .education import education_session_record
@@ -45,6 +46,7 @@ __all__ = [
     "cap_item_transition",
     "cap_item_update",
     "cap_items_mark_overdue",
+    "caps_open_for_sanction",
     "coverage_shortfall",
     "education_session_record",
     "escalations_dispatch",

@@ -12,6 +12,7 @@ from core.errors import DomainError, check_transition
 from core.roles import Role
 from core.tenancy import same_program
 from enforcement.services import escalation_advance
+from programs.models import Facility, FacilityStatus
 
 from ..models import (
     CAP_ITEM_TRANSITIONS,
@@ -33,7 +34,9 @@ log = logging.getLogger(__name__)
 # ---------------------------------------------------------------- CAPs
 
 
-def _cap_for(*, actor, program, facility):
+def _cap_for(*, actor, program, facility, because=None):
+    """The facility's CAP, opened (and the opening audited) if it has none.
+    ``because``: what required it, recorded in the audit event (a sanction's ids)."""
     cap = CorrectiveActionPlan.objects.filter(program=program, facility=facility).first()
     if cap is None:
         try:
@@ -48,9 +51,38 @@ def _cap_for(*, actor, program, facility):
             actor=actor,
             verb="cap.opened",
             obj=cap,
-            payload={"facility": facility.pk},
+            payload={"facility": facility.pk, **(because or {})},
         )
     return cap
+
+
+@transaction.atomic
+def caps_open_for_sanction(*, actor, sanction):
+    """A sanction that requires a corrective action plan opens one: for the violation's
+    facility, or, when the violation names none, for each active facility of the
+    sanctioned supplier. A facility that already has its CAP keeps it (one per facility;
+    the sanction's items go on it). Returns the CAPs; each opening is one audit event.
+
+    Called by enforcement's ``consequences_apply`` (as its SystemActor) inside its
+    transaction, after the chain lock it already holds (the lock order of core/audit.py).
+    """
+    violation = sanction.violation
+    program = violation.program
+    require_member(actor, program, "cap_item.create")
+    if violation.facility_id:
+        facilities = [violation.facility]
+    else:
+        facilities = list(
+            Facility.objects.filter(
+                program=program, supplier_id=sanction.supplier_id, status=FacilityStatus.ACTIVE
+            ).order_by("pk")
+        )
+    because = {"sanction": sanction.pk, "violation": violation.pk}
+    caps = []
+    for facility in facilities:
+        same_program(program, facility)
+        caps.append(_cap_for(actor=actor, program=program, facility=facility, because=because))
+    return caps
 
 
 # Roles that manage every CAP of the program. An auditor may add items only to the CAP

@@ -9,7 +9,6 @@ overdue and breach clocks run until verification."""
 import datetime
 import hashlib
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,7 +19,7 @@ from core.errors import DomainError, IllegalTransition, check_transition
 from core.models import NotificationKind
 from core.notifications import msgid, notify
 from core.roles import Role
-from core.uploads import IMAGE_TYPES, SNIFF_BYTES, UnreadableImage, sniff, strip_upload
+from core.uploads import UploadRefused, check_upload
 from enforcement.models import (
     OBLIGATION_TRANSITIONS,
     BuyerBreach,
@@ -35,7 +34,6 @@ from .policy import settings_for
 # Evidence of fulfilment: PDFs, images, office documents (ZIP containers) and, below,
 # plain-text/CSV exports of purchase orders.
 EVIDENCE_TYPES = ("application/pdf", "image/", "application/zip")
-TEXT_SAMPLE_BYTES = 4096
 
 
 def _require_officer(actor, obligation):
@@ -88,41 +86,18 @@ def evidence_check(evidence):
     A photo (it may show workers, and a phone records where it was taken) loses its
     identifying metadata here, in place: the upload then holds the stripped bytes, which
     are what obligation_attest hashes and stores. A HEIC photo becomes a JPEG."""
-    if evidence.size == 0:
-        raise DomainError("The evidence file is empty.")
-    if evidence.size > settings.MAX_UPLOAD_BYTES:
-        raise DomainError("The evidence file is too large.")
-    head = evidence.read(SNIFF_BYTES)
-    evidence.seek(0)
-    kind = sniff(head)
-    if kind is not None and kind[0] in IMAGE_TYPES:
-        data = evidence.read()
-        evidence.seek(0)
-        try:
-            strip_upload(evidence, data, kind[0])
-        except UnreadableImage as exc:
-            raise DomainError(exc.message) from exc
-        return
-    if kind is not None and kind[0].startswith(EVIDENCE_TYPES):
-        return
-    # Plain-text evidence (CSV of held purchase orders): must decode as UTF-8 text.
-    sample = evidence.read(TEXT_SAMPLE_BYTES)
-    evidence.seek(0)
     try:
-        sample.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the end of the sample is still text.
-        cut = len(sample) == TEXT_SAMPLE_BYTES and exc.start >= len(sample) - 3
-        if not cut:
-            raise DomainError(NOT_ACCEPTED) from exc
-    if b"\x00" in sample:
-        raise DomainError(NOT_ACCEPTED)
-    # Markup (HTML, SVG, XML) is text too, but a staff member who opens it opens a web
-    # page written by someone outside the program: refuse it.
-    if sample.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        raise DomainError(
-            "Text evidence must be plain text or CSV; web pages and markup are not accepted."
-        )
+        check_upload(evidence, accepted=EVIDENCE_TYPES, plain_text=True)
+    except UploadRefused as exc:
+        raise DomainError(EVIDENCE_REFUSALS.get(exc.code, exc.message)) from exc
+
+
+EVIDENCE_REFUSALS = {
+    "empty": "The evidence file is empty.",
+    "too_large": "The evidence file is too large.",
+    "type": NOT_ACCEPTED,
+    "markup": "Text evidence must be plain text or CSV; web pages and markup are not accepted.",
+}
 
 
 @transaction.atomic

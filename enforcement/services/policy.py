@@ -95,6 +95,20 @@ def confirm_roles(program):
     return settings_for(program).allowed_confirm_roles()
 
 
+def confirm_roles_many(programs):
+    """``confirm_roles`` of several programs in one query ({program id: roles})."""
+    stored = {
+        s.program_id: s
+        for s in EnforcementSettings.objects.filter(program_id__in=[p.pk for p in programs])
+    }
+    return {
+        p.pk: (
+            stored.get(p.pk) or EnforcementSettings(program_id=p.pk, confirm_roles=[])
+        ).allowed_confirm_roles()
+        for p in programs
+    }
+
+
 def dismiss_roles(program):
     """Policy hook of "violation.dismiss": the confirming roles and staff."""
     return confirm_roles(program) | {Role.STAFF}

@@ -448,6 +448,16 @@ def obligated_buyers(*, program_id, supplier_id, on):
     return [(b, agreements.get(b.pk)) for b in buyers.order_by("name")]
 
 
+def _caps_open(actor, sanction):
+    """The sanction requires a corrective action plan: audits' CAP service opens it
+    (Sanction.cap_required was written and never acted on). Imported here, not at the
+    top: audits' services import enforcement's (escalation, violation proposals), so a
+    module-level import either way is a cycle."""
+    from audits.services import caps_open_for_sanction
+
+    return caps_open_for_sanction(actor=actor, sanction=sanction)
+
+
 @transaction.atomic
 def consequences_apply(*, violation):
     """Apply the ladder to a confirmed violation, exactly once.
@@ -597,6 +607,8 @@ def consequences_apply(*, violation):
         obj=violation,
         payload={"sanction": sanction.pk, "obligations": [o.pk for o in obligations]},
     )
+    if sanction.cap_required:
+        _caps_open(system, sanction)
     _notify_consequences(program, violation, sanction, obligations)
     return sanction
 

@@ -186,3 +186,72 @@ def test_browsable_api_form_lists_few_related_choices(personas, client_for):
     url = reverse("audits-api:audit-list", kwargs={"program": a.slug})
     html = client.get(url, HTTP_ACCEPT="text/html").content.decode()
     assert html.count("Browsable Farm") <= 50
+
+
+def _grow_caps(world):
+    """``n`` more facilities, each with a CAP of two items (one verified)."""
+
+    def grow(n):
+        for i in range(n):
+            facility = program_services.facility_create(
+                actor=SYSTEM,
+                program=world.program,
+                supplier=world.supplier,
+                name=f"CAP Farm {i}-{world.facility.pk}",
+                address="x",
+                country="US",
+            )
+            make_cap_item(world, facility=facility)
+            done = make_cap_item(world, facility=facility)
+            for status in ("in_progress", "reported_done", "verified"):
+                services.cap_item_transition(actor=world.user(Role.STAFF), item=done, status=status)
+
+    return grow
+
+
+@pytest.mark.parametrize("name", ["audits:cap_list", "audits-api:cap-list"])
+def test_cap_list_is_paged_before_its_items_are_counted(name, personas, client_for):
+    """The CAP list (page and API) cuts its page of CAPs first, then counts the items of
+    those CAPs only: the same queries for 1 CAP or 30, and the counts are right."""
+    a = personas.a
+    make_cap_item(a)
+    client = client_for(a.user(Role.STAFF))
+    url = reverse(name, kwargs={"program": a.slug})
+    client.get(url)
+    assert_constant_queries(lambda: client.get(url), _grow_caps(a))
+    queries = _queries(client, url)
+    counted = [sql for sql in queries if 'FROM "audits_capitem"' in sql and "GROUP BY" in sql]
+    assert len(counted) == 1 and '"audits_capitem"."cap_id" IN (' in counted[0], queries
+    response = client.get(url)
+    if name == "audits-api:cap-list":
+        rows = {r["facility"]: r for r in response.json()["results"]}
+        counts = [(r["item_count"], r["verified_count"]) for r in rows.values()]
+        assert rows[a.facility.pk]["item_count"] == 1
+    else:
+        caps = response.context["caps"]
+        counts = [(c.item_count, c.verified_count) for c in caps]
+        assert next(c for c in caps if c.facility_id == a.facility.pk).item_count == 1
+    assert counts.count((2, 1)) == 29
+
+
+def test_cap_progress_api_rates_only_the_facilities_shown(personas, client_for):
+    """The progress API computed a rate for every facility of the program; now for one
+    page of the facilities with a CAP (or those asked for), in constant queries."""
+    a = personas.a
+    make_cap_item(a)
+    client = client_for(a.user(Role.STAFF))
+    url = reverse("audits-api:cap-progress", kwargs={"program": a.slug})
+    client.get(url)
+    assert_constant_queries(lambda: client.get(url), _grow_caps(a))
+    with CaptureQueriesContext(connection) as ctx:
+        data = client.get(url + "?page=1").json()
+    rated = [q["sql"] for q in ctx.captured_queries if 'FROM "programs_facility"' in q["sql"]]
+    assert len(rated) == 1 and '"programs_facility"."id" IN (' in rated[0]
+    assert data["count"] == 30 and data["next"] is None and len(data["facilities"]) == 30
+    assert data["facilities"][str(a.facility.pk)] == 0.0
+    assert sorted(data["facilities"].values()).count(0.5) == 29
+
+    small = client.get(url + f"?facility={a.facility.pk}")
+    assert small.json()["facilities"] == {str(a.facility.pk): 0.0}
+    assert small.json()["count"] == 1
+    assert client.get(url + "?facility=x").status_code == 400

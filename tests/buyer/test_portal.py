@@ -13,11 +13,12 @@ from pypdf import PdfReader
 
 from buyers import selectors as portal_selectors
 from core.errors import DomainError
-from core.models import AuditEvent
+from core.models import AuditEvent, ExportJob, ExportJobKind, ExportJobStatus
 from core.roles import Role
 from enforcement import selectors as enforcement_selectors
 from enforcement import services as enforcement_services
 from enforcement.models import BuyerObligation, ObligationState
+from exports import jobs as export_jobs
 from premiums.services import premium_payment_record, purchase_report_record
 from programs import services as program_services
 from programs.models import Agreement
@@ -518,16 +519,92 @@ def test_obligations_csv_neutralises_formulas(personas, client_for):
     assert rows[0]["state"] == "Attested, awaiting verification"
 
 
-def test_obligations_statement_pdf(two_program_world, client_for):
+def _statement_job(client, url=None):
+    """Ask for the statement from its page; return the job's status page address."""
+    started = client.post(url or reverse("buyer:statement"))
+    assert started.status_code == 302, started.status_code
+    return started["Location"]
+
+
+def _job_id(status_url):
+    return status_url.split("job=", 1)[1]
+
+
+def test_obligations_statement_is_a_background_job(
+    two_program_world, client_for, personas, settings, tmp_path
+):
+    """obligations.pdf was rendered inside the web request (9 s for 1,202 obligations at
+    the bench's large scale); now a worker builds it (exports' job machinery) and the
+    officer downloads it from the job's page when ready."""
+    settings.MEDIA_ROOT = tmp_path / "media"
     w = two_program_world
-    response = client_for(w["officer"]).get(reverse("buyer:obligations_pdf"))
+    client = client_for(w["officer"])
+    # The old address (links, bookmarks) leads to the job's page, keeping ?program=.
+    old = client.get(reverse("buyer:obligations_pdf") + f"?program={w['b'].slug}")
+    assert old.status_code == 302
+    assert old["Location"] == reverse("buyer:statement") + f"?program={w['b'].slug}"
+    assert client.get(reverse("buyer:statement")).status_code == 200
+
+    status_url = _statement_job(client)
+    job = ExportJob.objects.get(pk=_job_id(status_url))
+    assert job.kind == ExportJobKind.OBLIGATIONS_STATEMENT and job.program is None
+    assert job.status == ExportJobStatus.QUEUED
+    waiting = client.get(status_url)
+    assert waiting.context["running"] and "Preparing the statement" in waiting.content.decode()
+    download = reverse("buyer:statement_download") + f"?job={job.pk}"
+    assert client.get(download).status_code == 404  # not ready yet
+
+    assert str(export_jobs.job_run(job_id=job.pk)) == str(job.pk)  # the worker's call
+    page = client.get(status_url)
+    assert page["Cache-Control"] == "private, no-store"
+    assert download.replace("&", "&amp;") in page.content.decode()
+    response = client.get(download)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    pages = PdfReader(io.BytesIO(response.content)).pages
+    assert "attachment" in response["Content-Disposition"]
+    pdf = b"".join(response.streaming_content)
+    pages = PdfReader(io.BytesIO(pdf)).pages
     text = " ".join(" ".join(page.extract_text() for page in pages).split())
     assert "Obligations statement" in text
     assert w["a"].supplier.legal_name in text and w["b"].supplier.legal_name in text
     assert w["a"].other_buyer.name not in text
+
+    # Another officer (of the same program's other buyer) cannot see or download it.
+    other = personas.b.user(Role.BUYER_OFFICER)
+    assert client_for(other).get(download).status_code == 404
+    assert client_for(other).get(status_url).status_code == 404
+    assert client.get(reverse("buyer:statement_download") + "?job=nope").status_code == 404
+
+
+def test_statement_for_one_program_and_not_after_the_membership_ends(
+    two_program_world, client_for, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    w = two_program_world
+    a, b = w["a"], w["b"]
+    client = client_for(w["officer"])
+    status_url = _statement_job(client, reverse("buyer:statement") + f"?program={b.slug}")
+    job = ExportJob.objects.get(pk=_job_id(status_url))
+    assert job.params["pairs"] == [[b.program.pk, b.buyer.pk]]
+    export_jobs.job_run(job_id=job.pk)
+    download = reverse("buyer:statement_download") + f"?job={job.pk}"
+    pdf = b"".join(client.get(download).streaming_content)
+    text = " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    assert b.supplier.legal_name in text and a.program.name not in text
+
+    # The officer's membership in B ends: the statement of B is no longer theirs, and a
+    # job queued before the end fails instead of building it.
+    queued = ExportJob.objects.get(
+        pk=_job_id(_statement_job(client, reverse("buyer:statement") + f"?program={b.slug}"))
+    )
+    b.program.memberships.filter(user=w["officer"]).update(is_active=False)
+    assert client.get(download).status_code == 404
+    assert export_jobs.job_run(job_id=queued.pk) is None
+    queued.refresh_from_db()
+    assert queued.status == ExportJobStatus.FAILED and not queued.file
+    assert (
+        "no longer" in client.get(f"{reverse('buyer:statement')}?job={queued.pk}").content.decode()
+    )
 
 
 # ---------------------------------------------------------------- query counts

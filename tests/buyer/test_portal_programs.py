@@ -141,3 +141,29 @@ def test_one_query_rows_equal_the_per_program_definitions(personas):
             old.append({**row, "program_id": m.program_id, "program_name": m.program.name})
     old.sort(key=lambda r: (r["period_start"], r["program_name"]), reverse=True)
     assert periods == old and len(old) == 3
+
+
+@pytest.mark.mfa
+@pytest.mark.parametrize("name", ["buyer:portal", "buyer:agreement_list"])
+def test_portal_queries_constant_in_programs_with_the_real_mfa_rule(personas, client_for, name):
+    """The bench's officer in 51 programs paid 64 queries for the portal's home: the MFA
+    middleware (real here; the other tests mark logins verified) asked each program's
+    enforcement settings who may confirm violations, one query per membership, on every
+    request of a session without a second factor. Now one query for all of them."""
+    from core import mfa
+
+    officer = personas.a.user(Role.BUYER_OFFICER)
+    client = client_for(officer)
+    url = reverse(name)
+    _another_program(officer)
+    assert client.get(url).status_code == 200  # an officer needs no second factor
+    before, first = count_queries(lambda: client.get(url))
+    rule_before, required = count_queries(lambda: mfa.mfa_required(officer))
+    for _ in range(4):
+        _another_program(officer)
+    after, second = count_queries(lambda: client.get(url))
+    rule_after, still = count_queries(lambda: mfa.mfa_required(officer))
+    assert first.status_code == second.status_code == 200
+    assert required is still is False
+    assert rule_before == rule_after, f"mfa_required: {rule_before} → {rule_after} queries"
+    assert before == after, f"{name}: {before} → {after} queries for 2 → 6 programs"

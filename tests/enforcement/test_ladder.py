@@ -274,3 +274,80 @@ def test_public_stats_and_standings_selectors(a):
     assert stats["remediated_violations"] == 0
     standings = selectors.supplier_standings(program=a.program)
     assert standings[a.supplier.pk]["standing"] == Standing.SUSPENDED
+
+
+def test_a_sanction_requiring_a_cap_opens_the_facilitys_cap_once(a):
+    """Sanction.cap_required was written and never acted on (issue 15): applying a
+    consequence that requires a corrective action plan opens the facility's CAP through
+    audits' CAP service, as the enforcement system actor, in one audit event."""
+    from audits.models import CorrectiveActionPlan
+
+    assert not CorrectiveActionPlan.objects.filter(program=a.program).exists()
+    first = confirm_and_apply(a, propose(a))
+    assert first.cap_required
+    cap = CorrectiveActionPlan.objects.get(program=a.program)
+    assert cap.facility == a.facility and cap.opened_by is None
+    opened = AuditEvent.objects.get(program=a.program, verb="cap.opened")
+    assert opened.actor is None and opened.actor_label == "enforcement"
+    assert opened.payload == {
+        "facility": a.facility.pk,
+        "sanction": first.pk,
+        "violation": first.violation_id,
+    }
+    # The next sanction at the same facility finds its CAP open: one CAP per facility.
+    confirm_and_apply(a, propose(a))
+    assert CorrectiveActionPlan.objects.filter(program=a.program).count() == 1
+    assert AuditEvent.objects.filter(program=a.program, verb="cap.opened").count() == 1
+
+
+def test_a_sanction_without_a_facility_opens_a_cap_at_each_active_facility(a):
+    from audits.models import CorrectiveActionPlan
+    from programs import services as program_services
+    from programs.models import FacilityStatus
+
+    setup = SystemActor("test-setup")
+    second = program_services.facility_create(
+        actor=setup,
+        program=a.program,
+        supplier=a.supplier,
+        name="Second packing shed",
+        address="x",
+        country="US",
+    )
+    closed = program_services.facility_create(
+        actor=setup,
+        program=a.program,
+        supplier=a.supplier,
+        name="Closed shed",
+        address="x",
+        country="US",
+    )
+    type(closed).objects.filter(pk=closed.pk).update(status=FacilityStatus.CLOSED)
+    violation = services.violation_propose(
+        actor=a.user("investigator"),
+        program=a.program,
+        provision=a.provision,
+        facility=None,
+        supplier=a.supplier,
+        source_kind="manual",
+        source_ref="no-facility",
+        summary="The supplier withholds wages at every site.",
+    )
+    confirm_and_apply(a, violation)
+    opened = set(
+        CorrectiveActionPlan.objects.filter(program=a.program).values_list("facility", flat=True)
+    )
+    assert opened == {a.facility.pk, second.pk}
+
+
+def test_a_sanction_not_requiring_a_cap_opens_none(a):
+    from audits.models import CorrectiveActionPlan
+    from enforcement.models import ConsequenceRule
+
+    services.policy_ensure_default(actor=SystemActor("test-setup"), program=a.program)
+    ConsequenceRule.objects.filter(program=a.program, severity="zero_tolerance").update(
+        cap_required=False
+    )
+    sanction = confirm_and_apply(a, propose(a))
+    assert sanction.action == "suspension" and not sanction.cap_required
+    assert not CorrectiveActionPlan.objects.filter(program=a.program).exists()

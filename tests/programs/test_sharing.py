@@ -138,3 +138,30 @@ def test_share_control_htmx(a, draft, client_for):
 
     # A viewer (read-only role) cannot share.
     assert client_for(a.user(Role.VIEWER)).post(share, {"user": auditor.pk}).status_code == 403
+
+
+def test_admin_share_list_has_no_n_plus_one(a, client_for):
+    """Agreement.__str__ reads the buyer (as Audit.__str__ read the facility on the
+    admin's findings list, issue 16): the share list's queries are constant in rows."""
+    from tests.conftest import make_user
+    from tests.utils import assert_constant_queries
+
+    staff, officer = a.user(Role.STAFF), a.user(Role.BUYER_OFFICER)
+    client = client_for(make_user("root-shares@example.org", is_staff=True, is_superuser=True))
+    url = reverse("admin:programs_agreementuserobjectpermission_changelist")
+
+    def grow(n):
+        for i in range(n):
+            agreement = services.agreement_create(
+                actor=staff,
+                program=a.program,
+                buyer=a.buyer,
+                title=f"Draft {i}",
+                effective_from=datetime.date(2027, 1, 1),
+                consequence_clause="Suspend purchases.",
+            )
+            services.agreement_share(actor=staff, agreement=agreement, user=officer)
+
+    grow(1)
+    client.get(url)
+    assert_constant_queries(lambda: client.get(url), grow)

@@ -258,13 +258,19 @@ _programs_api = {
 _portal = {
     name: (
         "portal.view",
-        "obligation.respond" if "acknowledge" in name or "attest" in name else None,
+        "obligation.respond"
+        if "acknowledge" in name or "attest" in name
+        else "portal.view"
+        if name == "buyer:statement"  # POST asks for the statement (a read, as a job)
+        else None,
     )
     for name in [
         "buyer:portal",
         "buyer:obligation_list",
         "buyer:obligations_csv",
         "buyer:obligations_pdf",
+        "buyer:statement",
+        "buyer:statement_download",
         "buyer:obligation_detail",
         "buyer:obligation_acknowledge",
         "buyer:obligation_attest",

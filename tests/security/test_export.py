@@ -1,15 +1,18 @@
-"""The program export (/p/<program>/export.zip): every tenant table, only this
+"""The program export (/p/<program>/exports/, a background job): every tenant table, only this
 program's rows, no secrets by default, admins only, one audit event per export."""
 
 import csv
 import io
+import re
+import tempfile
 import zipfile
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 
 from core.actors import PUBLIC, SystemActor
-from core.models import AuditEvent, ProgramOwned
+from core.models import AuditEvent, ExportJob, ProgramOwned
 from core.roles import Role
 from exports.services import csv_name, export_columns, exportable_models, is_secret_field
 from programs import services as program_services
@@ -18,19 +21,48 @@ IDENTITY = {"name": "Marisol Quintero", "phone": "+1 239 555 0142", "email": "mq
 
 
 def _url(world, **params):
-    url = reverse("program-export", kwargs={"program": world.slug})
+    """The export's page (/p/<program>/exports/); ``identity=1`` asks for identities."""
+    url = reverse("program-export-job", kwargs={"program": world.slug})
     if params:
         url += "?" + "&".join(f"{k}={v}" for k, v in params.items())
     return url
 
 
 def _download(client, url):
-    response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    assert response["Content-Type"] == "application/zip"
-    assert "attachment" in response["Content-Disposition"]
-    assert response["Cache-Control"] == "no-store"
-    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    """Start the export job from its page, build it as the worker does (the Celery task
+    calls ``jobs.job_run``; tests/security/test_export_jobs.py runs a real worker), and
+    download the archive from the page's link."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from exports import jobs
+
+    parts = urlsplit(url)
+    identity = parse_qs(parts.query).get("identity") == ["1"]
+    started = client.post(parts.path, {"identity": "1"} if identity else {})
+    assert started.status_code == 302, started.status_code
+    job_id = parse_qs(urlsplit(started["Location"]).query)["job"][0]
+    with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
+        assert str(jobs.job_run(job_id=job_id)) == job_id
+        page = client.get(started["Location"]).content.decode()
+        link = re.search(r'href="([^"]*/exports/download/\?job=[^"]+)"', page).group(1)
+        response = client.get(link.replace("&amp;", "&"))
+        assert response.status_code == 200, response.status_code
+        assert response["Content-Type"] == "application/zip"
+        assert "attachment" in response["Content-Disposition"]
+        assert response["Cache-Control"] == "no-store"
+        return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def test_the_old_address_sends_admins_to_the_job_page(personas, client_for):
+    """/p/<program>/export.zip built the archive inside the request; now it is the way
+    to the job's page (links and bookmarks keep working), and still admins only."""
+    a = personas.a
+    old = reverse("program-export", kwargs={"program": a.slug})
+    response = client_for(a.user(Role.ADMIN)).get(old)
+    assert response.status_code == 302 and response["Location"] == _url(a)
+    assert client_for(a.user(Role.STAFF)).get(old).status_code == 403
+    assert client_for(personas.b.user(Role.ADMIN)).get(old).status_code == 404
+    assert not AuditEvent.objects.filter(verb="program.exported").exists()
 
 
 def _rows(zf, name):
@@ -69,10 +101,13 @@ def test_export_has_every_table_with_only_this_programs_rows(personas, client_fo
     a, b = personas.a, personas.b
     _file_a_complaint(a)
     _file_a_complaint(b, narrative="Bravo's own complaint, never in Alpha's export.")
-    # Counted before the download: the export's own audit event comes after it.
+    # Counted before the download. Starting the job adds its row and its request's audit
+    # event before the archive is built; the export's own event comes after it.
     counts = {
         m: m._base_manager.filter(program_id=a.program.pk).count() for m in exportable_models()
     }
+    counts[AuditEvent] += 1
+    counts[ExportJob] += 1
     zf = _download(client_for(a.user(Role.ADMIN)), _url(a))
     names = set(zf.namelist())
     manifest = __import__("json").loads(zf.read("manifest.json"))

@@ -3,8 +3,10 @@ real Celery worker (not inside the web request), with a progress page and a down
 for its requester only; the file is deleted after its keeping time."""
 
 import datetime
+import io
 import os
 import time
+import zipfile
 
 import pytest
 from django.urls import reverse
@@ -16,7 +18,15 @@ from exports import jobs
 from programs import services as program_services
 from tests.conftest import SYSTEM, make_user
 
-from .test_export import IDENTITY, _download, _file_a_complaint, _rows
+from .test_export import IDENTITY, _file_a_complaint, _rows
+
+
+def _download(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    assert response["Content-Type"] == "application/zip"
+    assert response["Cache-Control"] == "no-store"
+    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
 
 
 def _wait_done(job_id, timeout=120):
