@@ -1,6 +1,6 @@
 """Encryption of complainant identity and the keyed hash of receipt codes.
 
-Identity: MultiFernet over ``settings.FIELD_ENCRYPTION_KEYS``. The first key encrypts,
+Identity: MultiFernet over ``settings.FIELD_ENCRYPTION_KEYS`` (core/crypto.py). The first key encrypts,
 every key decrypts, so a key rotates by prepending a new one and running
 ``manage.py rotate_complaint_keys`` (re-encrypts with the first key).
 
@@ -15,22 +15,14 @@ import hmac
 import json
 import re
 import secrets
-from functools import lru_cache
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import InvalidToken
 from django.conf import settings
+
+from core.crypto import fernet  # the one mechanism (core/crypto.py)
 
 RECEIPT_DIGITS = 16
 _SEPARATORS = re.compile(r"[\s\-.]")
-
-
-@lru_cache(maxsize=4)
-def _fernet(keys):
-    return MultiFernet([Fernet(k.encode() if isinstance(k, str) else k) for k in keys])
-
-
-def fernet():
-    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
 
 
 def encrypt_identity(data: dict) -> str:
