@@ -123,7 +123,7 @@ ACTIONS: dict[str, Rule] = {
     ),
     "case.identity": _r(
         ADMIN,
-        "See the complainant's identity",
+        "See the complainant's identity (under custody, others than admins: with a custodian's approval)",
         grant="complaints.view_complainant_identity",
         grant_roles=frozenset({S, I, AU, V}),
         # Under identity custody anyone but an admin also needs a custodian's approval

@@ -21,6 +21,7 @@ from django.shortcuts import redirect
 from core import authz
 from core.models import get_membership_model, get_tenant_model
 from core.roles import Role
+from core.scoping import program_scope
 
 # Roles that can see complainant identities by role or through a per-case grant.
 IDENTITY_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.INVESTIGATOR})
@@ -68,11 +69,15 @@ def mfa_required(user) -> bool:
         return False
     # Any role a program lets confirm violations (authz's policy hook, one per program).
     programs = get_tenant_model().objects.in_bulk({program for _, program in roles})
-    return any(
-        role in authz.roles_for(programs[program], "violation.confirm")
-        for role, program in roles
-        if program in programs
-    )
+    for role, program in roles:
+        if program not in programs:
+            continue
+        # Each program's own settings, in its own scope (core/scoping.py): the request
+        # may be scoped to another program, or to none (/accounts/).
+        with program_scope(program):
+            if role in authz.roles_for(programs[program], "violation.confirm"):
+                return True
+    return False
 
 
 def has_second_factor(user) -> bool:

@@ -144,3 +144,18 @@ def test_an_officer_sees_the_portal_in_their_programs(enforced, personas, client
     officer = client_for(personas.a.user(Role.BUYER_OFFICER))
     assert officer.get(reverse("buyer:portal")).status_code == 200
     assert officer.get(reverse("buyer:obligation_list")).status_code == 200
+
+
+def test_second_factor_rule_reads_each_programs_own_settings(enforced, personas, client_for):
+    """A program that lets viewers confirm violations makes its viewers use a second
+    factor, even while the request is scoped to another program or to none."""
+    from core.mfa import mfa_required
+    from enforcement.models import EnforcementSettings
+
+    viewer = personas.b.user(Role.VIEWER)
+    settings_b, _ = EnforcementSettings.objects.get_or_create(program=personas.b.program)
+    settings_b.confirm_roles = [Role.ADMIN, Role.VIEWER]
+    settings_b.save()
+    for scope_of in (no_scope, lambda: program_scope(personas.a.program)):
+        with scope_of():
+            assert mfa_required(viewer)
