@@ -2,7 +2,7 @@
 
 django-otp keeps a TOTP device's secret in ``TOTPDevice.key`` as hex, readable by
 anyone with a database dump (and a stolen secret is a second factor forever). Here the
-secret is sealed with the platform's one encryption of secrets (core/crypto.py:
+secret is sealed with the platform's one key ring (core/keyring.py:
 MultiFernet over ``FIELD_ENCRYPTION_KEYS``, a key kept in the environment, not the
 database) in ``accounts.TOTPSecret``, and ``TOTPDevice.key`` holds only ``SEALED``.
 
@@ -18,7 +18,7 @@ database) in ``accounts.TOTPSecret``, and ``TOTPDevice.key`` holds only ``SEALED
 
 from binascii import unhexlify
 
-from core.crypto import fernet
+from core.keyring import multifernet as fernet
 
 SEALED = "sealed"
 

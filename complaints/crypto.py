@@ -1,6 +1,6 @@
 """Encryption of complainant identity and the keyed hash of receipt codes.
 
-Identity: MultiFernet over ``settings.FIELD_ENCRYPTION_KEYS`` (core/crypto.py). The first key encrypts,
+Identity: MultiFernet over ``settings.FIELD_ENCRYPTION_KEYS``. The first key encrypts,
 every key decrypts, so a key rotates by prepending a new one and running
 ``manage.py rotate_complaint_keys`` (re-encrypts with the first key).
 
@@ -19,10 +19,15 @@ import secrets
 from cryptography.fernet import InvalidToken
 from django.conf import settings
 
-from core.crypto import fernet  # the one mechanism (core/crypto.py)
+from core import keyring
 
 RECEIPT_DIGITS = 16
 _SEPARATORS = re.compile(r"[\s\-.]")
+
+
+def fernet():
+    # The platform's one key ring (core.keyring), shared with the stored files.
+    return keyring.multifernet()
 
 
 def encrypt_identity(data: dict) -> str:

@@ -8,7 +8,7 @@ SEALED = "sealed"  # accounts.totp_secrets.SEALED, frozen here
 
 
 def seal_existing(apps, schema_editor):
-    from core.crypto import fernet
+    from core.keyring import multifernet as fernet
 
     TOTPDevice = apps.get_model("otp_totp", "TOTPDevice")
     TOTPSecret = apps.get_model("accounts", "TOTPSecret")
@@ -21,7 +21,7 @@ def seal_existing(apps, schema_editor):
 
 
 def unseal_all(apps, schema_editor):
-    from core.crypto import fernet
+    from core.keyring import multifernet as fernet
 
     TOTPDevice = apps.get_model("otp_totp", "TOTPDevice")
     TOTPSecret = apps.get_model("accounts", "TOTPSecret")
