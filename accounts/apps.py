@@ -7,4 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from . import signals  # noqa: F401  (session bookkeeping on log in / log out)
+        from . import (
+            signals,  # noqa: F401  (session bookkeeping on log in / log out)
+            totp_secrets,
+        )
+
+        # Authenticator-app secrets encrypted at rest (accounts/totp_secrets.py).
+        totp_secrets.install()

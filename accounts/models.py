@@ -47,3 +47,19 @@ class UserSession(models.Model):
 
     def __str__(self):
         return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TOTPSecret(models.Model):
+    """The encrypted secret of an authenticator app (django-otp's ``TOTPDevice``, whose
+    own ``key`` column then holds only a marker): accounts/totp_secrets.py."""
+
+    device = models.OneToOneField(
+        "otp_totp.TOTPDevice",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="sealed_secret",
+    )
+    ciphertext = models.TextField()
+
+    def __str__(self):
+        return f"secret of {self.device_id}"

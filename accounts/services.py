@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import audit_log
+from core.authz import require_member
 from core.errors import DomainError
 
 from . import tokens
@@ -26,11 +27,6 @@ def _user_ref(user):
     return {"object_type": "auth.user", "object_id": str(user.pk)}
 
 
-def _require_self(actor, user):
-    if getattr(actor, "pk", None) != user.pk:
-        raise DomainError("You can only manage your own credentials.", code="forbidden")
-
-
 # ---------------------------------------------------------------- API tokens
 
 
@@ -38,7 +34,7 @@ def _require_self(actor, user):
 def api_token_create(*, actor, user, name, days=TOKEN_DEFAULT_DAYS):
     """A new named token for ``user`` (the actor themself). Returns (token, secret): the
     secret is shown once and never stored."""
-    _require_self(actor, user)
+    require_member(actor, None, "account.tokens", user)
     name = (name or "").strip()
     if not name:
         raise DomainError("Give the token a name (what or who will use it).")
@@ -70,8 +66,8 @@ def api_token_create(*, actor, user, name, days=TOKEN_DEFAULT_DAYS):
 
 @transaction.atomic
 def api_token_revoke(*, actor, token):
+    require_member(actor, None, "account.tokens", token)
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
-    _require_self(actor, token.user)
     if token.revoked_at is not None:
         return token
     token.revoked_at = timezone.now()
@@ -88,6 +84,7 @@ def api_token_revoke(*, actor, token):
 
 def api_tokens_revoke_all(*, actor, user, reason):
     """Revoke every live token of ``user`` (inside the caller's transaction)."""
+    require_member(actor, None, "account.tokens", user)
     live = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
     if not live:
         return 0
@@ -142,7 +139,7 @@ def _admin_program_over(actor, user):
 @transaction.atomic
 def session_end(*, actor, session):
     """End one session of the actor's own."""
-    _require_self(actor, session.user)
+    require_member(actor, None, "account.sessions", session)
     _end([session])
     audit_log(
         program=None,
@@ -157,21 +154,17 @@ def session_end(*, actor, session):
 def sessions_end_all(*, actor, user, program=None, keep_key=None):
     """End every session of ``user``: the user themself (keeping ``keep_key``, the
     session they are using), or an admin of ``program`` in which ``user`` is a member."""
+    require_member(
+        actor,
+        program,
+        "member.sessions_end" if program is not None else "account.sessions",
+        None if program is not None else user,
+    )
     if program is not None:
-        from core.roles import Role
         from programs.models import Membership
 
-        if (
-            not Membership.objects.filter(
-                user=actor, program=program, role=Role.ADMIN, is_active=True
-            ).exists()
-            or not Membership.objects.filter(user=user, program=program).exists()
-        ):
-            raise DomainError(
-                "Only an admin of the member's program can end their sessions.", code="forbidden"
-            )
-    else:
-        _require_self(actor, user)
+        if not Membership.objects.filter(user=user, program=program).exists():
+            raise DomainError("That person is not a member of this program.", code="not_found")
     rows = UserSession.objects.filter(user=user).exclude(session_key=keep_key or "")
     count = _end(list(rows))
     audit_log(
@@ -203,14 +196,42 @@ def sessions_of(user):
 # ---------------------------------------------------------------- second factors
 
 
+def pending_totp_device(user):
+    """The user's authenticator being set up (unconfirmed), or None. Reads only."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=False).first()
+
+
+@transaction.atomic
+def totp_setup_begin(*, actor):
+    """Start adding an authenticator app: a new unconfirmed device with a fresh secret,
+    or the one already pending (so asking twice, or reloading, does not change the
+    secret under the user's phone). Explicit (a POST), never a side effect of a page."""
+    require_member(actor, None, "account.mfa")
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    # Two starts at once (two tabs) make one device: they queue on the user's row.
+    get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
+    device = pending_totp_device(actor)
+    if device is not None:
+        return device
+    device = TOTPDevice.objects.create(user=actor, name="Authenticator app", confirmed=False)
+    audit_log(
+        program=None, actor=actor, verb="mfa.totp_setup_started", **_user_ref(actor), payload={}
+    )
+    return device
+
+
 @transaction.atomic
 def totp_confirm(*, actor, device, token):
     """Confirm an unconfirmed TOTP device with a code from the authenticator app. The
     first confirmed device also gets recovery codes (returned, shown once)."""
+    require_member(actor, None, "account.mfa", device)
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
-    _require_self(actor, device.user)
     if device.confirmed:
         raise DomainError("This authenticator is already set up.")
     if not device.verify_token((token or "").strip().replace(" ", "")):
@@ -234,6 +255,7 @@ def _has_recovery_codes(user):
 def recovery_codes_regenerate(*, actor):
     """Replace the actor's recovery codes with ``RECOVERY_CODE_COUNT`` new ones (each
     works once). Returns the codes; only django-otp's rows keep them."""
+    require_member(actor, None, "account.mfa")
     from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
     device, _ = StaticDevice.objects.get_or_create(
@@ -255,12 +277,13 @@ def recovery_codes_regenerate(*, actor):
 def mfa_device_recorded(*, actor, kind):
     """Audit a second factor added outside our services (a passkey registered through
     django-otp-webauthn's API)."""
+    require_member(actor, None, "account.mfa")
     audit_log(program=None, actor=actor, verb=f"mfa.{kind}_added", **_user_ref(actor), payload={})
 
 
 @transaction.atomic
 def mfa_device_remove(*, actor, device):
-    _require_self(actor, device.user)
+    require_member(actor, None, "account.mfa", device)
     kind = type(device).__name__
     device.delete()
     audit_log(

@@ -91,40 +91,40 @@ class MfaOverviewView(LoginRequiredMixin, TemplateView):
 
 
 class TotpSetupView(LoginRequiredMixin, TemplateView):
-    """Add an authenticator app: show the secret (QR code and text), confirm with a code."""
+    """Add an authenticator app. POST action=start makes the secret (accounts.services.
+    totp_setup_begin, audited); GET shows the pending one (QR code and text), or the
+    button that starts; POST with a code confirms. A GET changes nothing."""
 
     template_name = "accounts/totp_setup.html"
-
-    def _device(self):
-        # One pending (unconfirmed) device per user, reused until confirmed, so
-        # reloading the page does not change the secret under the user's phone.
-        device = TOTPDevice.objects.filter(user=self.request.user, confirmed=False).first()
-        if device is None:
-            device = TOTPDevice.objects.create(
-                user=self.request.user, name="Authenticator app", confirmed=False
-            )
-        return device
 
     def get_context_data(self, **kwargs):
         import segno
 
         context = super().get_context_data(**kwargs)
-        device = kwargs.get("device") or self._device()
+        context["next"] = _safe_next(self.request, "")
+        device = kwargs.get("device") or services.pending_totp_device(self.request.user)
+        if device is None:
+            return context
         secret = base64.b32encode(device.bin_key).decode()
         label = quote(f"WSR Platform:{self.request.user.get_username()}")
         uri = f"otpauth://totp/{label}?secret={secret}&issuer=WSR%20Platform&digits={device.digits}&period={device.step}"
         context["secret"] = secret
         context["qr_svg"] = segno.make(uri, error="m").svg_inline(scale=4)
         context["form"] = kwargs.get("form") or CodeForm()
-        context["next"] = _safe_next(self.request, "")
         return context
 
     def get(self, request, *args, **kwargs):
         return _no_store(super().get(request, *args, **kwargs))
 
     def post(self, request, *args, **kwargs):
+        if request.POST.get("action") == "start":
+            services.totp_setup_begin(actor=request.user)
+            nxt = _safe_next(request, "")
+            return redirect(reverse("accounts:totp_setup") + (f"?next={quote(nxt)}" if nxt else ""))
+        device = services.pending_totp_device(request.user)
+        if device is None:  # confirmed in another tab, or never started
+            return redirect("accounts:totp_setup")
         form = CodeForm(request.POST)
-        device = self._device()
         if form.is_valid():
             try:
                 device, codes = services.totp_confirm(
@@ -300,16 +300,16 @@ class MemberSessionsEndView(View):
     a member leaving)."""
 
     def post(self, request, program, pk):
-        from core.roles import ADMIN_ROLES
+        from django.core.exceptions import PermissionDenied
+
+        from core.authz import can
         from core.tenancy import resolve_membership
         from programs.models import Membership
 
         if not request.user.is_authenticated:
             return redirect(f"{reverse('login')}?next={quote(request.path)}")
         program_obj, membership = resolve_membership(request.user, program)
-        if membership.role not in ADMIN_ROLES:
-            from django.core.exceptions import PermissionDenied
-
+        if not can(request.user, program_obj, "member.sessions_end", membership=membership):
             raise PermissionDenied
         member = get_object_or_404(Membership, pk=pk, program=program_obj)
         count = services.sessions_end_all(actor=request.user, user=member.user, program=program_obj)

@@ -19,3 +19,12 @@ class ComplaintsConfig(AppConfig):
         from django.conf.locale import LANG_INFO
 
         LANG_INFO.setdefault("ht", HAITIAN_CREOLE)
+
+        # Identity custody (a custodian's approval before a non-admin sees who filed a
+        # complaint), for the kernel's authorization table: can() answers it.
+        from core import authz
+
+        from .custody import custodian_gate, custody_gate
+
+        authz.register_hook(authz.IDENTITY_CUSTODY, custody_gate)
+        authz.register_hook(authz.IDENTITY_CUSTODIAN, custodian_gate)

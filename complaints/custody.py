@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import audit_log
+from core.authz import require_member
 from core.errors import DomainError
 from core.roles import ADMIN_ROLES, Role
 
@@ -52,6 +53,27 @@ def live_approval(*, case, user):
     )
 
 
+def custody_gate(user, program, case, membership):
+    """core.authz's gate on "case.identity" (registered in ComplaintsConfig.ready): under
+    custody, anyone but an admin needs a live approval for this case. Returns why it
+    refuses, or None."""
+    if not needs_approval(case=case, membership=membership):
+        return None
+    if live_approval(case=case, user=user) is None:
+        return "A custodian must approve your request before you can see the identity."
+    return None
+
+
+def custodian_gate(user, program, obj, membership):
+    """core.authz's gate on "identity_request.decide": the member is one of the
+    program's custodians."""
+    if membership is None or not _policy(program):
+        return "Only a custodian of this program decides identity requests."
+    if not _policy(program).identity_custodians.filter(pk=user.pk).exists():
+        return "Only a custodian of this program decides identity requests."
+    return None
+
+
 def is_custodian(*, user, program):
     from .access import membership_of
 
@@ -65,14 +87,11 @@ def is_custodian(*, user, program):
 def identity_custody_set(*, actor, program, required, custodians):
     """An admin turns custody on or off and names the custodians (active internal
     members of the program; at least one when it is on)."""
+    require_member(actor, program, "custody.set")
     from programs.models import Membership
 
-    from .access import membership_of
     from .services import policy_for
 
-    membership = membership_of(actor, program)
-    if membership is None or membership.role not in ADMIN_ROLES:
-        raise DomainError("Only the program's admins set identity custody.", "forbidden")
     custodians = list(custodians)
     members = set(
         Membership.objects.filter(program=program, is_active=True, user__in=custodians)
@@ -99,6 +118,7 @@ def identity_custody_set(*, actor, program, required, custodians):
 
 @transaction.atomic
 def identity_reveal_request(*, actor, case, reason):
+    require_member(actor, case.program, "case.identity_request", case)
     from .access import membership_of
     from .services._common import _access
 
@@ -130,11 +150,8 @@ def identity_reveal_request(*, actor, case, reason):
 def identity_reveal_decide(*, actor, request, approve, reason):
     """A custodian of the request's program, not the requester, decides a pending
     request. Locks the request row so two custodians cannot both decide it."""
+    require_member(actor, request.program, "identity_request.decide")
     request = IdentityRevealRequest.objects.select_for_update().get(pk=request.pk)
-    if not is_custodian(user=actor, program=request.program):
-        raise DomainError(
-            "Only a custodian of this program decides identity requests.", "forbidden"
-        )
     if request.requester_id == actor.pk:
         raise DomainError(
             "A second person must decide: you cannot approve your own request.", "forbidden"

@@ -53,6 +53,8 @@ class IdentityRequestView(CaseMixin, View):
 class CustodianMixin(ProgramViewMixin):
     read_roles = INTERNAL_ROLES
     write_roles = INTERNAL_ROLES
+    # The table's gate asks whether the member is one of the program's custodians.
+    read_action = write_action = "identity_request.decide"
 
     def check_custodian(self):
         if not custody.is_custodian(user=self.request.user, program=self.program):
@@ -133,6 +135,7 @@ class CustodySettingsView(ProgramViewMixin, TemplateView):
     template_name = "complaints/custody_settings.html"
     read_roles = ADMIN_ROLES
     write_roles = ADMIN_ROLES
+    read_action = write_action = "custody.set"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -446,15 +446,16 @@ class IdentityRevealView(CaseMixin, TemplateView):
         case = self.get_case()
         if not self.access.identity:
             raise PermissionDenied
-        try:
-            identity = services.case_identity_reveal(actor=request.user, case=case)
-        except DomainError as exc:  # custody: no approval yet (complaints/custody.py)
-            messages.error(request, exc.message)
-            return redirect("complaints:case_detail", program=self.program.slug, pk=case.pk)
         detail = CaseDetailView()
         detail.setup(request, *args, **kwargs)
         detail.program, detail.membership = self.program, self.membership
         detail._case, detail.access = case, self.access
+        try:
+            identity = services.case_identity_reveal(actor=request.user, case=case)
+        except DomainError as exc:  # custody: no approval yet (complaints/custody.py)
+            # Refused, so a 403 (as every refusal), on the case page with the reason.
+            messages.error(request, exc.message)
+            return self.render_to_response(detail.get_context_data(), status=403)
         context = detail.get_context_data(identity=identity, identity_revealed=True)
         return self.render_to_response(context)
 

@@ -16,6 +16,14 @@ app.autodiscover_tasks()
 
 
 @app.on_after_finalize.connect
+def _scope_tasks(sender, **kwargs):
+    # Tasks cross programs by id, as the system (core/scoping.py).
+    from core.scoping import scope_celery_tasks
+
+    scope_celery_tasks()
+
+
+@app.on_after_finalize.connect
 def _collect_beat_schedule(sender, **kwargs):
     # Imported here: the task modules need Django's apps, which are ready only now.
     from audits import tasks as audits_tasks

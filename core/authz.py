@@ -58,12 +58,23 @@ class Rule:
     # caller names the record; without one, the answer is the role's.
     scope: str | None = None
     scoped_roles: frozenset = frozenset()
+    # Dotted path of ``f(user, program, obj, membership) -> str | None``: a further
+    # condition on the record, asked after role and grant allowed (identity custody: a
+    # second person's approval). It returns why it refuses, or None to let through.
+    gate: str | None = None
+    # The user's own account (second factors, API tokens, sessions): outside every
+    # program, any active logged-in user, and only on their own records (``obj`` is the
+    # user, or a record with ``user_id``).
+    own_account: bool = False
     label: str = ""
 
 
 # Hooks the apps register at start-up (their AppConfig.ready): the kernel names them and
 # imports no app.
 AUDITOR_REACH = "auditor_reach"
+IDENTITY_CUSTODY = "identity_custody"
+IDENTITY_CUSTODIAN = "identity_custodian"
+ALL = frozenset({A, S, I, AU, B, V})
 
 
 def _r(roles, label, **kw):
@@ -117,10 +128,25 @@ ACTIONS: dict[str, Rule] = {
     ),
     "case.identity": _r(
         ADMIN,
-        "See the complainant's identity",
+        "See the complainant's identity (under custody, others than admins: with a custodian's approval)",
+        grant="complaints.view_complainant_identity",
+        grant_roles=frozenset({S, I, AU, V}),
+        # Under identity custody anyone but an admin also needs a custodian's approval
+        # for that case (complaints/custody.py).
+        gate=IDENTITY_CUSTODY,
+    ),
+    "case.identity_request": _r(
+        ADMIN,  # an admin is told no approval is needed
+        "Ask a custodian to approve seeing a complainant's identity (under custody)",
         grant="complaints.view_complainant_identity",
         grant_roles=frozenset({S, I, AU, V}),
     ),
+    "identity_request.decide": _r(
+        INTERNAL,
+        "Approve or decline an identity request (the program's custodians only)",
+        gate=IDENTITY_CUSTODIAN,
+    ),
+    "custody.set": _r(ADMIN, "Turn identity custody on or off and name the custodians"),
     "case.identity_purge": _r(ADMIN, "Erase a complainant's identity"),
     "identity_keys.rotate": _r(ADMIN, "Re-encrypt identities with a new key"),
     "complaint_policy.set": _r(MANAGE, "Change the complaint clocks and retention"),
@@ -187,6 +213,13 @@ ACTIONS: dict[str, Rule] = {
     # ---- everything at once
     "export.run": _r(ADMIN, "Export the program's data"),
     "dashboard.view": _r(INTERNAL, "See the workspace dashboard"),
+    # ---- the user's own account (/accounts/), outside any program
+    "account.mfa": _r(
+        ALL, "Set up and remove one's own second factors and recovery codes", own_account=True
+    ),
+    "account.tokens": _r(ALL, "Create and revoke one's own API tokens", own_account=True),
+    "account.sessions": _r(ALL, "See and end one's own sessions", own_account=True),
+    "member.sessions_end": _r(ADMIN, "End every session of a member of the program"),
     # No member: what only the system (tasks, beat) does.
     "escalation.advance": _r((), "Advance a supplier's escalation (system only)"),
 }
@@ -253,38 +286,64 @@ def _granted(actor, perm, obj):
 def can(actor, program, action, obj=None, *, membership=None):
     """May ``actor`` do ``action`` in ``program`` (on ``obj``)? Never raises for a
     refusal. ``membership``: the actor's membership if the caller already holds it."""
+    return _decide(actor, program, action, obj, membership) is None
+
+
+_ROLE = "role"  # refused by the table (the reason is the table's: ``refusal()``)
+
+
+def _decide(actor, program, action, obj=None, membership=None):
+    """None when allowed; else ``_ROLE`` (the table refuses) or a gate's own reason."""
     if action not in ACTIONS:
         raise KeyError(f"Unknown action '{action}': add it to core.authz.ACTIONS.")
     if isinstance(actor, SystemActor):
-        return True
+        return None
     if isinstance(actor, str | PublicActor) or actor is None:
-        return False
+        return _ROLE
     if getattr(actor, "is_superuser", False) and getattr(actor, "is_active", False):
         # The platform operator, in the Django admin site (inviting members, changing a
         # program). Pages and the API never get this far without a membership
         # (core.tenancy.resolve_membership answers 404 first).
-        return True
+        return None
+    rule = ACTIONS[action]
+    if rule.own_account:
+        if not getattr(actor, "is_active", False):
+            return _ROLE
+        return None if obj is None or _owner_id(obj) == actor.pk else _ROLE
     if (
         obj is not None
         and program is not None
         and getattr(obj, "program_id", program.pk) != (program.pk)
     ):
-        return False
+        return _ROLE
     if membership is None or membership.user_id != actor.pk:
         membership = membership_for(actor, program)
     if membership is None or not membership.is_active or membership.program_id != program.pk:
-        return False
-    rule = ACTIONS[action]
+        return _ROLE
     if membership.role in roles_for(program, action):
-        if rule.scope and obj is not None and membership.role in rule.scoped_roles:
-            return bool(_hook(rule.scope)(actor, program, obj))
-        return True
-    return bool(
+        if (
+            rule.scope
+            and obj is not None
+            and membership.role in rule.scoped_roles
+            and not _hook(rule.scope)(actor, program, obj)
+        ):
+            return _ROLE
+    elif not (
         rule.grant
         and obj is not None
         and membership.role in rule.grant_roles
         and _granted(actor, rule.grant, obj)
-    )
+    ):
+        return _ROLE
+    if rule.gate:
+        return _hook(rule.gate)(actor, program, obj, membership)
+    return None
+
+
+def _owner_id(obj):
+    from django.contrib.auth import get_user_model
+
+    return obj.pk if isinstance(obj, get_user_model()) else getattr(obj, "user_id", None)
 
 
 _PLURAL = {
@@ -300,6 +359,8 @@ _PLURAL = {
 def refusal(program, action):
     """The sentence a refused member reads: who may, and what."""
     rule = ACTIONS[action]
+    if rule.own_account:
+        return "You can only manage your own credentials."
     roles = [_PLURAL[r] for r in Role.values if r in roles_for(program, action)]
     who = " and ".join([", ".join(roles[:-1]), roles[-1]] if len(roles) > 1 else roles)
     if rule.grant:
@@ -312,16 +373,19 @@ def refusal(program, action):
 
 def require_member(actor, program, action, obj=None):
     """The first line of every service: raise ``Forbidden`` unless ``can()``."""
-    if not can(actor, program, action, obj):
+    why = _decide(actor, program, action, obj)
+    if why == _ROLE:
         raise Forbidden(refusal(program, action))
+    if why is not None:
+        raise Forbidden(why)
 
 
 _ABBR = {A: "admin", S: "staff", I: "investigator", AU: "auditor", B: "buyer officer", V: "viewer"}
 
 
 def matrix_markdown():
-    """The role x action table as Markdown (docs/security.md): ✓ by role, "grant" when
-    only a per-object grant gives it, "policy" when the program's policy may add the role,
+    """The role x action table as Markdown (docs/security.md): ✓ by role, "own" for the
+    user's own account (any logged-in user), "grant" when only a per-object grant gives it, "policy" when the program's policy may add the role,
     blank when refused. Policy hooks are shown at their defaults."""
     roles = list(Role.values)
     lines = [
@@ -331,7 +395,9 @@ def matrix_markdown():
     for name, rule in ACTIONS.items():
         cells = []
         for role in roles:
-            if role in rule.roles and role in rule.scoped_roles:
+            if rule.own_account:
+                cells.append("own")
+            elif role in rule.roles and role in rule.scoped_roles:
                 cells.append("scoped")
             elif role in rule.roles:
                 cells.append("✓")

@@ -21,6 +21,7 @@ from django.shortcuts import redirect
 from core import authz
 from core.models import get_membership_model, get_tenant_model
 from core.roles import Role
+from core.scoping import program_scope
 
 # Roles that can see complainant identities by role or through a per-case grant.
 IDENTITY_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.INVESTIGATOR})
@@ -68,9 +69,13 @@ def mfa_required(user) -> bool:
         return False
     # Any role a program lets confirm violations (authz's policy hook), read for all the
     # user's programs at once: this runs on every request of an unverified session, and
-    # a buyer officer in 51 programs paid 51 queries per page.
-    programs = get_tenant_model().objects.filter(pk__in={program for _, program in roles})
-    confirmers = authz.roles_for_many(programs, "violation.confirm")
+    # a buyer officer in 51 programs paid 51 queries per page. The programs' own
+    # settings are read in their scope (core/scoping.py): the request may be scoped to
+    # another program, or to none (/accounts/).
+    program_ids = {program for _, program in roles}
+    with program_scope(list(program_ids)):
+        programs = get_tenant_model().objects.filter(pk__in=program_ids)
+        confirmers = authz.roles_for_many(programs, "violation.confirm")
     return any(role in confirmers.get(program, ()) for role, program in roles)
 
 

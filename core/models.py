@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from core.scoping import tenant_manager
+
 # Events about complaint cases (object types of the complaints app) do not change the
 # public register; see the partial index on AuditEvent and disclosure.selectors.
 REGISTER_EXCLUDED_PREFIX = "complaints."
@@ -28,6 +30,9 @@ class ProgramOwned(models.Model):
     """
 
     program = models.ForeignKey(settings.TENANT_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    # Scoped to the active program (core/scoping.py) when TENANT_SCOPES_ENFORCED.
+    objects = tenant_manager()
 
     class Meta:
         abstract = True

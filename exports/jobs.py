@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from buyers import statement
 from core.audit import audit_log
+from core.authz import Forbidden, can, require_member
 from core.models import ExportJob, ExportJobKind, ExportJobStatus
 from exports.services import may_export, may_include_identity, program_export
 from programs.models import Membership
@@ -174,12 +175,12 @@ def _export_build(job, progress):
     return handle, f"{job.program.slug}-export-{job.pk}.zip"
 
 
-def export_job_start(*, actor, program, membership, include_identity=False):
+def export_job_start(*, actor, program, include_identity=False):
     """Queue an export of ``program`` for ``actor``; return the job."""
-    if not may_export(membership) or membership.program_id != program.pk:
-        raise PermissionDenied("Only the program's admins may export its data.")
-    if include_identity and not may_include_identity(membership):
-        raise PermissionDenied("You are not allowed to export complainant identities.")
+    require_member(actor, program, "export.run")
+    if include_identity and not can(actor, program, "case.identity"):
+        # By role, not by a grant on some case: the zip holds every case's identity.
+        raise Forbidden("You are not allowed to export complainant identities.")
     with transaction.atomic():
         job = job_create(
             kind=ExportJobKind.PROGRAM_EXPORT,

@@ -42,7 +42,6 @@ class ExportJobView(ProgramViewMixin, TemplateView):
         job = jobs.export_job_start(
             actor=request.user,
             program=self.program,
-            membership=self.membership,
             include_identity=request.POST.get("identity") == "1"
             and may_include_identity(self.membership),
         )

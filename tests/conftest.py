@@ -144,6 +144,18 @@ def build_world(slug, name):
     return world
 
 
+@pytest.fixture(scope="session", autouse=True)
+def test_code_crosses_programs():
+    """With TENANT_SCOPES_ENFORCED (core/scoping.py), a test's own setup and assertions
+    read both programs, as the system does; what a test drives through the client, a
+    live server or a worker gets its scope as in production (the middleware, the task
+    hook). tests/security/test_tenant_scopes.py leaves this scope to test the rule."""
+    from core.scoping import system_scope
+
+    with system_scope("tests set up and inspect both programs"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Every test starts with an empty cache. Throttle counters and cached fragments live

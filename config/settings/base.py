@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "core.guards.NulByteGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The program scope of the ORM (core/scoping.py): the URL's program, around the view.
+    "core.scoping.TenantScopeMiddleware",
     # request.user.is_verified(), then the rule that who must use a second factor has.
     "django_otp.middleware.OTPMiddleware",
     "core.mfa.MfaRequiredMiddleware",
@@ -291,6 +293,10 @@ FIELD_ENCRYPTION_KEYS = env.list(
     "FIELD_ENCRYPTION_KEYS",
     default=["hP2kV6bBDo4dTf3mR2PCHqP1GxgqVQpIYRzSxQ3ZKUo="],
 )
+# Tenant scoping in the ORM (core/scoping.py): a query on a program's table outside a
+# program scope raises. Off until the whole suite runs with it (see docs/security.md).
+TENANT_SCOPES_ENFORCED = env.bool("TENANT_SCOPES_ENFORCED", default=False)
+
 # Keyed hash for receipt codes (HMAC-SHA256); never the code itself.
 RECEIPT_CODE_HMAC_KEY = env_secret("RECEIPT_CODE_HMAC_KEY", "dev-receipt-code-key")
 

@@ -31,6 +31,9 @@ class MemberListView(ProgramListView):
         context["is_admin"] = authz.can(
             self.request.user, self.program, "member.change", membership=self.membership
         )
+        context["may_end_sessions"] = authz.can(
+            self.request.user, self.program, "member.sessions_end", membership=self.membership
+        )
         return context
 
 

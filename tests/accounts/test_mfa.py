@@ -34,6 +34,8 @@ def password_login(user):
 
 
 def enrol_totp(client):
+    started = client.post("/accounts/mfa/totp/", {"action": "start"})
+    assert started.status_code == 302, started.content
     page = client.get("/accounts/mfa/totp/")
     assert page.status_code == 200
     device = TOTPDevice.objects.get(user_id=client.session["_auth_user_id"], confirmed=False)
@@ -173,3 +175,21 @@ def test_a_member_promoted_mid_session_is_held_at_once(personas):
         role=Role.STAFF,
     )
     assert client.get(f"/p/{a.slug}/")["Location"].startswith("/accounts/mfa/setup/")
+
+
+def test_totp_setup_is_started_explicitly_audited_and_idempotent(personas):
+    """Opening the page makes nothing (a GET changes nothing, and link prefetchers open
+    pages); the start is a POST to a service, audited once, and a second start gives the
+    same secret."""
+    user = personas.a.user(Role.STAFF)
+    client = password_login(user)
+    page = client.get("/accounts/mfa/totp/")
+    assert page.status_code == 200 and "secret" not in page.context
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    client.post("/accounts/mfa/totp/", {"action": "start"})
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    client.post("/accounts/mfa/totp/", {"action": "start"})
+    assert TOTPDevice.objects.get(user=user, confirmed=False).pk == device.pk
+    assert client.get("/accounts/mfa/totp/").context["secret"]
+    started = AuditEvent.objects.filter(verb="mfa.totp_setup_started", actor=user)
+    assert started.count() == 1

@@ -83,3 +83,15 @@ def test_admin_ends_a_members_sessions(personas, client_for):
     event = AuditEvent.objects.get(program=a.program, verb="session.ended_all")
     assert event.actor_id == admin.pk and event.object_id == str(member.pk)
     assert event.payload == {"count": 1}
+
+
+def test_the_end_sessions_control_follows_its_action(personas, client_for):
+    """The member list shows "End sessions" exactly to whom core.authz allows
+    member.sessions_end (admins), not to staff who may see the list."""
+    from django.urls import reverse
+
+    url = reverse("programs:member_list", kwargs={"program": personas.a.slug})
+    admin_page = client_for(personas.a.user(Role.ADMIN)).get(url).content.decode()
+    staff_page = client_for(personas.a.user(Role.STAFF)).get(url)
+    assert "End sessions" in admin_page
+    assert staff_page.status_code == 200 and "End sessions" not in staff_page.content.decode()

@@ -205,3 +205,20 @@ def test_admins_are_not_held_and_only_admins_set_custody(
             required=True,
             custodians=[personas.b.user(Role.STAFF)],
         )
+
+
+def test_the_authorization_table_answers_custody(world, case, custody_on):
+    """``core.authz.can`` asks the custody gate (registered by the complaints app), so
+    every caller (service, view, the permission walk) gets one answer."""
+    from core import authz
+
+    investigator = world.user(Role.INVESTIGATOR)
+    assert not authz.can(investigator, world.program, "case.identity", case)
+    with pytest.raises(authz.Forbidden, match="custodian must approve"):
+        authz.require_member(investigator, world.program, "case.identity", case)
+    assert authz.can(world.user(Role.ADMIN), world.program, "case.identity", case)
+    request = custody.identity_reveal_request(actor=investigator, case=case, reason="A call.")
+    custody.identity_reveal_decide(
+        actor=world.user(Role.STAFF), request=request, approve=True, reason="Fine."
+    )
+    assert authz.can(investigator, world.program, "case.identity", case)

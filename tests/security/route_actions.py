@@ -304,21 +304,28 @@ _portal["buyer:api_access"] = ("portal.view", OPEN)
 _portal["buyer:premium_report"] = ("portal.view", "purchases.report")
 _portal["buyer:premium_upload"] = ("portal.view", "purchases.report")
 
-# Routes of the accounts work (issue 14's other half, merged after this table was
-# written): login by single sign-on, an admin ending a member's sessions, identity
-# custody. Their rules live in accounts/ and complaints/custody.py and are tested there;
-# moving them into core.authz.ACTIONS is the next step.
+# Logging in by single sign-on: open to anyone, like the login page (404 while OIDC is
+# off); identity custody and an admin ending a member's sessions: rows of the table.
 _accounts = {
-    name: (OPEN, OPEN)
-    for name in (
-        "oidc_authentication_init",
-        "oidc_authentication_callback",
-        "programs:member_sessions_end",
-        "complaints:identity_request",
-        "complaints:identity_requests",
-        "complaints:identity_request_decide",
-        "complaints:custody_settings",
-    )
+    "oidc_authentication_init": (OPEN, OPEN),
+    "oidc_authentication_callback": (OPEN, OPEN),
+    "programs:member_sessions_end": (None, "member.sessions_end"),
+    "complaints:identity_request": (None, "case.identity_request"),
+    "complaints:identity_requests": ("identity_request.decide", None),
+    "complaints:identity_request_decide": (None, "identity_request.decide"),
+    "complaints:custody_settings": ("custody.set", "custody.set"),
+}
+
+# The user's own account (/accounts/, outside any program; SELF_ROUTES of
+# tests/test_route_isolation.py): any logged-in user, on their own records only.
+ACCOUNT_ROUTE_ACTIONS = {
+    "accounts:mfa": ("account.mfa", "account.mfa"),
+    "accounts:mfa_setup": ("account.mfa", None),
+    "accounts:totp_setup": ("account.mfa", "account.mfa"),
+    "accounts:passkey_setup": ("account.mfa", None),
+    "accounts:mfa_verify": ("account.mfa", "account.mfa"),
+    "accounts:api_tokens": ("account.tokens", "account.tokens"),
+    "accounts:sessions": ("account.sessions", "account.sessions"),
 }
 
 ROUTE_ACTIONS = {

@@ -106,3 +106,18 @@ def test_export_job_refused_to_non_admins(personas, client_for):
     page = reverse("program-export-job", kwargs={"program": a.slug})
     assert client_for(a.user(Role.STAFF)).post(page).status_code == 403
     assert not ExportJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_export_job_start_asks_the_authorization_table_first(personas):
+    """The service decides by ``core.authz`` (export.run), not by the caller's membership
+    object: a staff member is refused by the table and nothing is queued or audited;
+    another program's admin likewise."""
+    from core.authz import Forbidden
+
+    a = personas.a
+    before = AuditEvent.objects.count()
+    for actor in (a.user(Role.STAFF), personas.b.user(Role.ADMIN)):
+        with pytest.raises(Forbidden):
+            jobs.export_job_start(actor=actor, program=a.program)
+    assert not ExportJob.objects.exists() and AuditEvent.objects.count() == before

@@ -27,7 +27,7 @@ from core.management.commands.authz_matrix import BEGIN, END, doc_path, with_mat
 from core.models import AuditEvent
 from core.roles import Role
 from programs.models import Agreement
-from tests.security.route_actions import OPEN, ROUTE_ACTIONS
+from tests.security.route_actions import ACCOUNT_ROUTE_ACTIONS, OPEN, ROUTE_ACTIONS
 from tests.test_route_isolation import (  # noqa: F401 (fixtures)
     PRIVATE_ROUTES,
     iso,  # noqa: F811
@@ -42,6 +42,7 @@ SERVICE_MODULES = [
     "complaints/services/triage.py",
     "complaints/services/transitions.py",
     "complaints/services/identity.py",
+    "complaints/custody.py",
     "complaints/services/case_file.py",
     "complaints/services/policy.py",
     "complaints/channels/services.py",
@@ -53,10 +54,14 @@ SERVICE_MODULES = [
     "enforcement/services/obligations.py",
     "enforcement/services/policy.py",
     "premiums/services.py",
+    "exports/jobs.py",
 ]
 # Services that take an actor but are not a member's action: creating a program is the
 # platform operator's (management command / admin), the complainant acts by receipt code.
 NOT_MEMBER_SERVICES = {"program_create"}
+# The user's own account: checked first like the rest (statically here); who may is
+# "the user themself", walked in test_account_services_refuse_another_users_records.
+ACCOUNT_SERVICE_MODULES = ["accounts/services.py"]
 
 
 def test_security_doc_holds_the_generated_matrix():
@@ -65,9 +70,9 @@ def test_security_doc_holds_the_generated_matrix():
     assert with_matrix(text) == text, "run: manage.py authz_matrix --write"
 
 
-def _services():
+def _services(modules=SERVICE_MODULES):
     """(module path, function node) of every public service taking ``actor``."""
-    for rel in SERVICE_MODULES:
+    for rel in modules:
         tree = ast.parse((Path(settings.BASE_DIR) / rel).read_text())
         for node in tree.body:
             if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):
@@ -94,6 +99,7 @@ def test_every_service_checks_first():
     missing, unknown = [], []
     services = list(_services())
     assert len(services) > 60
+    services += list(_services(ACCOUNT_SERVICE_MODULES))
     for rel, node in services:
         if node.name in NOT_MEMBER_SERVICES:
             continue
@@ -190,11 +196,17 @@ def test_every_service_refuses_whom_the_matrix_refuses(personas):
             try:
                 fn(**_call_kwargs(fn, program, actor))
             except authz.Forbidden as exc:
-                if not _grant_only(program, actions, label):
+                if not _grant_only(program, actions, label) and not _gated(actions):
                     wrong.append(f"{name} as {label}: refused ({exc.message})")
             except Exception:  # noqa: BLE001, S110 (past the check: the stub stops it)
                 pass
     assert not wrong, "\n".join(wrong)
+
+
+def _gated(actions):
+    """A gate asks about more than the role (identity custody: is the member a
+    custodian), which a stub cannot answer yes to."""
+    return any(authz.ACTIONS[x].gate for x in actions)
 
 
 def _grant_only(program, actions, role):
@@ -218,6 +230,8 @@ def _object_for(name, kwargs):
     pk, case_pk = kwargs.get("pk"), kwargs.get("case_pk")
     app = name.split(":")[0]
     if app.startswith("complaints"):
+        if name == "complaints:identity_request_decide":  # the pk is a request's
+            return None
         if case_pk:
             return Case.objects.get(pk=case_pk)
         if "evidence_download" in name:
@@ -257,13 +271,6 @@ def _expect(user, program, action, obj):
 ROUTES = [r for r in PRIVATE_ROUTES if r[0] in ROUTE_ACTIONS]
 
 
-def _custody_required(program):
-    from complaints.models import ComplaintPolicy
-
-    policy = ComplaintPolicy.objects.filter(program=program).first()
-    return bool(policy and policy.identity_requires_custodian)
-
-
 @pytest.mark.parametrize("name,kwarg_names", ROUTES, ids=[r[0] for r in ROUTES])
 def test_route_answers_follow_the_matrix(name, kwarg_names, iso, client_for):  # noqa: F811
     personas, samples = iso
@@ -290,14 +297,6 @@ def test_route_answers_follow_the_matrix(name, kwarg_names, iso, client_for):  #
             allowed = _expect(user, a.program, action, obj)
             if allowed is None:
                 continue
-            if action == "case.identity" and role != "admin" and _custody_required(a.program):
-                # The route samples turn identity custody on: beyond the table, anyone
-                # but an admin then needs a custodian's approval first (complaints/
-                # custody.py, tested in tests/complaints/test_custody.py): refused, or
-                # sent to the page that asks for it, and nothing revealed.
-                if status not in (302, 403, 404, 405):
-                    wrong.append(f"{role} {method.upper()}: {status} under identity custody")
-                continue
             if allowed and status in (403, 404):
                 wrong.append(f"{role} {method.upper()}: {status}, but may {action}")
             elif not allowed:
@@ -306,3 +305,83 @@ def test_route_answers_follow_the_matrix(name, kwarg_names, iso, client_for):  #
                 if AuditEvent.objects.count() != before:
                     wrong.append(f"{role} {method.upper()}: refused but wrote an audit event")
     assert not wrong, f"{url} ({get_action} / {post_action}):\n" + "\n".join(wrong)
+
+
+# ---------------------------------------------------------------- the user's own account
+
+
+@pytest.mark.parametrize("name", sorted(ACCOUNT_ROUTE_ACTIONS))
+def test_account_routes_answer_every_logged_in_user(name, iso, client_for):  # noqa: F811
+    """/accounts/ pages are the user's own (second factors, tokens, sessions): every
+    role of a program and a user of no program may use them; anonymous is sent to log in."""
+    personas, _ = iso  # the module's world (this module builds it once)
+    url = reverse(name)
+    get_action, post_action = ACCOUNT_ROUTE_ACTIONS[name]
+    users = [*personas.a.members.items(), ("outsider", personas.outsider)]
+    wrong = []
+    for label, user in users:
+        client = client_for(user)
+        for method, action in (("get", get_action), ("post", post_action)):
+            # An empty POST to the sessions page names no session (a 404 like any
+            # missing record): ask for what the page's own button asks.
+            data = {"action": "end_others"} if name == "accounts:sessions" else {}
+            status = getattr(client, method)(url, data).status_code
+            if action is None:
+                if status not in (403, 404, 405):
+                    wrong.append(f"{label} {method.upper()}: {status}, expected 403/404/405")
+                continue
+            assert authz.ACTIONS[action].own_account
+            if not authz.can(user, None, action) or status in (403, 404, 405, 500):
+                wrong.append(f"{label} {method.upper()}: {status}, but may {action}")
+    assert client_for(None).get(url).status_code == 302
+    assert not wrong, f"{url}:\n" + "\n".join(wrong)
+
+
+def test_every_account_route_names_its_action():
+    from tests.test_route_isolation import SELF_ROUTES
+
+    accounts = {n for n in SELF_ROUTES if n.startswith("accounts:")}
+    assert accounts == set(ACCOUNT_ROUTE_ACTIONS)
+
+
+def test_account_services_refuse_another_users_records(iso):  # noqa: F811
+    """Own-account actions: only on the actor's own records (another user's token,
+    session or second factor is refused before anything changes); a bare string and a
+    deactivated user are refused."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts import services as account_services
+    from accounts.models import UserSession
+
+    personas, _ = iso
+    owner, other = personas.a.user(Role.STAFF), personas.b.user(Role.STAFF)
+    token, _ = account_services.api_token_create(actor=owner, user=owner, name="ci")
+    session = UserSession.objects.create(user=owner, session_key="k" * 32)
+    device = TOTPDevice.objects.create(user=owner, name="app", confirmed=False)
+    before = AuditEvent.objects.count()
+    calls = [
+        lambda a: account_services.api_token_create(actor=a, user=owner, name="x"),
+        lambda a: account_services.api_token_revoke(actor=a, token=token),
+        lambda a: account_services.session_end(actor=a, session=session),
+        lambda a: account_services.sessions_end_all(actor=a, user=owner),
+        lambda a: account_services.totp_confirm(actor=a, device=device, token="000000"),
+        lambda a: account_services.mfa_device_remove(actor=a, device=device),
+    ]
+    for call in calls:
+        for actor in (other, "system"):
+            with pytest.raises(authz.Forbidden):
+                call(actor)
+    assert AuditEvent.objects.count() == before
+    # An admin of another program may not end this member's sessions through theirs.
+    with pytest.raises(authz.Forbidden):
+        account_services.sessions_end_all(
+            actor=personas.b.user(Role.ADMIN), user=owner, program=personas.a.program
+        )
+    assert UserSession.objects.filter(pk=session.pk).exists()
+    owner.is_active = False
+    owner.save()
+    try:
+        with pytest.raises(authz.Forbidden):
+            account_services.api_token_revoke(actor=owner, token=token)
+    finally:  # the module's world is shared: the row rolls back, the object must too
+        owner.is_active = True

@@ -21,7 +21,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not options["logins"]:
-            result = seed_all(stdout=self.stdout, strict=options["strict"])
+            from core.scoping import system_scope
+
+            with system_scope("seeds every demo program"):
+                result = seed_all(stdout=self.stdout, strict=options["strict"])
             self.stdout.write(self.style.SUCCESS(f"Demo data ready: {', '.join(result)}."))
         self.print_logins()
 
