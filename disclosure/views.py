@@ -422,18 +422,21 @@ def report_pdf(request, program):
     """
     program = selectors.public_program(program)
     version = selectors.data_version(program)
-    stored_key, pdf = reports.stored_report(program)
+    # ?lang= (or the visitor's language): the report is rendered and kept per language.
+    lang = reports.report_language(page_language(request, program))
+    stored_key, pdf = reports.stored_report(program, lang)
     if stored_key != version.figures_key:
-        reports.request_render(program, version)
+        reports.request_render(program, version, lang)
     if pdf is None:
-        with translation.override(page_language(request, program)):
+        with translation.override(lang):
             response = render(
                 request, "disclosure/report_pending.html", {"program": program}, status=202
             )
         response["Retry-After"] = "5"
         return response
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{program.slug}-report.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{program.slug}-report-{lang}.pdf"'
+    response["Content-Language"] = lang
     response["X-Report-Version"] = stored_key
     response["X-Report-Current"] = "true" if stored_key == version.figures_key else "false"
     return response
