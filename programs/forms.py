@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from core.roles import Role
 from programs.pickers import use_picker
@@ -186,7 +187,15 @@ class InviteForm(forms.Form):
     email = forms.EmailField()
     first_name = forms.CharField(required=False)
     last_name = forms.CharField(required=False)
-    role = forms.ChoiceField(choices=Role.choices)
+    # No default: a preselected role (it used to be the first, admin) is the one an
+    # inviter who does not look gives away. The inviter chooses, every time.
+    role = forms.ChoiceField(
+        choices=[("", _("Choose a role…"))] + list(Role.choices),
+        help_text=_(
+            "Viewer: reads only. Staff: runs cases and records. Admin: everything, "
+            "including members. A buyer compliance officer works for one buyer."
+        ),
+    )
     buyer = forms.ModelChoiceField(
         queryset=Buyer.objects.none(),
         required=False,

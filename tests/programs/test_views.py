@@ -197,6 +197,16 @@ def test_agreement_lifecycle_in_html(a, client_for):
         {**base, "signed_date": "2026-12-01"},
     )
     assert r.status_code == 302
+    # Only the buyer signed: refused with the reason in the form, nothing changes.
+    r = client.post(url("agreement_activate", a, pk=agreement.pk))
+    assert r.status_code == 200 and "both parties have signed" in r.content.decode()
+    agreement.refresh_from_db()
+    assert agreement.status == "draft"
+    r = client.post(
+        url("signatory_add", a, pk=agreement.pk),
+        {"party": "worker_organization", "name": "Lupe Gonzalez", "signed_on": "2026-12-01"},
+    )
+    assert r.status_code == 302
     r = client.post(url("agreement_activate", a, pk=agreement.pk))
     assert r.status_code == 302
     agreement.refresh_from_db()
