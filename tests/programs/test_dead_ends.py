@@ -62,3 +62,69 @@ def test_activate_form_shows_why_it_was_refused(personas, client_for):
     assert "both parties have signed" in page
     assert "Buyer" in page and "Worker organization" in page
     assert Agreement.objects.get(pk=draft.pk).status == "draft"
+
+
+# ---------------------------------------------------------------- provision translations
+
+
+def _provision_data(**extra):
+    return {
+        "number": "2.1",
+        "section": "Health and safety",
+        "title": "Shade and water",
+        "text": "Free shade and water at every field.",
+        "category": "health_safety",
+        "severity": "major",
+        **extra,
+    }
+
+
+def _draft_provision(world, client):
+    client.post(
+        reverse("programs:code_draft_create", kwargs={"program": world.slug, "pk": world.code.pk})
+    )
+    draft = world.code.versions.get(status="draft")
+    return draft.provisions.get(number="2.1")
+
+
+def test_provision_form_has_a_field_per_language_not_a_json_box(personas, client_for):
+    a = personas.a
+    staff = client_for(a.user(Role.STAFF))
+    provision = _draft_provision(a, staff)
+    page = staff.get(_url("provision_edit", a, pk=provision.pk)).content.decode()
+    assert 'name="translations"' not in page and "JSON" not in page
+    for lang, language in (("es", "Spanish"), ("ht", "Haitian Creole"), ("bn", "Bengali")):
+        assert f'name="title_{lang}"' in page and f'name="text_{lang}"' in page
+        assert f"Title in {language}" in page
+
+    response = staff.post(
+        _url("provision_edit", a, pk=provision.pk),
+        _provision_data(
+            title_es="Sombra y agua",
+            text_es="Sombra y agua gratis en cada campo.",
+            title_bn="ছায়া ও পানি",
+            text_bn="প্রতিটি মাঠে বিনামূল্যে ছায়া ও পানি।",
+        ),
+    )
+    assert response.status_code == 302
+    provision.refresh_from_db()
+    assert provision.translations == {
+        "es": {"title": "Sombra y agua", "text": "Sombra y agua gratis en cada campo."},
+        "bn": {"title": "ছায়া ও পানি", "text": "প্রতিটি মাঠে বিনামূল্যে ছায়া ও পানি।"},
+    }
+    # Shown again in the fields on the next visit.
+    page = staff.get(_url("provision_edit", a, pk=provision.pk)).content.decode()
+    assert 'value="Sombra y agua"' in page
+
+
+def test_provision_translation_half_given_is_refused_and_nothing_changes(personas, client_for):
+    a = personas.a
+    staff = client_for(a.user(Role.STAFF))
+    provision = _draft_provision(a, staff)
+    response = staff.post(
+        _url("provision_edit", a, pk=provision.pk), _provision_data(title_ht="Lonbraj ak dlo")
+    )
+    assert response.status_code == 200
+    assert "Give the text in Haitian Creole too" in response.content.decode()
+    provision.refresh_from_db()
+    assert provision.translations == {}

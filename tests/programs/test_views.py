@@ -107,7 +107,6 @@ def test_editing_a_ratified_version_shows_the_error_and_keeps_input(a, client_fo
         "text": "Typed by the user and not to be lost.",
         "category": "forced_labor",
         "severity": "zero_tolerance",
-        "translations": "{}",
     }
     r = client.post(url("provision_edit", a, pk=a.provision.pk), data)
     assert r.status_code == 200
@@ -141,7 +140,8 @@ def test_draft_ratify_flow_and_refusals(a, client_for):
             "text": "Free shade, water and rest breaks.",
             "category": "health_safety",
             "severity": "major",
-            "translations": '{"es": {"title": "Sombra, agua y descanso"}}',
+            "title_es": "Sombra, agua y descanso",
+            "text_es": "Sombra, agua y descansos gratuitos.",
         },
     )
     assert r.status_code == 302
