@@ -25,7 +25,7 @@ from programs.selectors import program_public_list
 
 from . import page_cache, reports, selectors
 from .http import make_etag, not_modified, not_modified_response, set_validators
-from .policy import POLICY, STAGE_LABELS, STANDING_LABELS
+from .policy import AGREEMENT_STATUS_LABELS, POLICY, STAGE_LABELS, STANDING_LABELS
 
 PAGE_SIZE = 25
 STREAM_CHUNK = 500
@@ -132,6 +132,16 @@ def _render_program_page(request, program, lang, version):
     buyers = selectors.cached(
         program, version, "buyers", lambda: list(selectors.buyer_records(program=program))
     )
+    # The cache keeps codes (shared by every language); words are put on at render.
+    buyers = [
+        {
+            **b,
+            "agreement_status_label": AGREEMENT_STATUS_LABELS.get(
+                b.get("agreement_status"), b.get("agreement_status")
+            ),
+        }
+        for b in buyers
+    ]
     code = selectors.cached(
         program,
         version,

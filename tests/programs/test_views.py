@@ -290,7 +290,7 @@ def test_members_admin_only(a, client_for, django_capture_on_commit_callbacks):
 
 def test_dashboard(a, client_for):
     body = client_for(a.user(Role.STAFF)).get(url("dashboard", a)).content.decode()
-    assert "version 1" in body and "Recent activity" in body and "agreement.active" in body
+    assert "version 1" in body and "Recent activity" in body and "Agreement: put in force" in body
     body = client_for(a.user(Role.VIEWER)).get(url("dashboard", a)).content.decode()
     assert "Recent activity" not in body
 
