@@ -159,6 +159,12 @@ BUYER_FIELDS = (
 
 # Agreement statuses that make a buyer public (a draft is a negotiation, not public).
 PUBLIC_AGREEMENT_STATUSES = ("active", "expired", "terminated")
+# What a reader sees for a buyer's agreement status (the open data keeps the codes).
+AGREEMENT_STATUS_LABELS = {
+    "active": _("Active"),
+    "expired": _("Expired"),
+    "terminated": _("Terminated"),
+}
 
 
 def _number(value):

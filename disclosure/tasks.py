@@ -6,10 +6,11 @@ from celery import shared_task
 # The public report is a summary (target < 30 s at 20,000 facilities): a run past two
 # minutes is a fault, not a large program.
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=120, time_limit=150)
-def render_report(program_id, version_key):
+def render_report(program_id, version_key, lang=None):
     """Render the public report of a program. Idempotent: a redelivered or duplicate task
     finds the current version stored and does nothing. ``version_key`` is the version the
-    visitor saw; the task renders the current one."""
+    visitor saw; the task renders the current one, in the visitor's language ``lang``
+    (None: the default language, as tasks enqueued before languages were kept)."""
     from programs.selectors import program_public_list
 
     from . import reports
@@ -18,4 +19,4 @@ def render_report(program_id, version_key):
     program = program_public_list().filter(pk=program_id).first()
     if program is None:
         return None
-    return reports.build_report(program)
+    return reports.build_report(program, lang)

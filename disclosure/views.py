@@ -25,7 +25,7 @@ from programs.selectors import program_public_list
 
 from . import page_cache, reports, selectors
 from .http import make_etag, not_modified, not_modified_response, set_validators
-from .policy import POLICY, STAGE_LABELS, STANDING_LABELS
+from .policy import AGREEMENT_STATUS_LABELS, POLICY, STAGE_LABELS, STANDING_LABELS
 
 PAGE_SIZE = 25
 STREAM_CHUNK = 500
@@ -132,6 +132,16 @@ def _render_program_page(request, program, lang, version):
     buyers = selectors.cached(
         program, version, "buyers", lambda: list(selectors.buyer_records(program=program))
     )
+    # The cache keeps codes (shared by every language); words are put on at render.
+    buyers = [
+        {
+            **b,
+            "agreement_status_label": AGREEMENT_STATUS_LABELS.get(
+                b.get("agreement_status"), b.get("agreement_status")
+            ),
+        }
+        for b in buyers
+    ]
     code = selectors.cached(
         program,
         version,
@@ -457,18 +467,21 @@ def report_pdf(request, program):
     """
     program = selectors.public_program(program)
     version = selectors.data_version(program)
-    stored_key, pdf = reports.stored_report(program)
+    # ?lang= (or the visitor's language): the report is rendered and kept per language.
+    lang = reports.report_language(page_language(request, program))
+    stored_key, pdf = reports.stored_report(program, lang)
     if stored_key != version.figures_key:
-        reports.request_render(program, version)
+        reports.request_render(program, version, lang)
     if pdf is None:
-        with translation.override(page_language(request, program)):
+        with translation.override(lang):
             response = render(
                 request, "disclosure/report_pending.html", {"program": program}, status=202
             )
         response["Retry-After"] = "5"
         return response
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{program.slug}-report.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{program.slug}-report-{lang}.pdf"'
+    response["Content-Language"] = lang
     response["X-Report-Version"] = stored_key
     response["X-Report-Current"] = "true" if stored_key == version.figures_key else "false"
     return response

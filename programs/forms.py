@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from core.roles import Role
 from programs.pickers import use_picker
@@ -175,13 +176,84 @@ class CodeForm(forms.ModelForm):
         fields = ["name", "description"]
 
 
+# The parts of a provision that are translated, with their limits (core/jsonshapes.py).
+TRANSLATED_PARTS = (("section", 120), ("title", 200), ("text", 20000))
+
+
 class ProvisionForm(forms.ModelForm):
+    """A provision, with one field per translated part and per language of the program
+    (instead of a JSON box): stored as ``translations`` {lang: {section, title, text}},
+    the shape the public pages read. The base fields hold the program's default language
+    (English); a language left empty falls back to it."""
+
     class Meta:
         model = Provision
-        fields = ["number", "section", "title", "text", "category", "severity", "translations"]
-        help_texts = {
-            "translations": 'JSON, e.g. {"es": {"title": "...", "text": "..."}}',
-        }
+        fields = ["number", "section", "title", "text", "category", "severity"]
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = dict(settings.LANGUAGES)
+        existing = (self.instance.translations or {}) if self.instance.pk else {}
+        self.languages = [
+            code for code in program.languages if code != settings.LANGUAGE_CODE and code in names
+        ]
+        # Translations in a language the program no longer lists are kept as they are.
+        self._kept = {lang: v for lang, v in existing.items() if lang not in self.languages}
+        for lang in self.languages:
+            language = names[lang]
+            for part, max_length in TRANSLATED_PARTS:
+                label = {
+                    "section": _("Section in %(language)s"),
+                    "title": _("Title in %(language)s"),
+                    "text": _("Text in %(language)s"),
+                }[part] % {"language": language}
+                self.fields[f"{part}_{lang}"] = forms.CharField(
+                    label=label,
+                    required=False,
+                    max_length=max_length,
+                    widget=forms.Textarea(attrs={"rows": 4, "lang": lang})
+                    if part == "text"
+                    else forms.TextInput(attrs={"lang": lang}),
+                    initial=existing.get(lang, {}).get(part, ""),
+                )
+
+    def _language_fields(self):
+        return {f"{part}_{lang}" for lang in self.languages for part, _max in TRANSLATED_PARTS}
+
+    def clean(self):
+        data = super().clean()
+        names = dict(settings.LANGUAGES)
+        translations = dict(self._kept)
+        for lang in self.languages:
+            given = {
+                part: (data.pop(f"{part}_{lang}", "") or "").strip()
+                for part, _max in TRANSLATED_PARTS
+            }
+            given = {part: value for part, value in given.items() if value}
+            if not given:
+                continue
+            # A translated title without its text (or the reverse) would show a reader
+            # half a provision in their language and half in English.
+            missing = {
+                "title": _("Give the title in %(language)s too, or leave %(language)s empty."),
+                "text": _("Give the text in %(language)s too, or leave %(language)s empty."),
+            }
+            for part, message in missing.items():
+                if part not in given:
+                    self.add_error(f"{part}_{lang}", message % {"language": names[lang]})
+            translations[lang] = given
+        data["translations"] = translations
+        return data
+
+    @property
+    def changed_data(self):
+        # The per-language fields are one model field, ``translations``.
+        changed = super().changed_data
+        language_fields = self._language_fields()
+        names = [name for name in changed if name not in language_fields]
+        if len(names) != len(changed):
+            names.append("translations")
+        return names
 
 
 class RatifyForm(forms.Form):
@@ -193,7 +265,15 @@ class InviteForm(forms.Form):
     email = forms.EmailField(max_length=150)
     first_name = forms.CharField(required=False, max_length=150)
     last_name = forms.CharField(required=False, max_length=150)
-    role = forms.ChoiceField(choices=Role.choices)
+    # No default: a preselected role (it used to be the first, admin) is the one an
+    # inviter who does not look gives away. The inviter chooses, every time.
+    role = forms.ChoiceField(
+        choices=[("", _("Choose a role…"))] + list(Role.choices),
+        help_text=_(
+            "Viewer: reads only. Staff: runs cases and records. Admin: everything, "
+            "including members. A buyer compliance officer works for one buyer."
+        ),
+    )
     buyer = forms.ModelChoiceField(
         queryset=Buyer.objects.none(),
         required=False,

@@ -503,6 +503,8 @@ def agreement_transition(*, actor, agreement, status, reason=""):
     check_transition(AGREEMENT_TRANSITIONS, agreement.status, status, "agreement")
     if status == AgreementStatus.ACTIVE and not agreement.signed_date:
         raise DomainError("An agreement can only become active once it has a signed date.")
+    if status == AgreementStatus.ACTIVE:
+        _require_both_parties_signed(agreement)
     if status == AgreementStatus.TERMINATED and not reason.strip():
         raise DomainError("Terminating an agreement requires a reason.")
     old = agreement.status
@@ -516,6 +518,18 @@ def agreement_transition(*, actor, agreement, status, reason=""):
         payload={"from": old, "to": status, "reason": reason},
     )
     return agreement
+
+
+def _require_both_parties_signed(agreement):
+    """A binding agreement binds those who signed it: one activated with nobody's
+    signature (or only one side's) binds no one, and a dispute would find no party."""
+    signed = set(agreement.signatories.values_list("party", flat=True))
+    missing = [str(label) for party, label in Signatory.Party.choices if party not in signed]
+    if missing:
+        raise DomainError(
+            "An agreement can only become active once both parties have signed it. "
+            f"Add a signatory for: {', '.join(missing)}."
+        )
 
 
 @transaction.atomic

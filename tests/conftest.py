@@ -15,6 +15,7 @@ from core.actors import SystemActor
 from core.roles import Role
 from programs import services as program_services
 from programs.models import Severity
+from tests.utils import sign_agreement
 
 PASSWORD = "correct horse battery staple"  # every persona's password in tests
 SYSTEM = SystemActor("test-setup")
@@ -133,6 +134,7 @@ def build_world(slug, name):
         premium_unit="lb",
         consequence_clause="Suspend purchases from suppliers in suspension.",
     )
+    sign_agreement(world.agreement)
     program_services.agreement_transition(actor=SYSTEM, agreement=world.agreement, status="active")
     world.sourcing = program_services.sourcing_create(
         actor=SYSTEM,

@@ -53,3 +53,17 @@ def drain_mail():
     from core.tasks import send_notifications
 
     return send_notifications()
+
+
+def sign_agreement(agreement):
+    """Both parties sign ``agreement`` (a draft): what an agreement needs before it can
+    become active (programs.services.agreement_transition)."""
+    from core.actors import SystemActor
+    from programs import services
+
+    actor = SystemActor("test-setup")
+    for party, name in (
+        ("buyer", "Buyer's compliance director"),
+        ("worker_organization", "Worker organization's coordinator"),
+    ):
+        services.signatory_add(actor=actor, agreement=agreement, party=party, name=name)

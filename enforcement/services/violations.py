@@ -5,7 +5,9 @@ import logging
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from core.actors import SystemActor
 from core.audit import audit_log, audit_log_many, chain_lock
@@ -408,22 +410,30 @@ def _apply_rule_to_standing(standing, rule, on):
     return target, stage, extra
 
 
+def _written_date(day):
+    # The obligation's text is stored in English (it is the record of what was asked):
+    # its dates in the English date format the pages use, not ISO amid a sentence.
+    with translation.override("en"):
+        return date_format(day, "DATE_FORMAT")
+
+
 def _obligation_text(kind, supplier, due, sanction):
+    due_text = _written_date(due)
     if kind == BuyerObligationKind.SUSPEND_PURCHASES:
-        until = f" until at least {sanction.ends_on:%Y-%m-%d}" if sanction.ends_on else ""
+        until = f" until at least {_written_date(sanction.ends_on)}" if sanction.ends_on else ""
         return (
-            f"Suspend all purchases from {supplier.legal_name} by {due:%Y-%m-%d}{until}, "
+            f"Suspend all purchases from {supplier.legal_name} by {due_text}{until}, "
             "and confirm that open purchase orders are on hold."
         )
     if kind == BuyerObligationKind.END_RELATIONSHIP:
         return (
-            f"End the business relationship with {supplier.legal_name} by {due:%Y-%m-%d} "
+            f"End the business relationship with {supplier.legal_name} by {due_text} "
             "(no new orders; wind down open orders)."
         )
     return (
         f"Acknowledge that {supplier.legal_name} has been sanctioned "
         f"({sanction.get_action_display().lower()}) and review your sourcing by "
-        f"{due:%Y-%m-%d}."
+        f"{due_text}."
     )
 
 
@@ -671,7 +681,16 @@ def _notify_consequences(program, violation, sanction, obligations):
         program=program,
         obj=sanction,
         recipients=staff,
-        context={**common, "violation": violation.pk, "obligations": len(obligations)},
+        context={
+            **common,
+            "violation": violation.pk,
+            "obligations": len(obligations),
+            # A number alone is a dead end in a mail: the link opens the violation.
+            "violation_path": reverse(
+                "enforcement:violation_detail",
+                kwargs={"program": program.slug, "pk": violation.pk},
+            ),
+        },
     )
 
 

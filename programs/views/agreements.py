@@ -11,6 +11,7 @@ from django.views import View
 from django.views.generic import DetailView
 
 from core.errors import DomainError
+from core.event_labels import describe_events
 from core.forms import run_service
 from core.roles import MANAGE_ROLES
 from core.tenancy import ProgramViewMixin, get_or_404
@@ -91,7 +92,11 @@ class AgreementDetailView(AgreementScopeMixin, ProgramViewMixin, DetailView):
         context = super().get_context_data(**kwargs)
         agreement = self.object
         context["signatories"] = selectors.signatory_list(program=self.program, agreement=agreement)
-        context["history"] = selectors.object_history(program=self.program, obj=agreement)
+        context["history"] = describe_events(
+            selectors.object_history(program=self.program, obj=agreement),
+            program=self.program,
+            user=self.request.user,
+        )
         context["can_manage"] = self.can("agreement.manage")
         if context["can_manage"]:
             context["signatory_form"] = SignatoryForm()

@@ -127,6 +127,7 @@ class _VersionMixin:
 
 class ProvisionAddView(_VersionMixin, ServiceFormView):
     form_class = ProvisionForm
+    form_needs_program = True
     title = "Add provision"
     success_message = "Provision added."
 
@@ -144,6 +145,7 @@ class ProvisionAddView(_VersionMixin, ServiceFormView):
 
 class ProvisionEditView(ObjectFormMixin, ServiceFormView):
     form_class = ProvisionForm
+    form_needs_program = True
     title = "Edit provision"
     success_message = "Provision saved."
 

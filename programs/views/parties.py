@@ -5,6 +5,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.views.generic import DetailView, TemplateView
 
+from core.event_labels import describe_events
 from core.roles import MANAGE_ROLES
 from core.tenancy import ProgramViewMixin
 
@@ -57,7 +58,11 @@ class DashboardView(ProgramViewMixin, TemplateView):
             context["provision_count"] = context["ratified"].provisions.count()
         # The audit trail names members and payloads: for those who run the program.
         if self.membership.role in MANAGE_ROLES:
-            context["events"] = selectors.recent_audit_events(program=p, limit=10)
+            context["events"] = describe_events(
+                selectors.recent_audit_events(program=p, limit=10),
+                program=p,
+                user=self.request.user,
+            )
         context["panels"] = collect_panels(program=p, membership=self.membership)
         return context
 

@@ -9,6 +9,7 @@ from core.roles import Role
 from enforcement import services as enforcement_services
 from enforcement.models import BuyerObligation
 from programs import services as program_services
+from tests.utils import sign_agreement
 
 SYSTEM = SystemActor("test-setup")
 # What a complaint might say: it must never reach a buyer officer.
@@ -30,6 +31,7 @@ def bind_other_buyer(world):
         premium_unit="lb",
         consequence_clause="OTHER-BUYER-CLAUSE: suspend purchases.",
     )
+    sign_agreement(agreement)
     program_services.agreement_transition(actor=SYSTEM, agreement=agreement, status="active")
     program_services.sourcing_create(
         actor=SYSTEM,

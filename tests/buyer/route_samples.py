@@ -9,6 +9,7 @@ from core.actors import SystemActor
 from core.roles import Role
 from enforcement import services as enforcement_services
 from programs import services as program_services
+from tests.utils import sign_agreement
 
 from .helpers import make_obligation
 
@@ -37,6 +38,7 @@ def samples(world):
             consequence_clause="Addendum clause.",
             document=SimpleUploadedFile("signed.pdf", PDF, content_type="application/pdf"),
         )
+        sign_agreement(agreement)
         program_services.agreement_transition(
             actor=SystemActor("test-setup"), agreement=agreement, status="active"
         )

@@ -22,7 +22,7 @@ from exports import jobs as export_jobs
 from premiums.services import premium_payment_record, purchase_report_record
 from programs import services as program_services
 from programs.models import Agreement
-from tests.utils import assert_constant_queries, count_queries
+from tests.utils import assert_constant_queries, count_queries, sign_agreement
 
 from .helpers import (
     SECRET_SUMMARY,
@@ -152,6 +152,7 @@ def test_agreement_document_download_is_access_checked(personas, client_for):
         document=pdf_upload("theirs.pdf"),
     )
     for agreement in (own, theirs):
+        sign_agreement(agreement)
         program_services.agreement_transition(actor=SYSTEM, agreement=agreement, status="active")
     officer = client_for(a.user(Role.BUYER_OFFICER))
     response = officer.get(reverse("buyer:agreement_document", kwargs={"pk": own.pk}))
@@ -690,6 +691,7 @@ def test_agreement_query_count_constant(personas, client_for, name):
             program_services.signatory_add(
                 actor=SYSTEM, agreement=agreement, party="buyer", name=f"Signer {i}"
             )
+            sign_agreement(agreement)
             program_services.agreement_transition(
                 actor=SYSTEM, agreement=agreement, status="active"
             )

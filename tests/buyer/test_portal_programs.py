@@ -14,7 +14,7 @@ from premiums import selectors as premiums_selectors
 from premiums.models import PremiumPayment, PurchaseReport
 from programs import selectors as program_selectors
 from programs import services as program_services
-from tests.utils import count_queries
+from tests.utils import count_queries, sign_agreement
 
 from .helpers import SYSTEM, add_officer_membership
 
@@ -50,6 +50,7 @@ def _another_program(officer):
             program_services.signatory_add(
                 actor=SYSTEM, agreement=agreement, party="buyer", name="Signer"
             )
+            sign_agreement(agreement)
             program_services.agreement_transition(
                 actor=SYSTEM, agreement=agreement, status="active"
             )

@@ -18,6 +18,7 @@ from core.roles import Role
 from enforcement import services as enforcement_services
 from premiums.services import premium_payment_record, purchase_report_record
 from programs import services as program_services
+from tests.utils import sign_agreement
 
 from .helpers import SYSTEM, add_officer_membership, bind_other_buyer, make_violation_obligations
 
@@ -84,6 +85,7 @@ def scene(personas):
             consequence_clause="OTHER-BUYER-CLAUSE",
             document=SimpleUploadedFile("signed.pdf", PDF, content_type="application/pdf"),
         )
+        sign_agreement(agreement)
         program_services.agreement_transition(actor=SYSTEM, agreement=agreement, status="active")
         admin = world.user(Role.ADMIN)
         start, end = datetime.date(2026, 1, 1), datetime.date(2026, 1, 31)

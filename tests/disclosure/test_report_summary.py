@@ -60,7 +60,7 @@ def test_large_program_report_is_a_summary_with_the_sanctioned_and_open_data(per
 
     text = _text(reports.render_report_pdf(a.program, version))
     assert "Ranch 000" not in text and "Ranch 003" not in text  # no row per facility
-    assert made[1].legal_name in text and "until 2026-09-30" in text
+    assert made[1].legal_name in text and "until Sept. 30, 2026" in text
     assert made[4].legal_name in text and made[0].legal_name not in text
     assert f"/{a.slug}/suppliers.csv" in text.replace(" ", "")
 

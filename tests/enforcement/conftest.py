@@ -7,6 +7,7 @@ import pytest
 from core.actors import SystemActor
 from enforcement import services
 from programs import services as program_services
+from tests.utils import sign_agreement
 
 SYSTEM = SystemActor("test-setup")
 
@@ -30,6 +31,7 @@ def add_buyer(world, name, *, agreement=True, sourcing=True, supplier=None):
             premium_unit="lb",
             consequence_clause="Suspend purchases from suppliers in suspension.",
         )
+        sign_agreement(ag)
         program_services.agreement_transition(actor=SYSTEM, agreement=ag, status="active")
     if sourcing:
         program_services.sourcing_create(

@@ -125,6 +125,13 @@ def test_agreement_api_lifecycle(a):
     assert len(staff.get(api(a, f"agreements/{pk}/signatories/")).json()) == 1
     r = staff.patch(api(a, f"agreements/{pk}/"), {"signed_date": "2026-12-01"}, format="json")
     assert r.status_code == 200
+    # Signed by the buyer only: refused, and the answer says whose signature is missing.
+    r = staff.post(api(a, f"agreements/{pk}/activate/"))
+    assert r.status_code == 400 and "Worker organization" in r.json()["detail"]
+    r = staff.post(
+        api(a, f"agreements/{pk}/signatories/"), {"party": "worker_organization", "name": "Lupe"}
+    )
+    assert r.status_code == 201
     r = staff.post(api(a, f"agreements/{pk}/activate/"))
     assert r.status_code == 200 and r.json()["status"] == "active"
     r = staff.post(api(a, f"agreements/{pk}/activate/"))

@@ -66,9 +66,10 @@ def _agreement(world, status="active"):
         effective_from=datetime.date(2026, 1, 1),
         consequence_clause="x",
     )
-    services.signatory_add(
-        actor=SystemActor("t"), agreement=agreement, party="buyer", name="Signer"
-    )
+    for party in ("buyer", "worker_organization"):
+        services.signatory_add(
+            actor=SystemActor("t"), agreement=agreement, party=party, name="Signer"
+        )
     if status == "active":
         services.agreement_transition(actor=SystemActor("t"), agreement=agreement, status="active")
     return agreement

@@ -11,7 +11,7 @@ from core.errors import DomainError, IllegalTransition
 from core.roles import Role
 from programs import selectors, services
 from programs.models import AgreementStatus, CodeVersionStatus, Membership
-from tests.utils import drain_mail
+from tests.utils import drain_mail, sign_agreement
 
 from .conftest import PDF, events
 
@@ -153,6 +153,7 @@ def test_agreement_services_write_events(a):
         actor=staff, agreement=draft, party="worker_organization", name="Lupe"
     )
     services.signatory_remove(actor=staff, signatory=sig)
+    sign_agreement(draft)
     services.agreement_transition(actor=staff, agreement=draft, status="active")
     services.agreement_transition(
         actor=staff, agreement=draft, status="terminated", reason="Breach of clause 4"

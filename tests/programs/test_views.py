@@ -107,7 +107,6 @@ def test_editing_a_ratified_version_shows_the_error_and_keeps_input(a, client_fo
         "text": "Typed by the user and not to be lost.",
         "category": "forced_labor",
         "severity": "zero_tolerance",
-        "translations": "{}",
     }
     r = client.post(url("provision_edit", a, pk=a.provision.pk), data)
     assert r.status_code == 200
@@ -141,7 +140,8 @@ def test_draft_ratify_flow_and_refusals(a, client_for):
             "text": "Free shade, water and rest breaks.",
             "category": "health_safety",
             "severity": "major",
-            "translations": '{"es": {"title": "Sombra, agua y descanso"}}',
+            "title_es": "Sombra, agua y descanso",
+            "text_es": "Sombra, agua y descansos gratuitos.",
         },
     )
     assert r.status_code == 302
@@ -195,6 +195,16 @@ def test_agreement_lifecycle_in_html(a, client_for):
     r = client.post(
         url("agreement_edit", a, pk=agreement.pk),
         {**base, "signed_date": "2026-12-01"},
+    )
+    assert r.status_code == 302
+    # Only the buyer signed: refused with the reason in the form, nothing changes.
+    r = client.post(url("agreement_activate", a, pk=agreement.pk))
+    assert r.status_code == 200 and "both parties have signed" in r.content.decode()
+    agreement.refresh_from_db()
+    assert agreement.status == "draft"
+    r = client.post(
+        url("signatory_add", a, pk=agreement.pk),
+        {"party": "worker_organization", "name": "Lupe Gonzalez", "signed_on": "2026-12-01"},
     )
     assert r.status_code == 302
     r = client.post(url("agreement_activate", a, pk=agreement.pk))
@@ -280,7 +290,7 @@ def test_members_admin_only(a, client_for, django_capture_on_commit_callbacks):
 
 def test_dashboard(a, client_for):
     body = client_for(a.user(Role.STAFF)).get(url("dashboard", a)).content.decode()
-    assert "version 1" in body and "Recent activity" in body and "agreement.active" in body
+    assert "version 1" in body and "Recent activity" in body and "Agreement: put in force" in body
     body = client_for(a.user(Role.VIEWER)).get(url("dashboard", a)).content.decode()
     assert "Recent activity" not in body
 
