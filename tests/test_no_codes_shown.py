@@ -142,3 +142,18 @@ def test_staff_consequence_mail_links_the_violation(personas, django_capture_on_
     path = reverse("enforcement:violation_detail", kwargs={"program": a.slug, "pk": violation_id})
     staff_mail = [m for m in mail.outbox if a.user(Role.STAFF).email in m.to]
     assert staff_mail and any(path in m.body for m in staff_mail)
+
+
+def test_case_page_shows_the_language_by_name_and_one_date_format(personas, client_for):
+    """The case page (a timeline since issue 17) showed "es" and ISO dates and times."""
+    from tests.complaints.conftest import submit
+
+    a = personas.a
+    case, _code = submit(a, language="es")
+    client = client_for(a.user(Role.ADMIN))
+    url = reverse("complaints:case_detail", kwargs={"program": a.slug, "pk": case.pk})
+    response = client.get(url)
+    assert response.status_code == 200
+    text = visible_text(response.content.decode())
+    assert _codes_in(text) == [], url
+    assert " es " not in f" {text} " and "Spanish" in text
