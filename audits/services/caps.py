@@ -66,9 +66,9 @@ def caps_open_for_sanction(*, actor, sanction):
     Called by enforcement's ``consequences_apply`` (as its SystemActor) inside its
     transaction, after the chain lock it already holds (the lock order of core/audit.py).
     """
+    require_member(actor, sanction.violation.program, "cap_item.create")
     violation = sanction.violation
     program = violation.program
-    require_member(actor, program, "cap_item.create")
     if violation.facility_id:
         facilities = [violation.facility]
     else:
