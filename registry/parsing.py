@@ -73,6 +73,7 @@ FIELD_LABELS = {f.name: f.label for f in FIELDS}
 # At most this many rows in one file: the size of a national factory list with room
 # to spare, and a bound on what one preview holds.
 MAX_ROWS = 50_000
+NUL = "\x00"
 
 
 def clean_header(text):
@@ -193,6 +194,11 @@ def _table(rows_iter):
 def _checked(headers, rows):
     if not rows:
         raise DomainError(_("The file has a header but no rows."))
+    # PostgreSQL keeps no NUL in text or jsonb: one in a cell or a header (a NUL byte of
+    # a CSV, a JSON "\u0000") was a 500 when the batch was stored. A file with one is
+    # not text (a UTF-16 file is full of them).
+    if any(NUL in cell for cell in headers) or any(NUL in cell for row in rows for cell in row):
+        raise DomainError(_("The file's text could not be read (save it as UTF-8 CSV)."))
     if len(rows) > MAX_ROWS:
         raise DomainError(
             _("The file has more than %(n)s rows; split it.") % {"n": f"{MAX_ROWS:,}"}

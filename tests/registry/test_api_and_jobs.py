@@ -90,3 +90,25 @@ def test_a_large_file_runs_as_jobs(a, monkeypatch, django_capture_on_commit_call
     assert tasks.import_apply_task(str(batch.pk), a.program.pk, staff.pk) is None
     assert Facility.objects.filter(program=a.program, name__startswith="F").count() == 5
     assert services.batch_progress(ImportBatch.objects.get(pk=batch.pk)) == 100
+
+
+@pytest.mark.parametrize(
+    "name,data",
+    [
+        ("list.csv", b"supplier_name,name\nS\x00,F\n"),
+        ("rows.json", b'[{"supplier_name": "S\\u0000", "name": "F"}]'),
+        ("rows.json", b'[{"supplier\\u0000name": "S", "name": "F"}]'),
+    ],
+    ids=["csv", "json-value", "json-key"],
+)
+def test_api_a_file_with_a_nul_character_is_refused(a, client_for, name, data):
+    """A NUL in an uploaded file's text (the request guard reads form fields and JSON
+    bodies, not files) reached PostgreSQL's jsonb as a 500; it is a clear 400 now."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = f"/api/v1/programs/{a.slug}/imports/"
+    before = ImportBatch.objects.count()
+    response = client_for(a.user("staff")).post(url, {"file": SimpleUploadedFile(name, data)})
+    assert response.status_code == 400, response.content
+    assert "could not be read" in response.json()["detail"]
+    assert ImportBatch.objects.count() == before
