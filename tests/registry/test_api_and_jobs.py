@@ -112,3 +112,16 @@ def test_api_a_file_with_a_nul_character_is_refused(a, client_for, name, data):
     assert response.status_code == 400, response.content
     assert "could not be read" in response.json()["detail"]
     assert ImportBatch.objects.count() == before
+
+
+@pytest.mark.parametrize("body", [[{"mapping": {}}], "text", {"mapping": "name"}])
+def test_api_a_mapping_that_is_not_an_object_is_refused(a, client_for, body):
+    """A list or a string for the body was a 500 (read with .get()); a 400 now, and the
+    batch's mapping is unchanged."""
+    client = client_for(a.user("staff"))
+    url = f"/api/v1/programs/{a.slug}/imports/"
+    batch_id = client.post(url, {"file": _file()}).json()["id"]
+    before = ImportBatch.objects.get(pk=batch_id).mapping
+    response = client.post(f"{url}{batch_id}/mapping/", body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert ImportBatch.objects.get(pk=batch_id).mapping == before
