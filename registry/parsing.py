@@ -127,7 +127,12 @@ def read_csv(data):
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
-    return _table(reader)
+    try:
+        return _table(reader)
+    except csv.Error as exc:
+        # A file that is not CSV (an image, a bare carriage return inside a field, a
+        # field over the csv module's limit) was a 500.
+        raise DomainError(_("The file's text could not be read (save it as UTF-8 CSV).")) from exc
 
 
 def read_xlsx(data):

@@ -98,12 +98,16 @@ def test_a_large_file_runs_as_jobs(a, monkeypatch, django_capture_on_commit_call
         ("list.csv", b"supplier_name,name\nS\x00,F\n"),
         ("rows.json", b'[{"supplier_name": "S\\u0000", "name": "F"}]'),
         ("rows.json", b'[{"supplier\\u0000name": "S", "name": "F"}]'),
+        # Not CSV at all: a PNG (the csv module's "new-line character seen in unquoted
+        # field" was a 500).
+        ("file.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"),
     ],
-    ids=["csv", "json-value", "json-key"],
+    ids=["csv", "json-value", "json-key", "png"],
 )
-def test_api_a_file_with_a_nul_character_is_refused(a, client_for, name, data):
+def test_api_a_file_that_is_not_text_is_refused(a, client_for, name, data):
     """A NUL in an uploaded file's text (the request guard reads form fields and JSON
-    bodies, not files) reached PostgreSQL's jsonb as a 500; it is a clear 400 now."""
+    bodies, not files) reached PostgreSQL's jsonb as a 500, and a file the csv module
+    cannot read raised its error as a 500; both are a clear 400 now."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     url = f"/api/v1/programs/{a.slug}/imports/"
