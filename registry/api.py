@@ -15,7 +15,6 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from core.errors import DomainError
 from core.tenancy import ProgramViewSet
 
 from . import selectors, services
@@ -110,9 +109,11 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Progr
     @action(detail=True, methods=["post"])
     def mapping(self, request, *args, **kwargs):
         batch = self.get_object()
-        mapping = request.data.get("mapping")
-        if not isinstance(mapping, dict):
-            raise DomainError('Send {"mapping": {field: column}}.')
+        # Through the serializer: a body that is not an object (a list, a string) was a
+        # 500 when read with .get().
+        data = MappingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        mapping = data.validated_data["mapping"]
         batch = services.import_set_mapping(actor=request.user, batch=batch, mapping=mapping)
         return Response(self.get_serializer(services.import_preview_start(batch)).data)
 

@@ -73,6 +73,7 @@ FIELD_LABELS = {f.name: f.label for f in FIELDS}
 # At most this many rows in one file: the size of a national factory list with room
 # to spare, and a bound on what one preview holds.
 MAX_ROWS = 50_000
+NUL = "\x00"
 
 
 def clean_header(text):
@@ -126,7 +127,12 @@ def read_csv(data):
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
-    return _table(reader)
+    try:
+        return _table(reader)
+    except csv.Error as exc:
+        # A file that is not CSV (an image, a bare carriage return inside a field, a
+        # field over the csv module's limit) was a 500.
+        raise DomainError(_("The file's text could not be read (save it as UTF-8 CSV).")) from exc
 
 
 def read_xlsx(data):
@@ -193,6 +199,11 @@ def _table(rows_iter):
 def _checked(headers, rows):
     if not rows:
         raise DomainError(_("The file has a header but no rows."))
+    # PostgreSQL keeps no NUL in text or jsonb: one in a cell or a header (a NUL byte of
+    # a CSV, a JSON "\u0000") was a 500 when the batch was stored. A file with one is
+    # not text (a UTF-16 file is full of them).
+    if any(NUL in cell for cell in headers) or any(NUL in cell for row in rows for cell in row):
+        raise DomainError(_("The file's text could not be read (save it as UTF-8 CSV)."))
     if len(rows) > MAX_ROWS:
         raise DomainError(
             _("The file has more than %(n)s rows; split it.") % {"n": f"{MAX_ROWS:,}"}

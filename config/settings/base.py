@@ -505,6 +505,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "LedgerImportKindEnum": "premiums.models.ImportKind",
         "AuditStatusEnum": "audits.models.AuditStatus",
         "CAPItemStatusEnum": "audits.models.CAPItemStatus",
+        # registry/: an import batch's status (a "status" like the others above).
+        "ImportBatchStatusEnum": "registry.models.ImportStatus",
     }
 )
 

@@ -90,3 +90,42 @@ def test_a_large_file_runs_as_jobs(a, monkeypatch, django_capture_on_commit_call
     assert tasks.import_apply_task(str(batch.pk), a.program.pk, staff.pk) is None
     assert Facility.objects.filter(program=a.program, name__startswith="F").count() == 5
     assert services.batch_progress(ImportBatch.objects.get(pk=batch.pk)) == 100
+
+
+@pytest.mark.parametrize(
+    "name,data",
+    [
+        ("list.csv", b"supplier_name,name\nS\x00,F\n"),
+        ("rows.json", b'[{"supplier_name": "S\\u0000", "name": "F"}]'),
+        ("rows.json", b'[{"supplier\\u0000name": "S", "name": "F"}]'),
+        # Not CSV at all: a PNG (the csv module's "new-line character seen in unquoted
+        # field" was a 500).
+        ("file.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"),
+    ],
+    ids=["csv", "json-value", "json-key", "png"],
+)
+def test_api_a_file_that_is_not_text_is_refused(a, client_for, name, data):
+    """A NUL in an uploaded file's text (the request guard reads form fields and JSON
+    bodies, not files) reached PostgreSQL's jsonb as a 500, and a file the csv module
+    cannot read raised its error as a 500; both are a clear 400 now."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = f"/api/v1/programs/{a.slug}/imports/"
+    before = ImportBatch.objects.count()
+    response = client_for(a.user("staff")).post(url, {"file": SimpleUploadedFile(name, data)})
+    assert response.status_code == 400, response.content
+    assert "could not be read" in response.json()["detail"]
+    assert ImportBatch.objects.count() == before
+
+
+@pytest.mark.parametrize("body", [[{"mapping": {}}], "text", {"mapping": "name"}])
+def test_api_a_mapping_that_is_not_an_object_is_refused(a, client_for, body):
+    """A list or a string for the body was a 500 (read with .get()); a 400 now, and the
+    batch's mapping is unchanged."""
+    client = client_for(a.user("staff"))
+    url = f"/api/v1/programs/{a.slug}/imports/"
+    batch_id = client.post(url, {"file": _file()}).json()["id"]
+    before = ImportBatch.objects.get(pk=batch_id).mapping
+    response = client.post(f"{url}{batch_id}/mapping/", body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert ImportBatch.objects.get(pk=batch_id).mapping == before

@@ -32,6 +32,7 @@ from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from core.roles import Role
 from tests.conftest import Personas, build_world, make_user
+from tests.security.api_paths import route_name
 from tests.security.route_actions import ROUTE_ACTIONS
 from tests.test_route_isolation import PUBLIC_NAMESPACES, PUBLIC_ROUTES, all_routes, load_samples
 
@@ -500,8 +501,7 @@ PARAM = re.compile(r"\{(\w+)\}")
 
 def _api_url(path, world, samples):
     """The operation's URL on ``world``'s program, with its sample objects."""
-    sample_path = PARAM.sub(lambda m: "alpha" if m[1] == "program" else "1", path)
-    name = resolve(sample_path).view_name
+    name = route_name(path)
     kwargs = dict(samples.get(name, {}))
 
     def fill(match):
