@@ -40,6 +40,13 @@ class PublicFacilitySerializer(serializers.Serializer):
     worker_count = serializers.IntegerField()
     os_id = serializers.CharField(help_text="Open Supply Hub ID, empty when not known")
     status = serializers.CharField()
+    status_date = serializers.DateField(allow_null=True)
+    worker_count_band = serializers.CharField(
+        help_text="1-1000, 1001-5000, 5001-10000, 10001+ or empty"
+    )
+    product_type = serializers.CharField()
+    number_of_storeys = serializers.IntegerField(allow_null=True)
+    shared_building = serializers.BooleanField(allow_null=True)
     cap_progress = serializers.FloatField(allow_null=True)
 
 
@@ -71,6 +78,11 @@ class PublicFacilityRowSerializer(serializers.Serializer):
     worker_count = serializers.IntegerField()
     os_id = serializers.CharField()
     facility_status = serializers.CharField()
+    status_date = serializers.DateField(allow_null=True)
+    worker_count_band = serializers.CharField()
+    product_type = serializers.CharField()
+    number_of_storeys = serializers.IntegerField(allow_null=True)
+    shared_building = serializers.BooleanField(allow_null=True)
     cap_progress = serializers.FloatField(allow_null=True)
 
 
