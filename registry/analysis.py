@@ -14,25 +14,14 @@ from programs.models import Buyer, Facility, Supplier
 
 from .matching import AUTO_ACCEPT, Candidate, MatchIndex, facility_key
 from .models import MatchDecision, MatchTarget, OSHubFacility
-from .validation import cells_of, clean_row
+from .validation import FACILITY_COLUMNS, cells_of, clean_row
 
-# The facility fields a row can set, and the column each comes from.
-UPDATABLE = (
-    "name",
-    "address",
-    "country",
-    "latitude",
-    "longitude",
-    "worker_count",
-    "worker_count_band",
-    "product_type",
-    "storeys",
-    "shared_building",
-    "os_id",
-    "status",
-    "status_date",
-)
+# The facility fields a row can set, and the column each comes from (the file's
+# columns, validation.FACILITY_COLUMNS, name the facility's name "facility_name").
 SOURCE_COLUMN = {"name": "facility_name"}
+UPDATABLE = tuple(
+    {column: field for field, column in SOURCE_COLUMN.items()}.get(c, c) for c in FACILITY_COLUMNS
+)
 
 
 @dataclass
