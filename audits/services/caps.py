@@ -66,9 +66,10 @@ def caps_open_for_sanction(*, actor, sanction):
     Called by enforcement's ``consequences_apply`` (as its SystemActor) inside its
     transaction, after the chain lock it already holds (the lock order of core/audit.py).
     """
-    require_member(actor, sanction.violation.program, "cap_item.create")
+    require_member(actor, sanction.program, "cap_item.create")
+    program = sanction.program
     violation = sanction.violation
-    program = violation.program
+    same_program(program, violation)
     if violation.facility_id:
         facilities = [violation.facility]
     else:

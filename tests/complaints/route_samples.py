@@ -45,6 +45,34 @@ def samples(world):
         account_sid="AC" + "0" * 32,
         secret_env="ROUTE_SAMPLE_TOKEN",
     )
+    # The public webhooks resolve a channel of their own transport (a voice URL does not
+    # take an SMS channel): one channel each, with a stored secret, so an unsigned
+    # request reaches the signature check (403) and the header walk sees that answer.
+    voice = channel_connect(
+        actor=world.user(Role.ADMIN),
+        program=world.program,
+        transport="twilio_voice",
+        address=f"+1556{world.program.pk:07d}",
+        account_sid="AC" + "0" * 32,
+        secret="route-sample-twilio-token",
+    )
+    gateway = channel_connect(
+        actor=world.user(Role.ADMIN),
+        program=world.program,
+        transport="webhook",
+        address=f"+1557{world.program.pk:07d}",
+        secret="route-sample-gateway-secret",
+        outbound_url="https://gateway.example.org/out",
+    )
+    webhooks = {
+        "twilio_message": channel,
+        "twilio_status": channel,
+        "voice_call": voice,
+        "voice_language": voice,
+        "voice_recorded": voice,
+        "gateway_message": gateway,
+        "gateway_status": gateway,
+    }
     pk = {"pk": case.pk}
     child = {"case_pk": case.pk}
     return {
@@ -80,4 +108,5 @@ def samples(world):
         "complaints-api:case-evidence-list": child,
         "complaints-api:case-interview-list": child,
         "complaints-api:case-finding-list": child,
+        **{f"complaints-channels:{name}": {"config": c.pk} for name, c in webhooks.items()},
     }
