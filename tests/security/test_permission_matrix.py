@@ -135,7 +135,7 @@ class _Stub:
         self.pk = self.id = 0
 
     def __getattr__(self, name):
-        if name in ("audit", "case", "violation"):  # a parent a first line may name
+        if name in ("audit", "case"):  # the parent a first line may name (finding.audit)
             return _Stub(self.program)
         raise _PastTheCheck(name)
 
