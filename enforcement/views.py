@@ -339,72 +339,67 @@ class ObligationDetailView(ProgramViewMixin, TemplateView):
         return context
 
 
-class ObligationVerifyView(ObligationDetailView):
-    """The worker organization accepts the buyer's attestation: fulfilled."""
+class _ObligationActionView(ObligationDetailView):
+    """A staff decision on one obligation: a form, its service, back to the obligation
+    (or the page again with the form's errors, under ``context_name``)."""
 
     http_method_names = ["post"]
-    write_action = "obligation.verify"
+    form_class = service = field = context_name = done = None
 
     def post(self, request, *args, **kwargs):
         obligation = _obligation(self)
-        form = VerifyForm(request.POST)
+        form = self.form_class(request.POST)
         if form.is_valid() and run_service(
             form,
-            services.obligation_verify,
+            type(self).service,
             actor=request.user,
             obligation=obligation,
-            note=form.cleaned_data["note"],
+            **{self.field: form.cleaned_data[self.field]},
         ):
-            messages.success(request, "Attestation verified: the obligation is fulfilled.")
+            messages.success(request, self.done)
             return redirect(
                 "enforcement:obligation_detail", program=self.program.slug, pk=obligation.pk
             )
-        return self.render_to_response(self.get_context_data(verify_form=form), status=400)
+        context = self.get_context_data(**{self.context_name: form})
+        return self.render_to_response(context, status=400)
 
 
-class ObligationRejectView(ObligationDetailView):
+class ObligationVerifyView(_ObligationActionView):
+    """The worker organization accepts the buyer's attestation: fulfilled."""
+
+    write_action = "obligation.verify"
+    form_class, service, field, context_name = (
+        VerifyForm,
+        services.obligation_verify,
+        "note",
+        "verify_form",
+    )
+    done = "Attestation verified: the obligation is fulfilled."
+
+
+class ObligationRejectView(_ObligationActionView):
     """The worker organization does not accept the attestation, with a reason the buyer
     sees; the obligation is open again."""
 
-    http_method_names = ["post"]
     write_action = "obligation.verify"
-
-    def post(self, request, *args, **kwargs):
-        obligation = _obligation(self)
-        form = RejectForm(request.POST)
-        if form.is_valid() and run_service(
-            form,
-            services.obligation_reject,
-            actor=request.user,
-            obligation=obligation,
-            reason=form.cleaned_data["reason"],
-        ):
-            messages.success(request, "Attestation rejected. The buyer's officers were told why.")
-            return redirect(
-                "enforcement:obligation_detail", program=self.program.slug, pk=obligation.pk
-            )
-        return self.render_to_response(self.get_context_data(reject_form=form), status=400)
+    form_class, service, field, context_name = (
+        RejectForm,
+        services.obligation_reject,
+        "reason",
+        "reject_form",
+    )
+    done = "Attestation rejected. The buyer's officers were told why."
 
 
-class ObligationWaiveView(ObligationDetailView):
-    http_method_names = ["post"]
+class ObligationWaiveView(_ObligationActionView):
     write_roles = ADMIN_ROLES
-
-    def post(self, request, *args, **kwargs):
-        obligation = _obligation(self)
-        form = ReasonForm(request.POST)
-        if form.is_valid() and run_service(
-            form,
-            services.obligation_waive,
-            actor=request.user,
-            obligation=obligation,
-            reason=form.cleaned_data["reason"],
-        ):
-            messages.success(request, "Obligation waived.")
-            return redirect(
-                "enforcement:obligation_detail", program=self.program.slug, pk=obligation.pk
-            )
-        return self.render_to_response(self.get_context_data(waive_form=form), status=400)
+    form_class, service, field, context_name = (
+        ReasonForm,
+        services.obligation_waive,
+        "reason",
+        "waive_form",
+    )
+    done = "Obligation waived."
 
 
 class ObligationEvidenceView(ProgramViewMixin, View):
